@@ -1,0 +1,40 @@
+"""Pilot-vs-control impact: balance, difference-in-differences for staggered waves,
+event studies, few-cluster inference, single-unit estimates and rollout power.
+
+The public names live in private submodules by method family; they are imported
+here on first use so ``import evaltools.pilot`` stays cheap in a unit notebook.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    # Callaway & Sant'Anna (2021) and event studies
+    "staggered_att": "_staggered",
+    "StaggeredResult": "_staggered",
+    "event_study": "_staggered",
+    # 2x2 / TWFE, few-cluster inference, balance, single-unit, power, multiplicity
+    "balance_table": "_did",
+    "did": "_did",
+    "wild_cluster_bootstrap": "_did",
+    "randomization_inference": "_did",
+    "unit_effect": "_synth",
+    "power": "_power",
+    "mde": "_power",
+    "adjust_pvalues": "_power",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'evaltools.pilot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
