@@ -1,0 +1,50 @@
+# Two commands on a fresh machine (Python 3.11+ and make):
+#   make report   set up .venv, install evaltools, run the main job on data/sample -> reports/
+#   make test     set up .venv with the test extras and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STUDY  ?= data/sample
+OUT    ?= reports
+JOBS   ?=
+LANG_REPORT ?= id
+
+.PHONY: report test bench lab install clean summary
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# one stamp per extra, refreshed whenever pyproject.toml changes
+$(VENV)/.stamp-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.stamp-base
+$(VENV)/.stamp-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench,dask]'
+	@touch $@ $(VENV)/.stamp-base
+$(VENV)/.stamp-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	@touch $@ $(VENV)/.stamp-base
+
+install: $(VENV)/.stamp-base
+
+report: $(VENV)/.stamp-base
+	$(BIN)/evaltools run --study $(STUDY) --out $(OUT) --lang $(LANG_REPORT) $(if $(JOBS),--jobs $(JOBS),)
+
+summary: $(VENV)/.stamp-base
+	$(BIN)/evaltools summary --study $(STUDY) --out $(OUT)
+
+test: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/run_all.py
+
+lab: $(VENV)/.stamp-lab
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,339 @@
+"""The study data contract: loading, validation messages, pseudonymization."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import evaltools
+from evaltools import DataError, load_study
+from evaltools.data import looks_identifying, pseudonymize
+
+TOML = """
+[study]
+name = "mini"
+periods = ["2024-S1", "2024-S2", "2025-S1"]
+rater_roles = ["atasan", "rekan_kerja", "diri_sendiri"]
+key_env = "EVALTOOLS_TEST_KEY"
+
+[files]
+ratings = "ratings.{ext}"
+units = "units.{ext}"
+outcomes = "outcomes.{ext}"
+
+[columns.ratings]
+period = "periode"
+unit = "unit_kerja"
+subject = "nip"
+subject_name = "nama"
+rater = "nip_penilai"
+rater_name = "nama_penilai"
+rater_role = "peran"
+item = "indikator"
+score = "nilai"
+
+[scales.likert]
+kind = "numeric"
+min = 1
+max = 5
+
+[scales.ekspektasi]
+kind = "ordinal"
+levels = ["Di Bawah Ekspektasi", "Sesuai Ekspektasi", "Di Atas Ekspektasi"]
+
+[items]
+default = "likert"
+"Hasil Kerja" = "ekspektasi"
+
+[outcomes.ikm]
+label = "IKM"
+higher_is_better = true
+[outcomes.service_days]
+higher_is_better = false
+"""
+
+NIPS = ["196608011988031001", "197502142000122003", "198811302015031002", "199001012019032001"]
+NAMES = ["Siti Rahmawati", "Budi Santoso", "Agus Salim", "Dewi Lestari"]
+
+
+def _ratings() -> pd.DataFrame:
+    rows = []
+    for period in ["2024-S2", "2025-S1"]:
+        for unit in ["Dinas Kesehatan Kota Binjai", "Disdukcapil Kota Lhokseumawe"]:
+            for s in range(2):
+                for r, role in [(2, "atasan"), (3, "rekan_kerja")]:
+                    for item in ["Akuntabel", "Hasil Kerja"]:
+                        score = str(3 + s) if item == "Akuntabel" else ["Sesuai Ekspektasi", "Di Atas Ekspektasi"][s]
+                        rows.append([period, unit, NIPS[s], NAMES[s], NIPS[r], NAMES[r], role, item, score])
+    return pd.DataFrame(rows, columns=["periode", "unit_kerja", "nip", "nama", "nip_penilai", "nama_penilai",
+                                       "peran", "indikator", "nilai"])
+
+
+def _units() -> pd.DataFrame:
+    return pd.DataFrame({"unit": ["Dinas Kesehatan Kota Binjai", "Disdukcapil Kota Lhokseumawe", "Kecamatan Lubuk Begalung"],
+                         "region": ["Kota Binjai", "Kota Lhokseumawe", "Kota Padang"],
+                         "first_treated": ["2024-S2", "2025-S1", ""],
+                         "n_employees": ["40", "55", "31"]})
+
+
+def _outcomes() -> pd.DataFrame:
+    u = _units()["unit"].tolist()
+    per = ["2024-S1", "2024-S2", "2025-S1"]
+    return pd.DataFrame({"unit": np.repeat(u, 3), "period": per * 3,
+                         "ikm": ["80.5", "81", "83,5"] * 3, "service_days": ["5", "4", "4"] * 3})
+
+
+def write_study(folder: Path, ext: str = "csv", ratings=None, units=None, outcomes=None, toml=TOML) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "study.toml").write_text(toml.replace("{ext}", ext), encoding="utf-8")
+    for name, df in (("ratings", _ratings() if ratings is None else ratings),
+                     ("units", _units() if units is None else units),
+                     ("outcomes", _outcomes() if outcomes is None else outcomes)):
+        path = folder / f"{name}.{ext}"
+        if ext == "csv":
+            df.to_csv(path, index=False)
+        elif ext == "parquet":
+            df.to_parquet(path, index=False)
+        else:
+            df.to_excel(path, index=False)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("EVALTOOLS_TEST_KEY", "test-key-not-secret")
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "xlsx"])
+def test_load_valid_study_all_formats(tmp_path, ext):
+    folder = write_study(tmp_path / ext, ext)
+    before = _snapshot(folder)
+    study = load_study(folder)
+    assert _snapshot(folder) == before, "input files must never be modified"
+    r = study.ratings
+    assert list(r.columns[:8]) == ["period", "unit", "subject", "rater", "rater_role", "item", "score", "score_label"]
+    assert isinstance(r["period"].dtype, pd.CategoricalDtype) and r["period"].cat.ordered
+    assert list(r["period"].cat.categories) == study.periods
+    assert r["score"].dtype == np.float64
+    hk = r[r["item"] == "Hasil Kerja"]
+    assert set(hk["score"]) == {2.0, 3.0}
+    assert r["score_label"].cat.ordered and hk["score_label"].iloc[0] in ("Sesuai Ekspektasi", "Di Atas Ekspektasi")
+    assert r.loc[r["item"] == "Akuntabel", "score_label"].isna().all()
+    assert study.units["first_treated_idx"].tolist() == [2, 3, 0]
+    assert study.units["n_employees"].dtype.kind in "if"
+    assert study.outcomes["ikm"].tolist()[:3] == [80.5, 81.0, 83.5], "decimal comma is read"
+    assert study.outcomes["t"].tolist()[:3] == [1, 2, 3]
+    assert study.outcome_info["service_days"]["higher_is_better"] is False
+    assert study.scale_for("Hasil Kerja").categories == [1.0, 2.0, 3.0]
+    assert study.scale_for("Akuntabel").categories == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert study.pilot_units == ["Dinas Kesehatan Kota Binjai", "Disdukcapil Kota Lhokseumawe"]
+
+
+def test_no_raw_identifier_in_study(tmp_path):
+    study = load_study(write_study(tmp_path / "s"))
+    text = "\n".join(df.to_csv() for df in (study.ratings, study.units, study.outcomes))
+    for raw in NIPS + NAMES:
+        assert raw not in text
+    assert "nama" not in study.ratings.columns and "subject_name" not in study.ratings.columns
+    assert study.ratings["subject"].str.fullmatch(r"P-[0-9a-f]{16}").all()
+    assert "test-key-not-secret" not in repr(study.config)
+
+
+def test_pseudonyms_stable_and_keyed(tmp_path, monkeypatch):
+    a = load_study(write_study(tmp_path / "a")).ratings["subject"]
+    b = load_study(write_study(tmp_path / "b")).ratings["subject"]
+    assert a.equals(b), "same key, same pseudonyms across runs"
+    monkeypatch.setenv("EVALTOOLS_TEST_KEY", "another-key")
+    c = load_study(write_study(tmp_path / "c")).ratings["subject"]
+    assert not set(a) & set(c)
+
+
+def test_nip_written_with_spaces_links_to_same_pseudonym():
+    s = pd.Series(["19660801 198803 1 001", "196608011988031001"])
+    out = pseudonymize(s, b"k")
+    assert out.iloc[0] == out.iloc[1]
+
+
+def test_missing_key_with_raw_identifiers_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("EVALTOOLS_TEST_KEY")
+    with pytest.raises(DataError) as e:
+        load_study(write_study(tmp_path / "s"))
+    assert "EVALTOOLS_TEST_KEY" in str(e.value) and e.value.column == "subject" and e.value.row == 2
+
+
+def test_key_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("EVALTOOLS_TEST_KEY")
+    folder = write_study(tmp_path / "s", toml=TOML.replace('key_env = "EVALTOOLS_TEST_KEY"',
+                                                           'key_env = "EVALTOOLS_TEST_KEY"\nkey_file = "demo.key"'))
+    (folder / "demo.key").write_text("0123456789abcdef\n")
+    assert load_study(folder).ratings["rater"].str.startswith("P-").all()
+
+
+def test_identifier_detection():
+    s = pd.Series(["196608011988031001", "123456789", "Siti Rahmawati", "S0001", "rater_12", "P-0123456789abcdef"])
+    assert looks_identifying(s).tolist() == [True, True, True, False, False, False]
+
+
+# ---------------------------------------------------------------- bad input
+def _load_error(tmp_path, **kw) -> DataError:
+    folder = write_study(tmp_path / "bad", **kw)
+    with pytest.raises(DataError) as e:
+        load_study(folder)
+    return e.value
+
+
+def _find(err: DataError, column: str) -> list:
+    return [p for p in err.problems if p.column == column]
+
+
+def test_misspelled_column_suggests_closest(tmp_path):
+    err = _load_error(tmp_path, ratings=_ratings().rename(columns={"nilai": "nilia"}))
+    (p,) = _find(err, "nilai")
+    assert "did you mean 'nilia'" in p.message and p.file.endswith("ratings.csv")
+
+
+def test_missing_contract_column_without_mapping(tmp_path):
+    err = _load_error(tmp_path, units=_units().rename(columns={"region": "regoin"}))
+    (p,) = _find(err, "region")
+    assert "regoin" in p.message and p.file.endswith("units.csv")
+
+
+def test_unknown_category_label(tmp_path):
+    r = _ratings()
+    r.loc[3, "nilai"] = "Sesuai Ekspektasii"
+    err = _load_error(tmp_path, ratings=r)
+    (p,) = _find(err, "nilai")
+    assert p.row == 5 and "unknown category" in p.message and "Sesuai Ekspektasi" in p.message
+
+
+def test_score_out_of_scale_and_non_numeric(tmp_path):
+    r = _ratings()
+    r.loc[0, "nilai"] = "9"
+    r.loc[2, "nilai"] = "baik"
+    err = _load_error(tmp_path, ratings=r)
+    rows = {p.row: p.message for p in _find(err, "nilai")}
+    assert "outside the scale" in rows[2] and "1-5" in rows[2]
+    assert "not a number" in rows[4]
+
+
+def test_duplicate_key(tmp_path):
+    r = _ratings()
+    r = pd.concat([r, r.iloc[[5]]], ignore_index=True)
+    err = _load_error(tmp_path, ratings=r)
+    (p,) = [p for p in err.problems if "duplicate" in p.message]
+    assert p.row == len(r) + 1 and "first seen at row 7" in p.message
+    assert p.column == "periode,unit_kerja,nip,nip_penilai,indikator"
+
+
+def test_unit_missing_from_units(tmp_path):
+    r = _ratings()
+    r.loc[1, "unit_kerja"] = "Dinas Kesehatan Kota Binjal"
+    err = _load_error(tmp_path, ratings=r)
+    (p,) = _find(err, "unit_kerja")
+    assert p.row == 3 and "not in the units table" in p.message and "Dinas Kesehatan Kota Binjai" in p.message
+
+
+def test_undeclared_period(tmp_path):
+    r = _ratings()
+    r.loc[0, "periode"] = "2026-S1"
+    o = _outcomes()
+    o.loc[4, "period"] = "2024-S3"
+    err = _load_error(tmp_path, ratings=r, outcomes=o)
+    assert [p.row for p in _find(err, "periode")] == [2]
+    assert [p.row for p in _find(err, "period")] == [6]
+
+
+def test_first_treated_not_a_period(tmp_path):
+    u = _units()
+    u.loc[1, "first_treated"] = "2025-1"
+    err = _load_error(tmp_path, units=u)
+    (p,) = _find(err, "first_treated")
+    assert p.row == 3 and "not a declared period" in p.message
+
+
+def test_empty_table(tmp_path):
+    err = _load_error(tmp_path, ratings=_ratings().iloc[:0])
+    assert any("empty" in p.message and p.file.endswith("ratings.csv") for p in err.problems)
+
+
+def test_unknown_role_and_non_numeric_outcome(tmp_path):
+    r = _ratings()
+    r.loc[2, "peran"] = "atasn"
+    o = _outcomes()
+    o.loc[0, "ikm"] = "n/a"
+    err = _load_error(tmp_path, ratings=r, outcomes=o)
+    assert "did you mean 'atasan'" in _find(err, "peran")[0].message
+    assert _find(err, "ikm")[0].row == 2
+
+
+def test_corrupt_copy_lists_all_problems_at_once(tmp_path):
+    """The issue's acceptance case: misspelled column, a 9 on 1-5, a duplicate and an unknown unit."""
+    r = _ratings().rename(columns={"peran": "peran_"})
+    r.loc[0, "nilai"] = "9"
+    r.loc[1, "unit_kerja"] = "Dinas Entah"
+    r = pd.concat([r, r.iloc[[4]]], ignore_index=True)
+    err = _load_error(tmp_path, ratings=r)
+    msg = str(err)
+    assert "peran" in msg and "did you mean 'peran_'" in msg
+    assert "outside the scale" in msg and "Dinas Entah" in msg and "duplicate" in msg
+    assert len(err.problems) >= 4
+
+
+def test_problem_list_is_capped(tmp_path):
+    r = _ratings()
+    r["nilai"] = r["nilai"].where(r["indikator"] != "Akuntabel", "99")
+    r = pd.concat([r] * 1, ignore_index=True)
+    big = pd.concat([r.assign(periode="2024-S2", nip=f"1990010120190320{i:02d}") for i in range(10)], ignore_index=True)
+    err = _load_error(tmp_path, ratings=big)
+    assert len(err.problems) == 50 and err.truncated > 0 and "more" in str(err)
+
+
+def test_bad_toml(tmp_path):
+    folder = write_study(tmp_path / "s", toml=TOML.replace('kind = "numeric"', 'kind = "interval"'))
+    with pytest.raises(DataError) as e:
+        load_study(folder)
+    assert "unknown kind 'interval'" in str(e.value) and e.value.file.endswith("study.toml")
+
+
+# ---------------------------------------------------------------- partitions
+def test_partition_round_trip(tmp_path):
+    study = load_study(write_study(tmp_path / "s"))
+    part = study.save(tmp_path / "part", units=["Dinas Kesehatan Kota Binjai"])
+    back = load_study(part)
+    assert set(back.units["unit"]) == {"Dinas Kesehatan Kota Binjai"}
+    pd.testing.assert_frame_equal(back.ratings, study.subset(["Dinas Kesehatan Kota Binjai"]).ratings)
+    assert back.scale_for("Hasil Kerja") == study.scale_for("Hasil Kerja")
+    assert not list(tmp_path.glob(".part.*")), "no temporary folder left behind"
+
+
+def test_summary_has_no_individual_rows(tmp_path):
+    study = load_study(write_study(tmp_path / "s"))
+    summ = study.summary()
+    u = summ["units"].set_index("unit")
+    assert u.loc["Dinas Kesehatan Kota Binjai", "n_subjects"] == 2
+    assert u.loc["Kecamatan Lubuk Begalung", "n_ratings"] == 0
+    assert u.loc["Dinas Kesehatan Kota Binjai", "raters_per_subject_item"] == 2
+    assert abs(u.loc["Dinas Kesehatan Kota Binjai", "share_roles_missing"] - 1 / 3) < 1e-12
+    for df in summ.values():
+        assert "subject" not in df.columns and "rater" not in df.columns
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=30))
+def test_pseudonymize_is_injective_on_normalized_ids(values):
+    s = pd.Series(values)
+    out = pseudonymize(s, b"key")
+    norm = s.str.replace(r"[\s.\-]", "", regex=True).str.upper()
+    # equal normalized ids <=> equal pseudonyms (HMAC collisions on 64 bits are negligible)
+    for i in range(len(s)):
+        for j in range(len(s)):
+            assert (out[i] == out[j]) == (norm[i] == norm[j])
