@@ -179,8 +179,9 @@ def test_key_file(tmp_path, monkeypatch):
 
 
 def test_identifier_detection():
-    s = pd.Series(["196608011988031001", "123456789", "Siti Rahmawati", "S0001", "rater_12", "P-0123456789abcdef"])
-    assert looks_identifying(s).tolist() == [True, True, True, False, False, False]
+    s = pd.Series(["196608011988031001", "1966 0801 198803 1 001", "123456789", "Siti Rahmawati", "Sukarno",
+                   "Ir. H. Joko Widodo", "Budi Santoso, S.Kom.", "S0001", "rater_12", "P-0123456789abcdef"])
+    assert looks_identifying(s).tolist() == [True] * 7 + [False] * 3
 
 
 # ---------------------------------------------------------------- bad input

@@ -63,8 +63,9 @@ PSEUDONYM_PREFIX = "P-"
 _PSEUDONYM_RE = re.compile(r"^P-[0-9a-f]{16}$")
 # NIP: 18 digits (PNS and PPPK), the old 9-digit NIP; written with or without spaces
 _NIP_RE = re.compile(r"^(\d{18}|\d{9})$")
-# a personal name: letters (any script), dots, apostrophes, commas, at least two words
-_NAME_RE = re.compile(r"^[^\W\d_]+[.,']?(\s+[^\W\d_][^\W\d_.,']*[.,']?)+$")
+# a personal name: words of letters (any script) with dots, apostrophes or commas; one word
+# is enough, since many Indonesians have a single name (Sukarno, Suharto)
+_NAME_RE = re.compile(r"^(?=.*[^\W\d_]{3})[^\W\d_][^\W\d_.,']*(\s+[^\W\d_][^\W\d_.,']*)*$")
 
 
 # --------------------------------------------------------------------------- scales
