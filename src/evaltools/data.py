@@ -65,7 +65,7 @@ _PSEUDONYM_RE = re.compile(r"^P-[0-9a-f]{16}$")
 _NIP_RE = re.compile(r"^(\d{18}|\d{9})$")
 # a personal name: words of letters (any script) with dots, apostrophes or commas; one word
 # is enough, since many Indonesians have a single name (Sukarno, Suharto)
-_NAME_RE = re.compile(r"^(?=.*[^\W\d_]{3})[^\W\d_][^\W\d_.,']*(\s+[^\W\d_][^\W\d_.,']*)*$")
+_NAME_RE = re.compile(r"^(?=.*[^\W\d_]{3})[^\W\d_](?:[^\W\d_]|[.,'])*(?:\s+[^\W\d_](?:[^\W\d_]|[.,'])*)*$")
 
 
 # --------------------------------------------------------------------------- scales
