@@ -1,0 +1,1420 @@
+"""Rater calibration: severity and leniency, rater errors, generalizability theory,
+the PermenPANRB 6/2022 predikat rules and the calibration worklist.
+
+Every function takes a long-format :class:`pandas.DataFrame` with the column names
+passed as keywords (``subject=``, ``rater=``, ``score=``, ...) and returns a tidy
+DataFrame with stable column names.
+
+Methods
+-------
+* Rater severity comes from the crossed additive model
+  ``score = mu + subject + rater (+ item) + e`` fitted exactly by sparse normal
+  equations: subjects are absorbed (their block of the normal matrix is diagonal),
+  which leaves a dense system with one row per rater (+ item). One million ratings
+  by 2,000 raters solve in about a second. The same solver, with ridge terms
+  ``sigma2_e / sigma2_subject`` and ``sigma2_e / sigma2_rater`` added to the
+  diagonal, gives Henderson's (1950) mixed-model BLUPs.
+* Variance components use Henderson's (1953) Method 1 (Brennan's 2001 "analogous
+  ANOVA" for unbalanced designs): moments of uncorrected sums of squares, exact and
+  unbiased for random models, and identical to the ANOVA expected-mean-square
+  estimates (Brennan 2001, ch. 3) when the design is balanced. REML through
+  statsmodels ``MixedLM`` is offered for small data (``method="reml"``).
+
+References
+----------
+Brennan, R. L. (2001). *Generalizability Theory*. New York: Springer.
+Henderson, C. R. (1953). Estimation of variance and covariance components.
+    *Biometrics*, 9(2), 226-252.
+Henderson, C. R. (1950/1975). Best linear unbiased estimation and prediction under a
+    selection model. *Biometrics*, 31(2), 423-447.
+Shavelson, R. J., & Webb, N. M. (1991). *Generalizability Theory: A Primer*. Sage.
+Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70(4), 213-220.
+Myford, C. M., & Wolfe, E. W. (2003, 2004). Detecting and measuring rater effects using
+    many-facet Rasch measurement, Parts I and II. *Journal of Applied Measurement*.
+PermenPANRB 6/2022; SE MenPANRB 3/2023 (see ASN_RULES.md of the project).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse as sp
+import scipy.stats
+from scipy.sparse.csgraph import connected_components
+
+from evaltools._errors import DataError, require_columns
+
+__all__ = [
+    "EKSPEKTASI_LEVELS",
+    "PREDIKAT_LEVELS",
+    "ORG_PREDIKAT_LEVELS",
+    "DISTRIBUTION_PATTERN",
+    "rater_effects",
+    "role_effects",
+    "rater_drift",
+    "gstudy",
+    "dstudy",
+    "raters_needed",
+    "adjusted_scores",
+    "anchor_agreement",
+    "predikat",
+    "check_predikat",
+    "distribution_check",
+    "calibration_worklist",
+]
+
+EKSPEKTASI_LEVELS: list[str] = ["Di Bawah Ekspektasi", "Sesuai Ekspektasi", "Di Atas Ekspektasi"]
+PREDIKAT_LEVELS: list[str] = ["Sangat Kurang", "Kurang/Misconduct", "Butuh Perbaikan", "Baik", "Sangat Baik"]
+ORG_PREDIKAT_LEVELS: list[str] = ["Sangat Kurang", "Kurang", "Butuh Perbaikan", "Baik", "Istimewa"]
+
+# Kuadran kinerja (PermenPANRB 6/2022): rows = Hasil Kerja, columns = Perilaku Kerja,
+# both coded 0 = Di Bawah, 1 = Sesuai, 2 = Di Atas; entries index PREDIKAT_LEVELS.
+_KUADRAN = np.array([
+    [0, 2, 2],   # hasil Di Bawah: Sangat Kurang, Butuh Perbaikan, Butuh Perbaikan
+    [1, 3, 3],   # hasil Sesuai:   Kurang/Misconduct, Baik, Baik
+    [1, 3, 4],   # hasil Di Atas:  Kurang/Misconduct, Baik, Sangat Baik
+])
+
+# SE MenPANRB 3/2023 pattern (secondary source, unconfirmed: every number is a default
+# the caller may replace). kind: "largest" (the category is the biggest group),
+# "max"/"min" (share bound on the summed categories), "min_count" (at least k people).
+DISTRIBUTION_PATTERN: dict[str, list[dict[str, Any]]] = {
+    "Istimewa": [
+        {"kind": "largest", "categories": ["Sangat Baik"]},
+        {"kind": "max", "categories": ["Sangat Baik"], "share": 0.70},
+    ],
+    "Baik": [
+        {"kind": "largest", "categories": ["Baik"]},
+        {"kind": "max", "categories": ["Baik"], "share": 0.70},
+        {"kind": "min_count", "categories": ["Butuh Perbaikan", "Kurang/Misconduct"], "count": 1},
+    ],
+    "Butuh Perbaikan": [
+        {"kind": "min", "categories": ["Butuh Perbaikan"], "share": 0.60},
+        {"kind": "max", "categories": ["Sangat Baik"], "share": 0.10},
+    ],
+    "Kurang": [
+        {"kind": "min", "categories": ["Kurang/Misconduct"], "share": 0.60},
+        {"kind": "min", "categories": ["Butuh Perbaikan"], "share": 0.10},
+        {"kind": "max", "categories": ["Sangat Baik"], "share": 0.10},
+    ],
+    "Sangat Kurang": [
+        {"kind": "min", "categories": ["Sangat Kurang"], "share": 0.60},
+        {"kind": "min", "categories": ["Kurang/Misconduct", "Butuh Perbaikan"], "share": 0.10},
+        {"kind": "max", "categories": ["Sangat Baik"], "share": 0.0},
+    ],
+}
+
+_Z975 = float(scipy.stats.norm.ppf(0.975))
+
+
+# ---------------------------------------------------------------------------
+# input helpers
+# ---------------------------------------------------------------------------
+
+def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: str = "ratings") -> pd.DataFrame:
+    """Columns present, ids without gaps, score numeric; rows without a score dropped."""
+    require_columns(data, [*ids, score], what=what)
+    for col in ids:
+        if col is not None and data[col].isna().any():
+            row = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+            raise DataError(f"missing identifier in {what}", row=row, column=str(col))
+    y = data[score]
+    if not pd.api.types.is_numeric_dtype(y):
+        conv = pd.to_numeric(y, errors="coerce")
+        bad = conv.isna() & y.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"non-numeric score {y.iloc[row]!r} in {what}", row=row, column=str(score))
+        y = conv
+    y = y.astype("float64")
+    if np.isinf(y.to_numpy()).any():
+        raise DataError(f"infinite score in {what}", column=str(score))
+    keep = y.notna().to_numpy()
+    cols = list(dict.fromkeys(c for c in ids if c is not None))
+    out = data.loc[keep, cols].copy()
+    out[score] = y[keep].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+# ---------------------------------------------------------------------------
+# the crossed additive model, solved by sparse normal equations
+# ---------------------------------------------------------------------------
+
+class _CrossedFit:
+    """Exact least-squares (or BLUP) fit of ``y = subject + rater + item + e``.
+
+    Subjects are absorbed: with ``S`` and ``X = [R | I]`` the incidence matrices,
+    ``a = D_s^{-1} S'(y - X x)`` and the reduced system is
+    ``(X'X + L_x - X'S D_s^{-1} S'X) x = X'y - X'S D_s^{-1} S'y`` with
+    ``D_s = diag(n_s) + lam_s I`` (Searle 1971, sec. 7.2 "absorption").
+    For the fixed-effect fit (``lam = 0``) the reduced matrix is singular; its null
+    space is spanned by the item indicator and by the rater indicator of each
+    connected component of the subject-rater graph. Adding ``C C'`` for that basis
+    ``C`` gives the solution with ``C'x = 0`` (raters centred within each component,
+    items centred) and ``Var(x) = s2 (A - C (C'C)^{-2} C')`` with
+    ``A = (M + C C')^{-1}``.
+    """
+
+    def __init__(self, y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray,
+                 n_s: int, n_r: int, n_i: int, lam_s: float = 0.0, lam_r: float = 0.0,
+                 want_cov: bool = True, dense_limit: int = 6000):
+        n = y.size
+        self.n_r, self.n_i = n_r, n_i
+        nx = n_r + n_i
+        rows = np.arange(n)
+        ones = np.ones(n)
+        S = sp.csr_matrix((ones, (rows, s)), shape=(n, n_s))
+        X = sp.csr_matrix((np.r_[ones, ones], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+        ns = np.bincount(s, minlength=n_s).astype(float)
+        ds = ns + lam_s
+        XtS = (X.T @ S).tocsr()
+        Sty = np.bincount(s, weights=y, minlength=n_s)
+        Xty = X.T @ y
+        K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
+        XtX = (X.T @ X)
+        lam = np.r_[np.full(n_r, lam_r), np.zeros(n_i)]
+        rhs = Xty - XtS @ (Sty / ds)
+        self.note = ""
+        # null space of the reduced matrix (fixed effects only)
+        blocks = []
+        if lam_s == 0.0:
+            blocks.append(np.r_[np.zeros(n_r), np.ones(n_i)])
+            if lam_r == 0.0:
+                adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
+                bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
+                ncomp, lab = connected_components(bip, directed=False)
+                self.rater_component = lab[:n_r]
+                for k in range(ncomp):   # components: a handful, not one per rater
+                    sel = self.rater_component == k
+                    if sel.any():
+                        blocks.append(np.r_[sel.astype(float), np.zeros(n_i)])
+            else:
+                self.rater_component = np.zeros(n_r, dtype=int)
+        else:
+            self.rater_component = np.zeros(n_r, dtype=int)
+        C = np.column_stack(blocks) if blocks else np.zeros((nx, 0))
+        self.n_components = int(self.rater_component.max()) + 1 if n_r else 0
+        cov_diag = np.full(nx, np.nan)
+        if nx <= dense_limit:
+            M = XtX.toarray() - K.toarray()
+            M[np.diag_indices(nx)] += lam
+            Mc = M + C @ C.T
+            try:
+                cf = scipy.linalg.cho_factor(Mc, lower=True, check_finite=False)
+                x = scipy.linalg.cho_solve(cf, rhs, check_finite=False)
+                if want_cov:
+                    A = scipy.linalg.cho_solve(cf, np.eye(nx), check_finite=False)
+                    cov_diag = np.diag(A).copy()
+            except np.linalg.LinAlgError:
+                x, *_ = np.linalg.lstsq(M, rhs, rcond=None)
+                self.note = "normal equations rank-deficient beyond the connected components; minimum-norm solution"
+                if want_cov:
+                    cov_diag = np.diag(np.linalg.pinv(M))
+            if C.shape[1] and want_cov and not self.note:
+                ctc = (C * C).sum(axis=0)
+                cov_diag = cov_diag - (C ** 2) @ (1.0 / ctc ** 2)
+        else:
+            # Too many raters for a dense system: ground one rater per component and the
+            # last item, solve the sparse system, and re-centre.
+            M = (XtX - K).tocsr() + sp.diags(lam)
+            keep = np.ones(nx, dtype=bool)
+            for b in blocks:
+                keep[np.flatnonzero(b)[-1]] = False
+            import scipy.sparse.linalg as spla
+            xk = spla.spsolve(M[keep][:, keep].tocsc(), rhs[keep])
+            x = np.zeros(nx)
+            x[keep] = xk
+            for b in blocks:
+                sel = b > 0
+                x[sel] -= x[sel].mean()
+            self.note = f"sparse solve ({nx} effects); standard errors not computed at this size"
+        self.x = x
+        self.a = (Sty - XtS.T @ x) / ds
+        fitted = self.a[s] + x[r] + x[n_r + i]
+        resid = y - fitted
+        self.rss = float(resid @ resid)
+        rank = n_s + nx - C.shape[1]
+        self.df = n - rank
+        self.s2 = self.rss / self.df if self.df > 0 else np.nan
+        self.cov_diag = cov_diag * self.s2 if lam_s == 0 and lam_r == 0 else cov_diag
+        self.resid = resid
+        self.fitted = fitted
+
+    @property
+    def rater(self) -> np.ndarray:
+        return self.x[: self.n_r]
+
+    @property
+    def item(self) -> np.ndarray:
+        return self.x[self.n_r:]
+
+    def rater_se(self) -> np.ndarray:
+        return np.sqrt(np.clip(self.cov_diag[: self.n_r], 0, None))
+
+
+def _grouped_sd(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    n = np.bincount(codes, minlength=n_groups).astype(float)
+    s1 = np.bincount(codes, weights=values, minlength=n_groups)
+    mean = np.divide(s1, n, out=np.full(n_groups, np.nan), where=n > 0)
+    dev = values - mean[codes]
+    ss = np.bincount(codes, weights=dev * dev, minlength=n_groups)
+    var = np.divide(ss, n - 1, out=np.full(n_groups, np.nan), where=n > 1)
+    return np.sqrt(var), n
+
+
+def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray, n_r: int, n_i: int,
+                min_subjects: int = 3) -> np.ndarray:
+    """Mean inter-item correlation (across the subjects a rater scored) per rater.
+
+    One pass per item pair (a handful), vectorised over raters with ``np.bincount``:
+    each pair's Pearson r per rater comes from the grouped sums of x, y, x^2, y^2, xy.
+    """
+    if n_i < 2:
+        return np.full(n_r, np.nan)
+    pair_code = np.unique(r.astype(np.int64) * (int(s.max()) + 1) + s, return_inverse=True)[1]
+    n_pairs = int(pair_code.max()) + 1
+    wide = np.full((n_pairs, n_i), np.nan)
+    wide[pair_code, i] = y   # duplicates (should not occur) keep the last value
+    pair_rater = np.empty(n_pairs, dtype=np.int64)
+    pair_rater[pair_code] = r
+    sum_r = np.zeros(n_r)
+    cnt_r = np.zeros(n_r)
+    for a, b in itertools.combinations(range(n_i), 2):
+        xa, xb = wide[:, a], wide[:, b]
+        ok = ~(np.isnan(xa) | np.isnan(xb))
+        if not ok.any():
+            continue
+        g = pair_rater[ok]
+        u, v = xa[ok], xb[ok]
+        n = np.bincount(g, minlength=n_r).astype(float)
+        su, sv = np.bincount(g, u, n_r), np.bincount(g, v, n_r)
+        suu, svv, suv = np.bincount(g, u * u, n_r), np.bincount(g, v * v, n_r), np.bincount(g, u * v, n_r)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = suv - su * sv / n
+            vu = suu - su * su / n
+            vv = svv - sv * sv / n
+            rr = cov / np.sqrt(vu * vv)
+        good = (n >= min_subjects) & (vu > 1e-12) & (vv > 1e-12)
+        # a rater who gives one item the same score to everyone has correlation 1 by
+        # convention of the halo error (no differentiation between items at all)
+        same = (n >= min_subjects) & (vu <= 1e-12) & (vv <= 1e-12)
+        rr = np.where(same, 1.0, rr)
+        use = good | same
+        sum_r[use] += rr[use]
+        cnt_r[use] += 1
+    return np.divide(sum_r, cnt_r, out=np.full(n_r, np.nan), where=cnt_r > 0)
+
+
+def _flag_rules(sev_t: float, central_t: float, halo_t: float, min_n: int) -> str:
+    return (f"severe: severity >= {sev_t:g} and 95% CI above 0; lenient: severity <= -{sev_t:g} and 95% CI "
+            f"below 0; central: sd_ratio < {central_t:g}; halo: halo > {halo_t:g}; "
+            f"only raters with >= {min_n} ratings are flagged")
+
+
+def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
+                  role: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.6,
+                  halo_threshold: float = 0.25, min_ratings: int = 10, alpha: float = 0.05) -> pd.DataFrame:
+    """Rater severity, spread and halo from the crossed model subject + rater (+ item).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format, one row per rating.
+    subject, rater, score : str
+        Column names of the person rated, the rater and the numeric score.
+    item : str, optional
+        Item column; with it the model is subject + rater + item and the halo index is
+        computed.
+    role : str, optional
+        Rater-role column; each rater's (most frequent) role is reported.
+    severity_threshold : float
+        Minimum |severity| (score points) to flag a rater severe/lenient; the 95 %
+        confidence interval must also exclude 0.
+    central_threshold : float
+        Flag ``central`` when ``sd_ratio`` is below this.
+    halo_threshold : float
+        Flag ``halo`` when the rater's mean inter-item correlation exceeds the pool's
+        median by more than this.
+    min_ratings : int
+        Raters with fewer ratings are never flagged (a note says so).
+    alpha : float
+        1 - confidence level of ``ci_low``/``ci_high``.
+
+    Returns
+    -------
+    DataFrame indexed by rater with columns ``severity`` (positive = harsher: the
+    rater's scores are lower by that much, on the score scale, than the average
+    rater's for the same subjects and items), ``se``, ``ci_low``, ``ci_high``,
+    ``n_ratings``, ``n_subjects``, ``mean_score``, ``sd_ratio``, ``halo``,
+    ``mean_item_corr``, ``flag`` (lenient/severe/central/halo/ok), ``flags`` (every
+    rule that fired, joined by ``+``), ``flag_rule`` (the rule that fired, with the
+    rater's numbers, or the full rule set for ``ok``), ``role`` (when given),
+    ``component`` and ``note``.
+
+    Notes
+    -----
+    Severity is minus the rater fixed effect of ``y = mu + subject + rater (+ item) + e``
+    (the "rater severity" of Myford & Wolfe 2003, additive-model version), centred to
+    mean 0 over the raters of each connected component of the subject-rater graph
+    (severities are only comparable within a component). It is estimated exactly by
+    sparse normal equations with subjects absorbed (Searle 1971, ch. 7); standard
+    errors are ``s * sqrt(diag(M^-))`` of that fit.
+
+    ``sd_ratio`` is the SD of the rater's residual-free scores (score minus item effect)
+    over the pooled within-rater SD (root mean of the raters' variances): below 1 the
+    rater uses a narrower range than their peers (central tendency / range restriction,
+    Myford & Wolfe 2003). ``halo`` is the rater's mean inter-item correlation over the
+    subjects they rated minus the median of that quantity over raters (Cooper 1981;
+    Myford & Wolfe 2003).
+    """
+    d = _clean(data, [subject, rater, item, role], score)
+    if d.empty:
+        raise DataError("no ratings with a score", column=score)
+    y = d[score].to_numpy()
+    s, _ = _codes(d[subject])
+    r, r_lab = _codes(d[rater])
+    if item is not None:
+        i, _ = _codes(d[item])
+    else:
+        i = np.zeros(len(d), dtype=np.int64)
+    n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(i.max()) + 1
+    fit = _CrossedFit(y, s, r, i, n_s, n_r, n_i)
+    sev = -fit.rater
+    se = fit.rater_se()
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    n_rat = np.bincount(r, minlength=n_r)
+    n_sub = np.bincount(np.unique(r * n_s + s) // n_s, minlength=n_r)
+    mean_score = np.bincount(r, y, n_r) / n_rat
+    # spread after removing item difficulty, so a rater who scores only hard items
+    # is not mistaken for a narrow one
+    yi = y - fit.item[i]
+    sd_r, _ = _grouped_sd(yi, r, n_r)
+    pooled = math.sqrt(np.nansum((n_rat - 1) * sd_r ** 2) / max(np.sum(n_rat[n_rat > 1] - 1), 1))
+    sd_ratio = sd_r / pooled if pooled > 0 else np.full(n_r, np.nan)
+    mic = _halo_index(y, s, r, i, n_r, n_i) if item is not None else np.full(n_r, np.nan)
+    pool_mic = np.nanmedian(mic) if np.isfinite(mic).any() else np.nan
+    halo = mic - pool_mic
+    ci_low, ci_high = sev - z * se, sev + z * se
+    enough = n_rat >= min_ratings
+    is_sev = enough & (sev >= severity_threshold) & (ci_low > 0)
+    is_len = enough & (sev <= -severity_threshold) & (ci_high < 0)
+    is_cen = enough & (sd_ratio < central_threshold)
+    is_halo = enough & (halo > halo_threshold)
+    rule_all = _flag_rules(severity_threshold, central_threshold, halo_threshold, min_ratings)
+    flags = np.full(n_r, "", dtype=object)
+    flag = np.full(n_r, "ok", dtype=object)
+    why = np.full(n_r, rule_all, dtype=object)
+    # later assignments win for the primary flag: severity first, then central, halo
+    for mask, name, fmt in [
+        (is_halo, "halo", lambda k: f"halo: halo {halo[k]:.2f} > {halo_threshold:g}"),
+        (is_cen, "central", lambda k: f"central: sd_ratio {sd_ratio[k]:.2f} < {central_threshold:g}"),
+        (is_len, "lenient", lambda k: f"lenient: severity {sev[k]:.2f} <= -{severity_threshold:g} "
+                                      f"and CI [{ci_low[k]:.2f}, {ci_high[k]:.2f}] below 0"),
+        (is_sev, "severe", lambda k: f"severe: severity {sev[k]:.2f} >= {severity_threshold:g} "
+                                     f"and CI [{ci_low[k]:.2f}, {ci_high[k]:.2f}] above 0"),
+    ]:
+        idx = np.flatnonzero(mask)
+        flag[idx] = name
+        flags[idx] = [name + ("+" + f if f else "") for f in flags[idx]]
+        why[idx] = [fmt(k) for k in idx]
+    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged")
+    if fit.n_components > 1:
+        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
+                         for n, c in zip(note, fit.rater_component)], dtype=object)
+    out = pd.DataFrame({
+        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
+        "n_ratings": n_rat.astype(np.int64), "n_subjects": n_sub.astype(np.int64),
+        "mean_score": mean_score, "sd_ratio": sd_ratio, "halo": halo, "mean_item_corr": mic,
+        "flag": flag, "flags": [f if f else "ok" for f in flags], "flag_rule": why,
+        "component": fit.rater_component.astype(np.int64), "note": note,
+    }, index=pd.Index(r_lab, name=rater))
+    if role is not None:
+        rl = d[role].astype(str).to_numpy()
+        modal = (pd.DataFrame({"r": r, "role": rl}).groupby(["r", "role"]).size()
+                 .sort_values(ascending=False).reset_index().drop_duplicates("r").set_index("r")["role"])
+        out.insert(out.columns.get_loc("flag"), "role", modal.reindex(np.arange(n_r)).to_numpy())
+    out.attrs["method"] = ("fixed-effects crossed model subject + rater" + (" + item" if item else "")
+                           + ", sparse normal equations with subjects absorbed")
+    out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
+    out.attrs["item_effects"] = dict(zip(_codes(d[item])[1], fit.item)) if item else {}
+    if fit.note:
+        out["note"] = [(n + "; " if n else "") + fit.note for n in out["note"]]
+    return out
+
+
+def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, item: str | None = None,
+                 rater: str | None = None, reference: str | None = "atasan", alpha: float = 0.05) -> pd.DataFrame:
+    """Severity of each rater role (self vs atasan vs rekan kerja vs ...) for the same subjects.
+
+    Fits ``score = subject + role (+ item) + e`` with the exact crossed solver of
+    :func:`rater_effects` (the role takes the place of the rater), so a role's effect
+    compares ratings of the *same* subjects.
+
+    Returns
+    -------
+    DataFrame indexed by role: ``severity`` (positive = harsher than the average role),
+    ``se``, ``ci_low``, ``ci_high``, ``vs_reference`` (severity minus the reference
+    role's; ``nan`` when the reference is absent), ``n_ratings``, ``n_subjects``,
+    ``n_raters`` (when ``rater`` is given), ``mean_score``.
+    """
+    d = _clean(data, [subject, role, item, rater], score)
+    y = d[score].to_numpy()
+    s, _ = _codes(d[subject])
+    g, g_lab = _codes(d[role].astype(str))
+    i = _codes(d[item])[0] if item is not None else np.zeros(len(d), dtype=np.int64)
+    n_s, n_g, n_i = int(s.max()) + 1, len(g_lab), int(i.max()) + 1
+    fit = _CrossedFit(y, s, g, i, n_s, n_g, n_i)
+    sev = -fit.rater
+    se = fit.rater_se()
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    n_rat = np.bincount(g, minlength=n_g)
+    out = pd.DataFrame({
+        "severity": sev, "se": se, "ci_low": sev - z * se, "ci_high": sev + z * se,
+        "n_ratings": n_rat, "n_subjects": np.bincount(np.unique(g * n_s + s) // n_s, minlength=n_g),
+        "mean_score": np.bincount(g, y, n_g) / n_rat,
+    }, index=pd.Index(g_lab, name=role))
+    ref = out.loc[reference, "severity"] if reference is not None and reference in out.index else np.nan
+    out.insert(4, "vs_reference", out["severity"] - ref)
+    if rater is not None:
+        out["n_raters"] = d.groupby(d[role].astype(str))[rater].nunique().reindex(out.index).to_numpy()
+    out.attrs["reference"] = reference
+    return out
+
+
+def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, period: str,
+                item: str | None = None, drift_threshold: float = 0.5, alpha: float = 0.05) -> pd.DataFrame:
+    """Rater severity per period and its change over periods.
+
+    Each period is fitted separately with the crossed model of :func:`rater_effects`
+    (subjects may change between periods), so a severity is relative to the raters
+    of the same period.
+
+    Returns
+    -------
+    DataFrame indexed by (rater, period) with ``severity``, ``se``, ``ci_low``,
+    ``ci_high``, ``n_ratings``, ``change`` (severity minus the rater's first rated
+    period), ``slope`` (the rater's inverse-variance weighted least-squares trend of
+    severity per period step, repeated on each row) and ``drift`` (True when the
+    absolute change from first to last period exceeds ``drift_threshold`` and the
+    change's 95 % CI excludes 0).
+    """
+    d = _clean(data, [subject, rater, item, period], score)
+    per = d[period]
+    order = list(per.cat.categories) if isinstance(per.dtype, pd.CategoricalDtype) else sorted(per.unique())
+    present = [p for p in order if (per == p).any()]
+    parts = []
+    for t, p in enumerate(present):   # a handful of periods
+        sub = d[per == p]
+        if sub[rater].nunique() < 1:
+            continue
+        fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, alpha=alpha)
+        part = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].copy()
+        part[period] = p
+        part["t"] = t
+        parts.append(part.reset_index())
+    long = pd.concat(parts, ignore_index=True)
+    long = long.sort_values([rater, "t"], kind="stable")
+    first = long.groupby(rater)["severity"].transform("first")
+    first_se = long.groupby(rater)["se"].transform("first")
+    long["change"] = long["severity"] - first
+    w = 1.0 / np.clip(long["se"].to_numpy(), 1e-9, None) ** 2
+    w = np.where(np.isfinite(w), w, 0.0)
+    tt = long["t"].to_numpy(float)
+    yv = long["severity"].to_numpy()
+    key = long[rater].to_numpy()
+    gk, _ = pd.factorize(key)
+    sw, swt, swy = (np.bincount(gk, w), np.bincount(gk, w * tt), np.bincount(gk, w * yv))
+    swtt, swty = np.bincount(gk, w * tt * tt), np.bincount(gk, w * tt * yv)
+    den = sw * swtt - swt ** 2
+    slope = np.divide(sw * swty - swt * swy, den, out=np.full(len(sw), np.nan), where=den > 1e-12)
+    long["slope"] = slope[gk]
+    last = long.groupby(rater)["change"].transform("last")
+    last_se = np.sqrt(long.groupby(rater)["se"].transform("last") ** 2 + first_se ** 2)
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    long["drift"] = (last.abs() > drift_threshold) & ((last.abs() - z * last_se) > 0)
+    out = long.drop(columns="t").set_index([rater, period])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# generalizability theory
+# ---------------------------------------------------------------------------
+
+def _term_codes(codes: dict[str, np.ndarray], sizes: dict[str, int], term: tuple[str, ...]) -> tuple[np.ndarray, int]:
+    key = np.zeros(len(next(iter(codes.values()))), dtype=np.int64)
+    for f in term:
+        key = key * sizes[f] + codes[f]
+    c, u = pd.factorize(key)
+    return c.astype(np.int64), len(u)
+
+
+def _henderson1(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple, tuple[np.ndarray, int]],
+                union_code: Callable[[tuple], tuple[np.ndarray, int]]) -> tuple[np.ndarray, str]:
+    """Henderson (1953) Method 1 for a random model with the given effect terms.
+
+    Equations: for each term a, ``T_a = sum_levels (level total)^2 / n_level`` has
+    expectation ``N mu^2 + sum_b k_ab s2_b + (#levels of a) s2_e`` with
+    ``k_ab = sum_{cells of a u b} n_cell^2 / n_{level of a}`` (Henderson 1953, eq. for
+    Method 1; Brennan 2001, sec. 7.1.1), plus ``T_mu = (sum y)^2/N`` and
+    ``T_total = sum y^2``. Solved exactly for (mu^2, s2_b..., s2_e).
+    """
+    n = y.size
+    m = len(terms)
+    A = np.zeros((m + 2, m + 2))
+    T = np.zeros(m + 2)
+    A[:, 0] = n
+    for ia, a in enumerate(terms):
+        ca, na = tcodes[a]
+        cnt_a = np.bincount(ca, minlength=na).astype(float)
+        tot = np.bincount(ca, y, na)
+        T[ia] = np.sum(tot ** 2 / cnt_a)
+        for ib, b in enumerate(terms):
+            cu, nu = union_code(tuple(sorted(set(a) | set(b))))
+            cnt_u = np.bincount(cu, minlength=nu).astype(float)
+            a_of_u = np.empty(nu, dtype=np.int64)
+            a_of_u[cu] = ca
+            A[ia, 1 + ib] = np.sum(cnt_u ** 2 / cnt_a[a_of_u])
+        A[ia, m + 1] = na
+    # mean
+    T[m] = y.sum() ** 2 / n
+    for ib, b in enumerate(terms):
+        cb, nb = tcodes[b]
+        A[m, 1 + ib] = np.sum(np.bincount(cb, minlength=nb).astype(float) ** 2) / n
+    A[m, m + 1] = 1.0
+    # total
+    T[m + 1] = float(y @ y)
+    A[m + 1, 1:] = n
+    note = ""
+    try:
+        sol = np.linalg.solve(A, T)
+    except np.linalg.LinAlgError:
+        sol, *_ = np.linalg.lstsq(A, T, rcond=None)
+        note = "moment equations singular: least-squares solution"
+    return sol[1:], note
+
+
+def _gstudy_reml(d: pd.DataFrame, y: str, terms: list[tuple[str, ...]], names: list[str]) -> tuple[np.ndarray, str]:
+    import statsmodels.formula.api as smf
+    import warnings
+    df = d.copy()
+    ren = {f: f"f{k}" for k, f in enumerate(sorted({f for t in terms for f in t}))}
+    df = df.rename(columns=ren)
+    df["_y"] = df[y].to_numpy(float)
+    df["_g"] = 1
+    for f in ren.values():
+        df[f] = df[f].astype(str)
+    vc = {}
+    for t, nm in zip(terms, names):
+        vc[nm] = "0 + " + ":".join(f"C({ren[f]})" for f in t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = smf.mixedlm("_y ~ 1", df, groups="_g", vc_formula=vc, re_formula="0")
+        res = model.fit(reml=True, method=["lbfgs", "powell"])
+    est = dict(zip(model.exog_vc.names, np.asarray(res.vcomp)))
+    vals = np.array([est[nm] for nm in names] + [res.scale])
+    return vals, "REML (statsmodels MixedLM variance components)"
+
+
+def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
+           method: str = "anova") -> pd.DataFrame:
+    """G-study variance components for subject x rater (x item), crossed or nested.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format ratings.
+    subject, rater, score : str
+        Columns of the object of measurement, the rater facet and the score.
+    item : str, optional
+        Second facet (items, tasks, occasions).
+    method : {"anova", "reml"}
+        ``"anova"``: Henderson's (1953) Method 1, which Brennan (2001, ch. 7) calls the
+        analogous-ANOVA procedure; for balanced data it equals the ANOVA expected
+        mean-square solution (Brennan 2001, sec. 3.4). Fast at any size.
+        ``"reml"``: statsmodels ``MixedLM`` with one variance component per effect
+        (small data only).
+
+    Returns
+    -------
+    DataFrame indexed by effect, named with the caller's column names joined by
+    ``:`` (``subject``, ``rater``, ``item``, ``subject:rater``, ..., ``residual``),
+    with columns ``variance`` (negative estimates set to 0, Brennan 2001 sec. 3.4.4),
+    ``variance_raw``, ``share`` (of the total variance), ``n_levels`` and ``note``.
+
+    Notes
+    -----
+    The design is read from the data: an effect whose levels coincide with those of
+    a larger effect is confounded with it (e.g. raters nested in subjects: ``rater``
+    merges into ``subject:rater``, Brennan's r:p), and the highest interaction is
+    confounded with error when each cell holds one rating, so it is reported as
+    ``residual``. ``DataFrame.attrs`` records the facet roles, the sample sizes, whether
+    the design is balanced, and the method, for :func:`dstudy`.
+    """
+    if method not in ("anova", "reml"):
+        raise ValueError(f"method must be 'anova' or 'reml', got {method!r}")
+    facets = [f for f in (subject, rater, item) if f is not None]
+    if len(set(facets)) != len(facets):
+        raise ValueError("subject, rater and item must be different columns")
+    d = _clean(data, facets, score)
+    y = d[score].to_numpy()
+    n = y.size
+    if n < 2:
+        raise DataError("need at least two ratings for a G study", column=score)
+    codes, sizes = {}, {}
+    for f in facets:
+        c, lab = _codes(d[f])
+        codes[f], sizes[f] = c, len(lab)
+    cache: dict[tuple, tuple[np.ndarray, int]] = {}
+
+    def tc(term: tuple) -> tuple[np.ndarray, int]:
+        term = tuple(f for f in facets if f in term)
+        if term not in cache:
+            cache[term] = _term_codes(codes, sizes, term)
+        return cache[term]
+
+    all_terms = [t for k in range(1, len(facets) + 1) for t in itertools.combinations(facets, k)]
+    nlev = {t: tc(t)[1] for t in all_terms}
+    # confounding: a term whose partition equals a bigger term's is absorbed into it
+    kept = []
+    for t in all_terms:
+        bigger = [u for u in all_terms if set(t) < set(u) and nlev[u] == nlev[t]]
+        if not bigger:
+            kept.append(t)
+    full = tuple(facets)
+    residual_confounded = nlev[full] == n and full in kept
+    terms = [t for t in kept if not (residual_confounded and t == full)]
+    names = [":".join(t) for t in terms]
+    notes = {}
+    for t in terms:
+        absorbed = [u for u in all_terms if set(u) < set(t) and nlev[u] == nlev[t]]
+        if absorbed:
+            notes[":".join(t)] = "includes " + ", ".join(":".join(u) for u in absorbed) + " (nested design)"
+    # balanced: every cell of the full crossing of the kept structure has the same count
+    cf, ncf = tc(full)
+    cell_n = np.bincount(cf, minlength=ncf)
+    per_level_ok = all(np.unique(np.bincount(tc(t)[0])).size == 1 for t in terms)
+    balanced = bool(np.unique(cell_n).size == 1 and per_level_ok)
+    if method == "anova":
+        est, mnote = _henderson1(y, terms, {t: tc(t) for t in terms}, tc)
+        how = ("ANOVA expected mean squares (balanced design; Brennan 2001 sec. 3.4)" if balanced else
+               "Henderson (1953) Method 1 / analogous ANOVA (unbalanced design; Brennan 2001 ch. 7)")
+    else:
+        est, how = _gstudy_reml(d, score, terms, names)
+        mnote = ""
+    res_name = "residual"
+    idx = names + [res_name]
+    if residual_confounded:
+        notes[res_name] = ":".join(full) + " interaction confounded with error (one rating per cell)"
+    raw = np.asarray(est, float)
+    var = np.clip(raw, 0.0, None)
+    tot = var.sum()
+    out = pd.DataFrame({
+        "variance": var, "variance_raw": raw,
+        "share": var / tot if tot > 0 else np.full(var.size, np.nan),
+        "n_levels": [nlev[t] for t in terms] + [n],
+        "note": [notes.get(nm, "") for nm in idx],
+    }, index=pd.Index(idx, name="effect"))
+    neg = raw < 0
+    out.loc[neg, "note"] = [((x + "; ") if x else "") + "negative estimate set to 0" for x in out.loc[neg, "note"]]
+    if mnote:
+        out["note"] = [((x + "; ") if x else "") + mnote for x in out["note"]]
+    # facet sample sizes for the D study: raters per subject (per item when nested)
+    n_sub = sizes[subject]
+    n_r_per = n / n_sub / (sizes[item] if item is not None else 1)
+    rater_obs = np.unique(codes[rater] * n_sub + codes[subject]).size / n_sub
+    item_obs = (np.unique(codes[item] * n_sub + codes[subject]).size / n_sub) if item is not None else 1.0
+    out.attrs.update({
+        "subject": subject, "rater": rater, "item": item, "method": how, "balanced": balanced,
+        "n_subjects": n_sub, "n_raters": float(rater_obs), "n_items": float(item_obs),
+        "n_ratings": n, "components": {nm: list(t) for nm, t in zip(names, terms)},
+        "residual_facets": list(full),
+    })
+    return out
+
+
+def _dstudy_errors(g: pd.DataFrame, n_r: np.ndarray, n_i: np.ndarray,
+                   subject: str, rater: str, item: str | None) -> tuple[float, np.ndarray, np.ndarray]:
+    comps = g.attrs.get("components")
+    if comps is None:
+        comps = {nm: nm.split(":") for nm in g.index if nm != "residual"}
+    res_f = g.attrs.get("residual_facets", [subject, rater] + ([item] if item else []))
+    s2p = float(g.loc[subject, "variance"]) if subject in g.index else np.nan
+    rel = np.zeros_like(n_r, dtype=float)
+    ab = np.zeros_like(n_r, dtype=float)
+    for nm in g.index:
+        facets = comps.get(nm, []) if nm != "residual" else res_f
+        if nm == subject:
+            continue
+        v = float(g.loc[nm, "variance"])
+        div = np.ones_like(rel)
+        if rater in facets:
+            div = div * n_r
+        if item is not None and item in facets:
+            div = div * n_i
+        if nm == "residual" and (item is None or item not in facets):
+            # replications within subject x rater cells (items not named) average too
+            div = div * (n_i if item is None else 1)
+        ab += v / div
+        if subject in facets:
+            rel += v / div
+    return s2p, rel, ab
+
+
+def dstudy(g: pd.DataFrame, n_raters: Iterable[float] | float = (1, 2, 3, 4, 5), n_items: Iterable[float] | float | None = None,
+           *, subject: str | None = None, rater: str | None = None, item: str | None = None) -> pd.DataFrame:
+    """D-study: generalizability and dependability for other numbers of raters and items.
+
+    Parameters
+    ----------
+    g : DataFrame
+        Output of :func:`gstudy` (its ``attrs`` name the facets).
+    n_raters, n_items : iterable of numbers
+        D-study sample sizes; every combination is evaluated. ``n_items`` defaults to
+        the G study's items per subject (1 without an item facet). In a nested design
+        (raters within items) ``n_raters`` counts raters per item.
+    subject, rater, item : str, optional
+        Override the facet names recorded in ``g.attrs``.
+
+    Returns
+    -------
+    DataFrame with ``n_raters, n_items, g_coef, phi, rel_error, abs_error``.
+
+    Notes
+    -----
+    Brennan (2001, sec. 4.1, eqs. 4.1-4.4; Shavelson & Webb 1991, ch. 6): with each
+    component divided by the product of the D-study sizes of the random facets it
+    contains, ``rel_error`` sums the components that contain the subject and a facet,
+    ``abs_error`` sums every component except the subject's;
+    ``g_coef = s2_p / (s2_p + rel_error)`` (E rho^2) and
+    ``phi = s2_p / (s2_p + abs_error)`` (Phi).
+    """
+    subject = subject or g.attrs.get("subject", "subject")
+    rater = rater or g.attrs.get("rater", "rater")
+    item = item if item is not None else g.attrs.get("item")
+    nr = np.atleast_1d(np.asarray(list(n_raters) if not np.isscalar(n_raters) else [n_raters], float))
+    if n_items is None:
+        n_items = [g.attrs.get("n_items", 1.0)]
+    ni = np.atleast_1d(np.asarray(list(n_items) if not np.isscalar(n_items) else [n_items], float))
+    if (nr <= 0).any() or (ni <= 0).any():
+        raise ValueError("n_raters and n_items must be positive")
+    R, I = np.meshgrid(nr, ni, indexing="ij")
+    R, I = R.ravel(), I.ravel()
+    s2p, rel, ab = _dstudy_errors(g, R, I, subject, rater, item)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gc = s2p / (s2p + rel)
+        phi = s2p / (s2p + ab)
+    return pd.DataFrame({"n_raters": R, "n_items": I, "g_coef": gc, "phi": phi,
+                         "rel_error": rel, "abs_error": ab})
+
+
+def raters_needed(g: pd.DataFrame, target: float = 0.8, *, n_items: float | None = None,
+                  coef: str = "g_coef", subject: str | None = None, rater: str | None = None,
+                  item: str | None = None) -> int:
+    """Smallest number of raters for which the D-study coefficient reaches ``target``.
+
+    Solves ``s2_p / (s2_p + A + B / n_r) >= target`` in closed form, where ``B`` are
+    the error components that contain the rater facet (divided by n_r) and ``A`` the
+    others, at ``n_items`` (default: the G study's). Returns ``-1`` when no number of
+    raters reaches the target (the item-only error, or a zero subject variance, caps
+    the coefficient below it).
+    """
+    if not 0 < target < 1:
+        raise ValueError("target must be between 0 and 1")
+    if coef not in ("g_coef", "phi"):
+        raise ValueError("coef must be 'g_coef' or 'phi'")
+    subject = subject or g.attrs.get("subject", "subject")
+    rater = rater or g.attrs.get("rater", "rater")
+    item = item if item is not None else g.attrs.get("item")
+    ni = np.array([n_items if n_items is not None else g.attrs.get("n_items", 1.0)], float)
+    # error at n_r = 1 and n_r -> infinity give A + B and A
+    s2p, rel1, ab1 = _dstudy_errors(g, np.array([1.0]), ni, subject, rater, item)
+    _, relinf, abinf = _dstudy_errors(g, np.array([1e12]), ni, subject, rater, item)
+    e1, einf = (rel1[0], relinf[0]) if coef == "g_coef" else (ab1[0], abinf[0])
+    B = e1 - einf
+    room = s2p * (1 - target) / target - einf
+    if not np.isfinite(s2p) or s2p <= 0 or room <= 0:
+        return -1
+    if B <= 0:
+        return 1
+    return max(1, int(math.ceil(B / room - 1e-9)))
+
+
+# ---------------------------------------------------------------------------
+# predikat (PermenPANRB 6/2022) and the distribution pattern (SE MenPANRB 3/2023)
+# ---------------------------------------------------------------------------
+
+_EKSP_ALIASES = {
+    "di bawah ekspektasi": 0, "di bawah": 0, "dibawah ekspektasi": 0, "dibawah": 0,
+    "sesuai ekspektasi": 1, "sesuai": 1,
+    "di atas ekspektasi": 2, "di atas": 2, "diatas ekspektasi": 2, "diatas": 2,
+}
+_PRED_ALIASES = {p.lower(): k for k, p in enumerate(PREDIKAT_LEVELS)}
+_PRED_ALIASES.update({"kurang": 1, "misconduct": 1, "kurang / misconduct": 1})
+
+
+def _as_series(x: Any, name: str) -> pd.Series:
+    if isinstance(x, pd.Series):
+        return x
+    if np.isscalar(x) or x is None:
+        return pd.Series([x], name=name)
+    return pd.Series(list(x), name=name)
+
+
+def _ekspektasi_codes(x: pd.Series, argname: str) -> np.ndarray:
+    """0/1/2 codes (Di Bawah/Sesuai/Di Atas) or -1 for missing; labels or 1..3 codes."""
+    vals = x.astype(object).to_numpy()
+    out = np.full(len(vals), -1, dtype=np.int64)
+    for k, v in enumerate(vals):   # label parsing; predikat arrays are per-unit sized
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            if float(v) in (1.0, 2.0, 3.0):
+                out[k] = int(v) - 1
+                continue
+        elif isinstance(v, str) and v.strip().lower() in _EKSP_ALIASES:
+            out[k] = _EKSP_ALIASES[v.strip().lower()]
+            continue
+        elif isinstance(v, str) and v.strip() in ("1", "2", "3"):
+            out[k] = int(v.strip()) - 1
+            continue
+        raise ValueError(f"{argname}: unknown rating {v!r} at position {k}; expected one of "
+                         f"{EKSPEKTASI_LEVELS} or the codes 1..3 (1 = Di Bawah Ekspektasi)")
+    return out
+
+
+def _fast_eksp_codes(x: pd.Series, argname: str) -> np.ndarray:
+    # map unique values once, then broadcast: vectorised over large Series
+    if isinstance(x.dtype, pd.CategoricalDtype):
+        cats = pd.Series(x.cat.categories)
+        cc = _ekspektasi_codes(cats, argname)
+        codes = x.cat.codes.to_numpy()
+        return np.where(codes >= 0, cc[np.clip(codes, 0, None)], -1)
+    codes, uniq = pd.factorize(x, use_na_sentinel=True)
+    uc = _ekspektasi_codes(pd.Series(uniq, dtype=object), argname)
+    return np.where(codes >= 0, uc[np.clip(codes, 0, None)] if uc.size else -1, -1)
+
+
+def predikat(hasil_kerja: Any, perilaku_kerja: Any) -> pd.Series:
+    """Predikat Kinerja Pegawai from the kuadran kinerja of PermenPANRB 6/2022.
+
+    Parameters
+    ----------
+    hasil_kerja, perilaku_kerja : Series (or array-like / scalar)
+        Ratings ``Di Bawah Ekspektasi`` / ``Sesuai Ekspektasi`` / ``Di Atas Ekspektasi``
+        (case-insensitive, "Ekspektasi" may be omitted) or the study's ordinal codes
+        1..3 with 1 = Di Bawah Ekspektasi. Missing values give a missing predikat.
+
+    Returns
+    -------
+    Series of an ordered Categorical ``Sangat Kurang < Kurang/Misconduct <
+    Butuh Perbaikan < Baik < Sangat Baik`` (index of ``hasil_kerja`` when a Series).
+
+    Notes
+    -----
+    The 3 x 3 matrix (rows Hasil, columns Perilaku, Di Bawah/Sesuai/Di Atas)::
+
+        Di Atas : Kurang/Misconduct  Baik             Sangat Baik
+        Sesuai  : Kurang/Misconduct  Baik             Baik
+        Di Bawah: Sangat Kurang      Butuh Perbaikan  Butuh Perbaikan
+    """
+    h = _as_series(hasil_kerja, "hasil_kerja")
+    p = _as_series(perilaku_kerja, "perilaku_kerja")
+    if len(h) != len(p):
+        raise ValueError(f"hasil_kerja and perilaku_kerja differ in length ({len(h)} vs {len(p)})")
+    hc = _fast_eksp_codes(h, "hasil_kerja")
+    pc = _fast_eksp_codes(p, "perilaku_kerja")
+    ok = (hc >= 0) & (pc >= 0)
+    codes = np.where(ok, _KUADRAN[np.clip(hc, 0, 2), np.clip(pc, 0, 2)], -1)
+    cat = pd.Categorical.from_codes(codes, categories=PREDIKAT_LEVELS, ordered=True)
+    return pd.Series(cat, index=h.index, name="predikat")
+
+
+def _predikat_codes(x: pd.Series, argname: str) -> np.ndarray:
+    codes, uniq = pd.factorize(x.astype(object), use_na_sentinel=True)
+    uc = np.empty(len(uniq), dtype=np.int64)
+    for k, v in enumerate(uniq):
+        key = str(v).strip().lower()
+        if key not in _PRED_ALIASES:
+            raise ValueError(f"{argname}: unknown predikat {v!r}; expected one of {PREDIKAT_LEVELS}")
+        uc[k] = _PRED_ALIASES[key]
+    return np.where(codes >= 0, uc[np.clip(codes, 0, None)] if uc.size else -1, -1)
+
+
+def check_predikat(stored: Any, hasil: Any, perilaku: Any) -> pd.DataFrame:
+    """Flag stored predikat values that disagree with the kuadran matrix.
+
+    Returns
+    -------
+    DataFrame (index of ``stored``) with ``stored``, ``expected`` (from
+    :func:`predikat`), ``agrees`` (bool; ``False`` also when the stored value is
+    missing but the ratings are not) and ``difference`` (stored minus expected, in
+    predikat steps; positive = stored more favourable).
+    """
+    st = _as_series(stored, "stored")
+    h = _as_series(hasil, "hasil")
+    p = _as_series(perilaku, "perilaku")
+    if not (len(st) == len(h) == len(p)):
+        raise ValueError("stored, hasil and perilaku must have the same length")
+    h.index = st.index
+    p.index = st.index
+    exp = predikat(h, p)
+    sc = _predikat_codes(st, "stored")
+    ec = exp.cat.codes.to_numpy()
+    agrees = (sc == ec)
+    diff = np.where((sc >= 0) & (ec >= 0), sc - ec, np.nan)
+    return pd.DataFrame({
+        "stored": pd.Categorical.from_codes(sc, categories=PREDIKAT_LEVELS, ordered=True),
+        "expected": exp.to_numpy(), "agrees": agrees, "difference": diff,
+    }, index=st.index)
+
+
+def _exact_multinomial_p(obs: np.ndarray, probs: np.ndarray) -> float:
+    """Exact multinomial goodness-of-fit p-value: the probability of every outcome no
+    more likely than the observed one (Read & Cressie 1988, sec. 8.1; R package EMT),
+    by enumerating all compositions of n into k cells (vectorised)."""
+    n, k = int(obs.sum()), len(obs)
+    # compositions via stars and bars: choose k-1 bar positions among n+k-1 slots
+    bars = np.array(list(itertools.combinations(range(n + k - 1), k - 1)), dtype=np.int64)
+    if bars.size == 0:
+        return 1.0
+    ext = np.column_stack([np.full(len(bars), -1), bars, np.full(len(bars), n + k - 1)])
+    counts = np.diff(ext, axis=1) - 1
+    with np.errstate(divide="ignore"):
+        logp = scipy.stats.multinomial.logpmf(counts, n, probs)
+        lobs = scipy.stats.multinomial.logpmf(obs, n, probs)
+    return float(np.clip(np.exp(logp[logp <= lobs + 1e-7]).sum(), 0, 1))
+
+
+def distribution_check(predikat: Any, org_predikat: str, *, pattern: Mapping[str, list[dict]] | None = None,
+                       tolerance: float = 0.0, rounding: str = "nearest",
+                       reference: Mapping[str, float] | None = None, exact_max_n: int = 40,
+                       small_unit: int = 10) -> pd.DataFrame:
+    """A unit's predikat distribution against the SE MenPANRB 3/2023 pattern.
+
+    Parameters
+    ----------
+    predikat : Series or array-like
+        The unit's employee predikat labels (missing values ignored).
+    org_predikat : str
+        Predikat Kinerja Organisasi: Istimewa, Baik, Butuh Perbaikan, Kurang, Sangat Kurang.
+    pattern : mapping, optional
+        Replaces :data:`DISTRIBUTION_PATTERN` (same structure).
+    tolerance : float
+        Soft bound in share points: maxima are raised and minima lowered by it
+        (0 = strict).
+    rounding : {"nearest", "lenient", "strict"}
+        How a share bound becomes a head count: ``nearest`` rounds ``share x n``
+        half up; ``lenient`` rounds in the unit's favour (maxima up, minima down);
+        ``strict`` the other way. Small units are where this matters.
+    reference : mapping predikat -> share, optional
+        Reference distribution for a goodness-of-fit test: exact multinomial when
+        ``n <= exact_max_n``, Pearson chi-square otherwise.
+    small_unit : int
+        Units below this size get a note that the pattern is advisory.
+
+    Returns
+    -------
+    DataFrame, one row per rule (plus ``goodness_of_fit`` when ``reference`` is given):
+    ``rule``, ``predikat``, ``limit_share``, ``limit_count``, ``observed_count``,
+    ``observed_share``, ``ok``, ``deviation`` (people beyond the bound, 0 when ok),
+    ``pval``, ``message``. ``attrs`` carries ``n`` and the observed counts.
+    """
+    if rounding not in ("nearest", "lenient", "strict"):
+        raise ValueError("rounding must be 'nearest', 'lenient' or 'strict'")
+    pat = dict(pattern) if pattern is not None else DISTRIBUTION_PATTERN
+    org = str(org_predikat).strip()
+    lookup = {k.lower(): k for k in pat}
+    if org.lower() not in lookup:
+        raise ValueError(f"org_predikat: unknown organisation predikat {org_predikat!r}; expected one of {list(pat)}")
+    rules = pat[lookup[org.lower()]]
+    ps = _as_series(predikat, "predikat")
+    pc = _predikat_codes(ps, "predikat")
+    pc = pc[pc >= 0]
+    n = int(pc.size)
+    counts = np.bincount(pc, minlength=5)
+    cnt = dict(zip(PREDIKAT_LEVELS, counts.tolist()))
+    rows = []
+
+    def to_count(share: float, kind: str) -> int:
+        x = share * n
+        if rounding == "nearest":
+            return int(math.floor(x + 0.5 + 1e-9))
+        up = (kind == "max") == (rounding == "lenient")
+        return int(math.ceil(x - 1e-9)) if up else int(math.floor(x + 1e-9))
+
+    for rule in rules:
+        kind = rule["kind"]
+        cats = list(rule["categories"])
+        for c in cats:
+            if c not in PREDIKAT_LEVELS:
+                raise ValueError(f"pattern: unknown predikat {c!r} in rule {rule}")
+        obs = int(sum(cnt[c] for c in cats))
+        label = " + ".join(cats)
+        share = rule.get("share", np.nan)
+        if kind == "max":
+            lim_share = min(1.0, share + tolerance)
+            lim = to_count(lim_share, "max")
+            ok = obs <= lim
+            dev = max(0, obs - lim)
+            msg = f"{label}: {obs} of {n} ({(obs / n if n else 0):.0%}), at most {lim} allowed ({lim_share:.0%})"
+        elif kind == "min":
+            lim_share = max(0.0, share - tolerance)
+            lim = to_count(lim_share, "min")
+            ok = obs >= lim
+            dev = max(0, lim - obs)
+            msg = f"{label}: {obs} of {n} ({(obs / n if n else 0):.0%}), at least {lim} expected ({lim_share:.0%})"
+        elif kind == "min_count":
+            lim_share = np.nan
+            lim = int(rule.get("count", 1))
+            ok = obs >= lim
+            dev = max(0, lim - obs)
+            msg = f"{label}: {obs} of {n}, at least {lim} expected"
+        elif kind == "largest":
+            lim_share = np.nan
+            others = max(cnt[c] for c in PREDIKAT_LEVELS if c not in cats)
+            lim = others
+            ok = obs >= others
+            dev = max(0, others - obs)
+            msg = f"{label}: {obs} of {n}, should be the largest group (largest other group: {others})"
+        else:
+            raise ValueError(f"pattern: unknown rule kind {kind!r}")
+        if n == 0:
+            ok, msg = False, "no predikat values"
+        rows.append({"rule": kind, "predikat": label, "limit_share": lim_share, "limit_count": lim,
+                     "observed_count": obs, "observed_share": obs / n if n else np.nan, "ok": bool(ok),
+                     "deviation": int(dev), "pval": np.nan,
+                     "message": ("" if ok else "deviation: ") + msg +
+                                (f"; small unit (n={n} < {small_unit}): advisory" if 0 < n < small_unit else "")})
+    if reference is not None:
+        probs = np.array([float(reference.get(c, 0.0)) for c in PREDIKAT_LEVELS])
+        unknown = set(reference) - set(PREDIKAT_LEVELS)
+        if unknown:
+            raise ValueError(f"reference: unknown predikat {sorted(unknown)}")
+        if not np.isclose(probs.sum(), 1.0, atol=1e-6):
+            raise ValueError(f"reference shares must sum to 1 (they sum to {probs.sum():.4f})")
+        if n == 0:
+            pval, how = np.nan, "no predikat values"
+        elif np.any((probs == 0) & (counts > 0)):
+            pval, how = 0.0, "a predikat with reference share 0 was observed"
+        elif n <= exact_max_n:
+            keep = probs > 0
+            pval = _exact_multinomial_p(counts[keep], probs[keep])
+            how = "exact multinomial test"
+        else:
+            keep = probs > 0
+            exp_c = probs[keep] * n
+            stat = float(((counts[keep] - exp_c) ** 2 / exp_c).sum())
+            pval = float(scipy.stats.chi2.sf(stat, keep.sum() - 1))
+            how = f"Pearson chi-square {stat:.3f} on {keep.sum() - 1} df" + \
+                  ("; some expected counts < 5" if (exp_c < 5).any() else "")
+        rows.append({"rule": "goodness_of_fit", "predikat": "all", "limit_share": np.nan, "limit_count": np.nan,
+                     "observed_count": n, "observed_share": 1.0 if n else np.nan,
+                     "ok": bool(pval >= 0.05) if np.isfinite(pval) else False, "deviation": 0,
+                     "pval": pval, "message": how})
+    out = pd.DataFrame(rows)
+    out.attrs.update({"n": n, "counts": cnt, "org_predikat": lookup[org.lower()]})
+    return out
+
+
+# ---------------------------------------------------------------------------
+# adjusted scores, anchor agreement, worklist
+# ---------------------------------------------------------------------------
+
+def _deciles(x: np.ndarray) -> np.ndarray:
+    ranks = pd.Series(x).rank(method="first").to_numpy()
+    n = np.isfinite(x).sum()
+    return np.where(np.isfinite(x), np.ceil(ranks / max(n, 1) * 10).clip(1, 10), np.nan)
+
+
+def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
+                    method: str = "fixed", hasil_item: str | None = "Hasil Kerja",
+                    perilaku_item: str | None = "Perilaku Kerja", effects: pd.DataFrame | None = None,
+                    ordinal_scale: float | str = "sd") -> pd.DataFrame:
+    """Subject scores corrected for rater severity, and who changes decile or predikat.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Ratings; rows of ``hasil_item``/``perilaku_item`` (ordinal codes 1..3, when the
+        item column has them) are kept apart from the numeric items.
+    method : {"fixed", "blup"}
+        ``fixed``: severities of :func:`rater_effects`. ``blup``: Henderson's mixed-model
+        equations with random subjects and raters (variance components from
+        :func:`gstudy`), which shrink the severity of raters with few ratings toward 0.
+    effects : DataFrame, optional
+        A precomputed :func:`rater_effects` table (its ``severity`` is used).
+    ordinal_scale : "sd" or float
+        How a severity on the numeric scale maps onto the 1..3 predikat scale:
+        ``"sd"`` multiplies by SD(ordinal codes) / SD(numeric scores); a number is used
+        as the factor.
+
+    Returns
+    -------
+    DataFrame indexed by subject: ``raw_score`` (mean of the numeric ratings),
+    ``adjusted_score`` (mean of score + severity of its rater), ``shift``,
+    ``n_ratings``, ``raw_decile``, ``adjusted_decile``, ``decile_changed``, and when the
+    two predikat items are present ``predikat_raw``, ``predikat_adjusted``,
+    ``predikat_changed`` (plus ``hasil_adjusted``, ``perilaku_adjusted``).
+    ``attrs["summary"]`` has ``n_subjects``, ``n_decile_changed``,
+    ``n_predikat_changed`` and the method.
+    """
+    if method not in ("fixed", "blup"):
+        raise ValueError("method must be 'fixed' or 'blup'")
+    d = _clean(data, [subject, rater, item], score)
+    ordinal_items = [x for x in (hasil_item, perilaku_item) if x is not None]
+    if item is not None and ordinal_items:
+        is_ord = d[item].isin(ordinal_items).to_numpy()
+    else:
+        is_ord = np.zeros(len(d), dtype=bool)
+    num = d[~is_ord].reset_index(drop=True)
+    ordd = d[is_ord].reset_index(drop=True)
+    if num.empty:
+        raise DataError("no numeric ratings to estimate rater severity", column=score)
+    if effects is not None:
+        sev_map = effects["severity"]
+    elif method == "fixed":
+        sev_map = rater_effects(num, subject=subject, rater=rater, score=score, item=item)["severity"]
+    else:
+        g = gstudy(num, subject=subject, rater=rater, score=score)
+        s2e = float(g.loc["residual", "variance"])
+        s2s = float(g.loc[subject, "variance"]) if subject in g.index else 0.0
+        s2r = float(g.loc[rater, "variance"]) if rater in g.index else 0.0
+        y = num[score].to_numpy()
+        s, _ = _codes(num[subject])
+        r, r_lab = _codes(num[rater])
+        i = _codes(num[item])[0] if item is not None else np.zeros(len(num), dtype=np.int64)
+        if s2s <= 0 or s2r <= 0:
+            sev_map = pd.Series(0.0, index=r_lab)
+        else:
+            fit = _CrossedFit(y, s, r, i, int(s.max()) + 1, len(r_lab), int(i.max()) + 1,
+                              lam_s=s2e / s2s, lam_r=s2e / s2r, want_cov=False)
+            sev_map = pd.Series(-fit.rater, index=r_lab)
+    sev_num = num[rater].map(sev_map).fillna(0.0).to_numpy()
+    grp = num.groupby(subject, sort=True)
+    raw = grp[score].mean()
+    adj = pd.Series(num[score].to_numpy() + sev_num, index=num.index).groupby(num[subject]).mean()
+    out = pd.DataFrame({"raw_score": raw, "adjusted_score": adj.reindex(raw.index)})
+    out.index.name = subject
+    out["shift"] = out["adjusted_score"] - out["raw_score"]
+    out["n_ratings"] = grp.size().reindex(out.index).to_numpy()
+    out["raw_decile"] = _deciles(out["raw_score"].to_numpy())
+    out["adjusted_decile"] = _deciles(out["adjusted_score"].to_numpy())
+    out["decile_changed"] = out["raw_decile"] != out["adjusted_decile"]
+    n_pred = 0
+    if len(ordd) and item is not None and hasil_item is not None and perilaku_item is not None:
+        if ordinal_scale == "sd":
+            sd_num = float(np.std(num[score].to_numpy(), ddof=1))
+            sd_ord = float(np.std(ordd[score].to_numpy(), ddof=1)) if len(ordd) > 1 else 0.0
+            factor = sd_ord / sd_num if sd_num > 0 else 0.0
+        else:
+            factor = float(ordinal_scale)
+        o_sev = ordd[rater].map(sev_map).fillna(0.0).to_numpy() * factor
+        ordd = ordd.assign(_adj=np.clip(np.rint(ordd[score].to_numpy() + o_sev), 1, 3))
+        # one Hasil and one Perilaku rating per subject: the atasan's (mean if several)
+        wide_raw = ordd.pivot_table(index=subject, columns=item, values=score, aggfunc="mean")
+        wide_adj = ordd.pivot_table(index=subject, columns=item, values="_adj", aggfunc="mean")
+        if hasil_item in wide_raw and perilaku_item in wide_raw:
+            hr, pr = np.rint(wide_raw[hasil_item]), np.rint(wide_raw[perilaku_item])
+            ha, pa = np.rint(wide_adj[hasil_item]), np.rint(wide_adj[perilaku_item])
+            p_raw = predikat(hr, pr)
+            p_adj = predikat(ha, pa)
+            pred = pd.DataFrame({"predikat_raw": p_raw, "predikat_adjusted": p_adj,
+                                 "hasil_adjusted": ha, "perilaku_adjusted": pa})
+            out = out.join(pred, how="outer")
+            out["predikat_changed"] = (out["predikat_raw"].astype(object) != out["predikat_adjusted"].astype(object)) \
+                & out["predikat_raw"].notna() & out["predikat_adjusted"].notna()
+            n_pred = int(out["predikat_changed"].sum())
+    out.attrs["summary"] = {"n_subjects": int(len(out)), "n_decile_changed": int(out["decile_changed"].sum()),
+                            "n_predikat_changed": n_pred, "method": method}
+    return out
+
+
+def _weighted_kappa_by_group(a: np.ndarray, b: np.ndarray, g: np.ndarray, n_groups: int, cats: np.ndarray,
+                             weights: str) -> np.ndarray:
+    """Cohen's (1968) weighted kappa of (a, b) pairs per group, one bincount pass.
+
+    ``kappa_w = 1 - sum(v * O) / sum(v * E)`` with disagreement weights
+    ``v_jk = |x_j - x_k|`` (linear) or ``(x_j - x_k)^2`` (quadratic) on the category
+    values, ``O`` the observed and ``E`` the chance (product of margins) proportions.
+    """
+    k = len(cats)
+    ia = np.searchsorted(cats, a)
+    ib = np.searchsorted(cats, b)
+    tab = np.bincount((g * k + ia) * k + ib, minlength=n_groups * k * k).reshape(n_groups, k, k).astype(float)
+    diff = cats[:, None] - cats[None, :]
+    if weights == "quadratic":
+        v = diff ** 2
+    elif weights == "linear":
+        v = np.abs(diff)
+    elif weights in ("none", "unweighted"):
+        v = (diff != 0).astype(float)
+    else:
+        raise ValueError("weights must be 'quadratic', 'linear' or 'unweighted'")
+    n = tab.sum(axis=(1, 2))
+    obs = np.einsum("gjk,jk->g", tab, v)
+    exp = np.einsum("gj,gk,jk->g", tab.sum(axis=2), tab.sum(axis=1), v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kap = 1 - obs / (exp / n)
+    return np.where((n > 0) & (exp > 0), kap, np.nan)
+
+
+def anchor_agreement(data: pd.DataFrame, gold: pd.DataFrame, *, subject: str, rater: str, score: str,
+                     item: str | None = None, gold_score: str | None = None, categories: Sequence[float] | None = None,
+                     weights: str = "quadratic", max_bias: float = 0.5, max_mae: float = 0.75,
+                     min_kappa: float = 0.6) -> pd.DataFrame:
+    """Each rater against expert (gold) ratings of a common calibration set.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The raters' ratings of the calibration subjects.
+    gold : DataFrame
+        Expert-panel ratings with the ``subject`` (and ``item``) columns and
+        ``gold_score`` (default: the same name as ``score``).
+    categories : sequence of numbers, optional
+        The scale's category values for kappa (default: values seen in either table).
+    weights : {"quadratic", "linear", "unweighted"}
+        Kappa disagreement weights (Cohen 1968).
+    max_bias, max_mae, min_kappa : float
+        Pass thresholds: ``|bias| <= max_bias``, ``mae <= max_mae``, ``kappa >= min_kappa``.
+
+    Returns
+    -------
+    DataFrame indexed by rater: ``n``, ``bias`` (mean rater - gold; negative = harsher),
+    ``mae``, ``kappa_w``, ``pass``, ``reason`` (thresholds missed).
+    """
+    gold_score = gold_score or score
+    keys = [subject] + ([item] if item is not None else [])
+    d = _clean(data, [rater, *keys], score)
+    gd = _clean(gold, keys, gold_score, what="gold")
+    if gd.duplicated(keys).any():
+        row = int(np.flatnonzero(gd.duplicated(keys).to_numpy())[0])
+        raise DataError("duplicate gold rating for the same " + "/".join(keys), row=row, column=subject)
+    gd = gd.rename(columns={gold_score: "_gold"})
+    m = d.merge(gd, on=keys, how="inner")
+    r_all = pd.Index(sorted(d[rater].unique()), name=rater)
+    if m.empty:
+        out = pd.DataFrame(index=r_all, columns=["n", "bias", "mae", "kappa_w", "pass", "reason"])
+        out["reason"] = "no ratings of gold-rated subjects"
+        return out
+    r = r_all.get_indexer(m[rater])
+    a = m[score].to_numpy(float)
+    b = m["_gold"].to_numpy(float)
+    n_r = len(r_all)
+    cats = np.unique(np.r_[a, b]) if categories is None else np.asarray(sorted(categories), float)
+    unknown = ~np.isin(np.r_[a, b], cats)
+    if unknown.any():
+        raise DataError(f"score {np.r_[a, b][unknown][0]!r} is not one of the categories {list(cats)}", column=score)
+    n = np.bincount(r, minlength=n_r).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bias = np.bincount(r, a - b, n_r) / n
+        mae = np.bincount(r, np.abs(a - b), n_r) / n
+    kap = _weighted_kappa_by_group(a, b, r, n_r, cats, weights)
+    ok_b, ok_m, ok_k = np.abs(bias) <= max_bias, mae <= max_mae, kap >= min_kappa
+    reason = []
+    for k in range(n_r):
+        why = []
+        if n[k] == 0:
+            reason.append("no ratings of gold-rated subjects")
+            continue
+        if not ok_b[k]:
+            why.append(f"|bias| {abs(bias[k]):.2f} > {max_bias:g}")
+        if not ok_m[k]:
+            why.append(f"MAE {mae[k]:.2f} > {max_mae:g}")
+        if not ok_k[k]:
+            why.append(f"kappa {kap[k]:.2f} < {min_kappa:g}" if np.isfinite(kap[k]) else "kappa undefined (no variance)")
+        reason.append("; ".join(why))
+    return pd.DataFrame({"n": n.astype(np.int64), "bias": bias, "mae": mae, "kappa_w": kap,
+                         "pass": ok_b & ok_m & ok_k, "reason": reason}, index=r_all)
+
+
+def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
+                         unit: str | None = None, role: str | None = None, hasil_item: str | None = "Hasil Kerja",
+                         perilaku_item: str | None = "Perilaku Kerja", method: str = "fixed",
+                         max_subjects: int | None = 50, **thresholds: Any) -> pd.DataFrame:
+    """What a calibration meeting should look at first, per unit, ordered by impact.
+
+    For each unit: raters flagged by :func:`rater_effects` (with the rule that fired
+    as evidence; impact = |severity| x subjects rated for severe/lenient raters,
+    (1 - sd_ratio) x subjects for central, halo x subjects for halo), and subjects
+    whose predikat changes after severity adjustment (:func:`adjusted_scores`; impact =
+    predikat steps moved x 1, then |score shift|). Subject identifiers are the study's
+    pseudonyms (the data contract pseudonymizes at load); no names are used.
+
+    Parameters
+    ----------
+    unit : str, optional
+        Unit column (one worklist block per unit); without it the whole table is one unit.
+    max_subjects : int, optional
+        Keep at most this many subject rows per unit (the highest impact ones).
+    **thresholds
+        Passed to :func:`rater_effects` (``severity_threshold``, ``central_threshold``,
+        ``halo_threshold``, ``min_ratings``).
+
+    Returns
+    -------
+    DataFrame with ``unit``, ``priority`` (1 = first, within unit), ``kind``
+    (``rater``/``subject``), ``id``, ``issue``, ``evidence``, ``impact``.
+    """
+    d = _clean(data, [subject, rater, item, unit, role], score)
+    units = [None] if unit is None else list(pd.unique(d[unit]))
+    ordinal_items = [x for x in (hasil_item, perilaku_item) if x is not None]
+    blocks = []
+    for u in units:   # one block per unit, as the unit notebooks are
+        du = d if u is None else d[d[unit] == u]
+        is_ord = du[item].isin(ordinal_items).to_numpy() if item is not None else np.zeros(len(du), bool)
+        num = du[~is_ord]
+        rows = []
+        fx = None
+        if len(num) and num[rater].nunique() >= 2:
+            fx = rater_effects(num, subject=subject, rater=rater, score=score, item=item, role=role, **thresholds)
+            flagged = fx[fx["flag"] != "ok"]
+            for rid, fr in flagged.iterrows():
+                fl = fr["flag"]
+                if fl in ("severe", "lenient"):
+                    imp = abs(fr["severity"]) * fr["n_subjects"]
+                elif fl == "central":
+                    imp = (1 - fr["sd_ratio"]) * fr["n_subjects"]
+                else:
+                    imp = fr["halo"] * fr["n_subjects"]
+                ev = (f"{fr['flag_rule']}; severity {fr['severity']:+.2f} (SE {fr['se']:.2f}), "
+                      f"sd_ratio {fr['sd_ratio']:.2f}, halo {fr['halo']:+.2f}, "
+                      f"{int(fr['n_ratings'])} ratings of {int(fr['n_subjects'])} subjects")
+                rows.append({"kind": "rater", "id": rid, "issue": fr["flags"], "evidence": ev, "impact": float(imp)})
+        if fx is not None:
+            adj = adjusted_scores(du, subject=subject, rater=rater, score=score, item=item, method=method,
+                                  hasil_item=hasil_item, perilaku_item=perilaku_item,
+                                  effects=fx if method == "fixed" else None)
+            if "predikat_changed" in adj:
+                ch = adj[adj["predikat_changed"]]
+                steps = (ch["predikat_adjusted"].cat.codes - ch["predikat_raw"].cat.codes).to_numpy()
+                sub_rows = pd.DataFrame({
+                    "kind": "subject", "id": ch.index.to_numpy(),
+                    "issue": [f"predikat {a} -> {b} after severity adjustment"
+                              for a, b in zip(ch["predikat_raw"], ch["predikat_adjusted"])],
+                    "evidence": [f"score {r:.2f} -> {s:.2f} (shift {t:+.2f}); {k} predikat step(s)"
+                                 for r, s, t, k in zip(ch["raw_score"], ch["adjusted_score"], ch["shift"], steps)],
+                    "impact": np.abs(steps) + np.abs(ch["shift"].fillna(0).to_numpy()) / 10,
+                })
+                sub_rows = sub_rows.sort_values("impact", ascending=False)
+                if max_subjects is not None:
+                    sub_rows = sub_rows.head(max_subjects)
+                rows.extend(sub_rows.to_dict("records"))
+        block = pd.DataFrame(rows, columns=["kind", "id", "issue", "evidence", "impact"])
+        block = block.sort_values("impact", ascending=False, kind="stable").reset_index(drop=True)
+        block.insert(0, "priority", np.arange(1, len(block) + 1))
+        block.insert(0, "unit", u)
+        blocks.append(block)
+    out = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(
+        columns=["unit", "priority", "kind", "id", "issue", "evidence", "impact"])
+    return out
