@@ -147,7 +147,7 @@ def _invert(pfun: Callable[[float], float], center: float, step: float, alpha: f
     for sign in (-1.0, 1.0):
         inside, outside = center, None
         m = 1.0
-        while m <= 2.0 ** 40:
+        while m <= 2.0 ** 12:  # beyond ~4000 SEs call it unbounded (and avoid cancellation)
             b = center + sign * m * step
             if pfun(b) <= alpha:
                 outside = b
@@ -179,31 +179,60 @@ class _ClusteredOLS:
     The CR1 factor is G/(G-1) * (N-1)/(N-K), with K counting the regressors, the intercept
     and the fixed-effect levels of every fixed effect *not* nested within the clusters, the
     convention of Stata's ``reghdfe`` / ``xtreg, fe vce(cluster)`` (a fixed effect nested in
-    the cluster variable adds nothing: Cameron & Miller 2015, section IV.A; Gormley & Matsa 2014).
+    the cluster variable adds nothing: Cameron & Miller 2015, section IV.A). Column 0 of
+    ``X`` is the coefficient of interest.
     """
 
     def __init__(self, y: np.ndarray, X: np.ndarray, fes: Sequence[tuple[np.ndarray, int]],
-                 cluster: np.ndarray, names: Sequence[str], intercept: bool = True):
+                 cluster: np.ndarray, names: Sequence[str], intercept: bool = True,
+                 max_dummies: int = 2000):
         self.n = len(y)
         self.names = list(names)
         self.cl, self.G = _codes(cluster)
+        self.approx_fe = False
         fes = [f for f in fes if f[1] > 1]
-        if not fes and intercept:
-            fes = [(np.zeros(self.n, dtype=np.int64), 1)]  # the intercept is the one-level fixed effect
-        Z = _absorb(np.column_stack([y, X]), fes)
+        nested = [self._nested(c) for c, _ in fes]
+        # Fixed effects nested in the clusters are absorbed. The others enter as dummy columns:
+        # the wild bootstrap flips residuals cluster by cluster, and only a nested fixed effect
+        # stays orthogonal to the flipped residuals (Roodman et al. 2019, section 5.2), so a
+        # cross-cutting one (e.g. period effects) must be re-estimated in every draw.
+        absorbed = [f for f, nst in zip(fes, nested) if nst]
+        explicit = [f for f, nst in zip(fes, nested) if not nst]
+        approx = []
+        while explicit and sum(L - 1 for _, L in explicit) > max_dummies:
+            big = max(range(len(explicit)), key=lambda i: explicit[i][1])
+            approx.append(explicit.pop(big))
+            self.approx_fe = True  # too many levels for dummies: absorbed, bootstrap approximate
+        cols = [np.asarray(X, dtype=np.float64).reshape(self.n, -1)]
+        for c, L in explicit:
+            dm = np.zeros((self.n, L - 1))
+            rows = np.flatnonzero(c > 0)
+            dm[rows, c[rows] - 1] = 1.0
+            cols.append(dm)
+        to_absorb = absorbed + approx
+        if not to_absorb and intercept:
+            cols.append(np.ones((self.n, 1)))
+        Xfull = np.column_stack(cols)
+        Z = _absorb(np.column_stack([y, Xfull]), to_absorb)
         self.y, self.X = Z[:, 0], Z[:, 1:]
         k = self.X.shape[1]
-        # fixed-effect degrees of freedom: all levels but one per dimension, plus the intercept
-        nested = [self._nested(c) for c, _ in fes]
-        self.k_fe_all = sum(L - 1 for _, L in fes) + 1
-        self.k_fe_cluster = sum(L - 1 for (_, L), nst in zip(fes, nested) if not nst) + 1
-        self.K = k + self.k_fe_cluster
-        self.K_all = k + self.k_fe_all
+        has_fe = 1 if to_absorb else 0
+        # K for CR1: explicit columns + absorbed levels not nested in clusters (+ the intercept
+        # the absorbed effects span); nested levels are free (reghdfe / fixest convention)
+        self.K = k + sum(L - 1 for _, L in approx) + has_fe
+        self.K_all = k + sum(L - 1 for _, L in to_absorb) + has_fe
         self.XtX = self.X.T @ self.X
-        self.rank_ok = np.linalg.matrix_rank(self.XtX, tol=1e-10 * max(1.0, np.abs(self.XtX).max(initial=0.0))) == k
-        self.Q = np.linalg.pinv(self.XtX) if self.rank_ok else np.full((k, k), np.nan)
+        tol = 1e-10 * max(1.0, float(np.abs(self.XtX).max(initial=0.0)))
+        rank = np.linalg.matrix_rank(self.XtX, tol=tol)
+        rank_wo = np.linalg.matrix_rank(np.delete(np.delete(self.XtX, 0, 0), 0, 1), tol=tol) if k > 1 else 0
+        # the coefficient of interest (column 0) is identified when it adds to the rank
+        self.rank_ok = bool(rank > rank_wo)
+        self.Q = np.linalg.pinv(self.XtX, hermitian=True)
         self.beta = self.Q @ (self.X.T @ self.y)
         self.resid = self.y - self.X @ self.beta
+        if rank < k:  # nuisance columns collinear: count the rank, not the columns
+            self.K -= k - rank
+            self.K_all -= k - rank
         G, N = self.G, self.n
         self.ssc = (G / (G - 1) if G > 1 else math.nan) * ((N - 1) / (N - self.K) if N > self.K else math.nan)
         scores = _cluster_sums(self.cl, G, self.X * self.resid[:, None])
@@ -287,9 +316,10 @@ class _ClusteredOLS:
             with np.errstate(divide="ignore", invalid="ignore"):
                 tb = np.abs(num) / np.sqrt(np.maximum(den2, 0.0))
             t_obs = abs(beta_j - b0) / se_j
-            # strict inequality as fwildclusterboot / wildboottest; the tolerance keeps the
-            # identity draw (t* == t exactly) from counting through rounding
-            exceed = tb > t_obs * (1 + 1e-9) + 1e-300
+            # ties count as extreme, as in a randomization test: under enumeration the draws
+            # v = +/-1 reproduce the sample (t* == t), so p >= 2/2^G and a 4-cluster 95% interval
+            # is honestly unbounded (fwildclusterboot / wildboottest count only t* > t)
+            exceed = tb >= t_obs * (1 - 1e-9)
             return float(np.mean(np.where(np.isnan(tb), False, exceed)))
 
         out = {"pval": pval(null) if se_j > 0 else math.nan, "n_draws": V.shape[0], "enumerated": enumerated,
@@ -313,8 +343,10 @@ def wild_cluster_bootstrap(data: pd.DataFrame, *, outcome: str, param: str, clus
     absorbed), one-way clustered by ``cluster``. The null ``param == null`` is imposed on the
     bootstrap data-generating process (Cameron, Gelbach & Miller 2008, "WCR"; Roodman,
     MacKinnon, Nielsen & Webb 2019, the Stata ``boottest`` algorithm); the p-value is the
-    symmetric two-sided share of bootstrap t statistics beyond the observed one, and the
-    confidence interval inverts that test.
+    symmetric two-sided share of bootstrap |t| at least as large as the observed one (ties,
+    such as the draw that reproduces the sample under full enumeration, count), and the
+    confidence interval inverts that test. Fixed effects nested in the clusters are absorbed;
+    cross-cutting ones enter the bootstrap as dummies, so each draw re-estimates them.
 
     Parameters
     ----------
@@ -374,7 +406,7 @@ def wild_cluster_bootstrap(data: pd.DataFrame, *, outcome: str, param: str, clus
     if len(d) == 0 or np.nanstd(y) == 0:
         res.note = "; ".join(note + [f"outcome '{outcome}' is constant or empty: the coefficient is undefined"])
         return res
-    m = _ClusteredOLS(y, X, fes, d[cluster].to_numpy(), [param, *covariates], intercept=not absorb)
+    m = _ClusteredOLS(y, X, fes, d[cluster].to_numpy(), [param, *covariates])
     res.value = float(m.beta[0])
     if not m.rank_ok or m.G < 2:
         res.note = "; ".join(note + ["coefficient not identified (collinear with the fixed effects / covariates)"
@@ -386,6 +418,9 @@ def wild_cluster_bootstrap(data: pd.DataFrame, *, outcome: str, param: str, clus
     draws = f"all {w['n_draws']} {weights} weight vectors enumerated (exact)" if w["enumerated"] else \
         f"{w['n_draws']} {weights} draws"
     note.append(f"WCR wild cluster bootstrap-t, null imposed, {draws}, {m.G} clusters")
+    if m.approx_fe:
+        note.append("a fixed effect with more than 2000 levels cuts across clusters and was absorbed: "
+                    "the bootstrap is then approximate")
     if not w["ci_bounded"]:
         note.append("confidence interval unbounded: too few clusters for this level")
     res.note = "; ".join(note)
