@@ -522,3 +522,18 @@ def test_did_wild_equals_loop_reference_with_period_effects():
     D = (d["treated"] * d["post"]).to_numpy(float)[:, None]
     p_loop, _ = _wcr_loop(d["y"].to_numpy(), D, d["unit"].to_numpy(), 0, dummies)
     assert r.pval_wild == pytest.approx(p_loop, abs=1e-12)
+
+
+def test_ri_staggered_single_wave_two_periods_equals_did_ri():
+    """With one wave and two periods the Callaway-Sant'Anna ATT is the 2x2 DiD, so permuting
+    first_treated must give exactly the did permutation distribution and p-value."""
+    pytest.importorskip("evaltools.pilot._staggered")
+    d = _panel(n_units=9, n_periods=2, n_treated=4, seed=31, start=1, effect=1.5)
+    d["period"] = d["period"] + 1
+    d["first"] = np.where(d["treated"] == 1, 2, 0)
+    a = randomization_inference(d, outcome="y", unit="unit", period="period", treated="treated", post="post")
+    b = randomization_inference(d, outcome="y", unit="unit", period="period", first_treated="first",
+                                estimator="staggered", n_perm=1000)
+    assert b.exact and b.n_assignments == a.n_assignments == math.comb(9, 4)
+    assert b.value == pytest.approx(a.value, rel=1e-10)
+    assert b.pval == pytest.approx(a.pval)

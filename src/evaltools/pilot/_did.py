@@ -667,34 +667,6 @@ def _combination_matrix(n: int, k: int) -> np.ndarray:
     return Z
 
 
-def _multiset_assignments(labels: np.ndarray) -> np.ndarray:
-    """All distinct rearrangements of ``labels`` (wave labels across units), as rows."""
-    values, counts = np.unique(labels, return_counts=True)
-    n = len(labels)
-    rows = [np.full(n, -1, dtype=np.int64)]
-    # place one label value at a time into the still-free positions
-    for vi, c in enumerate(counts[:-1]):
-        new = []
-        for r in rows:
-            free = np.flatnonzero(r < 0)
-            for comb in itertools.combinations(range(len(free)), c):
-                rr = r.copy()
-                rr[free[list(comb)]] = vi
-                new.append(rr)
-        rows = new
-    out = np.array(rows)
-    out[out < 0] = len(values) - 1
-    return values[out]
-
-
-def _n_multiset(labels: np.ndarray) -> int:
-    _, counts = np.unique(labels, return_counts=True)
-    total = math.factorial(len(labels))
-    for c in counts:
-        total //= math.factorial(int(c))
-    return total
-
-
 def _ri_pvalue(stat_perm: np.ndarray, stat_obs: float, alternative: str, exact: bool) -> float:
     tol = 1e-9 * max(1.0, abs(stat_obs))
     if alternative == "two-sided":
@@ -722,7 +694,8 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
     (Fisher 1935; Imbens & Rubin 2015, ch. 5). We permute *which units* were treated, keeping
     the number of treated units (``estimator="did"``), or *which units belong to which wave*,
     keeping the wave sizes (``estimator="staggered"``: ``first_treated`` is permuted across
-    units and :func:`evaltools.pilot._staggered.staggered_att` re-estimated).
+    units and the aggregated ATT of :func:`evaltools.pilot._staggered.staggered_att`
+    recomputed, by its ``randomization_test``).
 
     For ``"did"`` the statistic is the difference between treated and control units in the
     mean change of the outcome (mean after minus mean before): for a balanced panel this is
@@ -752,7 +725,8 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
     alpha : float
     alternative : {"two-sided", "greater", "less"}
     **staggered_kwargs
-        Passed to ``staggered_att`` (e.g. ``control="notyet"``).
+        Passed to ``staggered_att`` (e.g. ``control="notyet"``), plus ``aggregate`` (the
+        aggregation whose ATT is the statistic, default "simple").
 
     Returns
     -------
@@ -776,10 +750,10 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
         raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
     if n_perm < 1:
         raise ValueError("n_perm must be at least 1")
-    rng = np.random.default_rng(seed)
     if estimator == "staggered":
         return _ri_staggered(data, outcome=outcome, unit=unit, period=period, first_treated=first_treated,
-                             n_perm=n_perm, rng=rng, alpha=alpha, alternative=alternative, **staggered_kwargs)
+                             n_perm=n_perm, seed=seed, alternative=alternative, **staggered_kwargs)
+    rng = np.random.default_rng(seed)
 
     data = data.copy() if (treated is None or post is None) else data
     if treated is None or post is None:
@@ -856,57 +830,35 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
 
 
 def _ri_staggered(data: pd.DataFrame, *, outcome: str, unit: str, period: str, first_treated: str | None,
-                  n_perm: int, rng: np.random.Generator, alpha: float, alternative: str,
-                  **kwargs: Any) -> Estimate:
-    """Permute wave membership (first_treated) across units and re-estimate staggered_att."""
+                  n_perm: int, seed: Any, alternative: str, **kwargs: Any) -> Estimate:
+    """Permute wave membership (first_treated) across units: delegates to the vectorized
+    :meth:`StaggeredResult.randomization_test` of ``staggered_att`` (cohort-by-period sums for
+    every assignment at once; re-estimation per assignment only with covariates)."""
     if first_treated is None:
         raise ValueError("estimator='staggered' needs first_treated=")
+    if alternative != "two-sided":
+        raise ValueError("estimator='staggered' supports alternative='two-sided' only")
     require_columns(data, [outcome, unit, period, first_treated], what="data")
     try:
         from evaltools.pilot._staggered import staggered_att
-    except ImportError as exc:  # pragma: no cover - depends on the sibling module being present
+    except ImportError as exc:  # pragma: no cover - the sibling module ships with the package
         raise NotImplementedError("estimator='staggered' needs evaltools.pilot._staggered.staggered_att") from exc
-    units = data.groupby(unit, observed=True)[first_treated].first()
-    if (data.groupby(unit, observed=True)[first_treated].nunique(dropna=False) > 1).any():
-        raise DataError("first_treated must be constant within each unit", column=first_treated)
-    labels = units.to_numpy(dtype=object)
-    key = np.array(["<never>" if (pd.isna(v) or str(v) == "0") else str(v) for v in labels], dtype=object)
-    lab_codes, lab_values = pd.factorize(pd.Series(key), sort=True)
-    value_of = {}
-    for code, v in zip(lab_codes, labels):
-        value_of.setdefault(code, v)
-    n_assign = _n_multiset(lab_codes)
-    exact = n_assign <= n_perm
-    if exact:
-        perms = _multiset_assignments(lab_codes)
-    else:
-        perms = np.array([rng.permutation(lab_codes) for _ in range(n_perm)])
-
-    def overall(assign_codes: np.ndarray) -> float:
-        mapping = pd.Series([value_of[c] for c in assign_codes], index=units.index)
-        dd = data.copy()
-        ft = dd[unit].map(mapping)
-        if isinstance(data[first_treated].dtype, pd.CategoricalDtype):
-            ft = pd.Categorical(ft, categories=data[first_treated].cat.categories,
-                                ordered=data[first_treated].cat.ordered)
-        dd[first_treated] = ft
-        r = staggered_att(dd, outcome=outcome, unit=unit, period=period, first_treated=first_treated, **kwargs)
-        return float(r.aggregate("simple").value)
-
-    obs = overall(lab_codes)
-    # one staggered_att fit per assignment: the estimator is not linear in the assignment
-    stat = np.array([overall(p) for p in perms])
-    res = Estimate(name="randomization_inference", value=obs, n_subjects=len(units))
-    ok = np.isfinite(stat)
-    res.pval = _ri_pvalue(stat[ok], obs, alternative, exact and ok.all()) if np.isfinite(obs) else math.nan
+    aggregate = kwargs.pop("aggregate", "simple")
+    fit = staggered_att(data, outcome=outcome, unit=unit, period=period, first_treated=first_treated, **kwargs)
+    rt = fit.randomization_test(n_perm=n_perm, seed=seed, aggregate=aggregate)
+    groups = data.groupby(unit, observed=True)[first_treated].first()
+    key = ["never" if (pd.isna(v) or str(v) == "0") else str(v) for v in groups]
+    counts = pd.Series(key).value_counts()
+    n_assign = math.factorial(len(key))
+    for c in counts:
+        n_assign //= math.factorial(int(c))
+    res = Estimate(name="randomization_inference", value=rt.value, pval=rt.pval, n_subjects=rt.n_subjects)
+    exact = bool(rt.extra.get("exact", False))
     how = f"all {n_assign} wave assignments enumerated (exact)" if exact else f"{n_perm} random of {n_assign}"
-    notes = [f"permuting first_treated across {len(units)} units (wave sizes kept); {how}; "
-             "statistic: simple aggregated ATT of staggered_att"]
-    if (~ok).any():
-        notes.append(f"{int((~ok).sum())} assignment(s) gave an undefined ATT and were left out")
-    res.note = "; ".join(notes)
-    res.extra = {"n_units": len(units), "n_assignments": n_assign, "n_perm": len(perms), "exact": exact,
-                 "alternative": alternative, "estimator": "staggered"}
+    res.note = (f"permuting first_treated across {len(key)} units (wave sizes kept); {how}; statistic: "
+                f"{aggregate} aggregated ATT of staggered_att" + (f"; {rt.note}" if rt.note and "undefined" in rt.note else ""))
+    res.extra = {"n_units": len(key), "n_assignments": n_assign, "n_perm": int(rt.extra.get("n_assignments", 0)),
+                 "exact": exact, "alternative": alternative, "estimator": "staggered", "aggregate": aggregate}
     return res
 
 
