@@ -63,6 +63,13 @@ def _binary(series: pd.Series, column: str, what: str) -> np.ndarray:
     return vals.to_numpy(dtype=np.float64)
 
 
+def _never_mask(s: pd.Series) -> np.ndarray:
+    """Never-treated coding of a first-treated column: missing or 0."""
+    s = pd.Series(s)
+    num = pd.to_numeric(s.astype(object).where(s.notna(), None), errors="coerce")
+    return (s.isna() | (num == 0)).to_numpy()
+
+
 def _period_order(values: pd.Series) -> np.ndarray:
     """Position of each period in time order (ordered Categorical order, else sorted labels)."""
     s = pd.Series(values)
@@ -185,7 +192,7 @@ class _ClusteredOLS:
 
     def __init__(self, y: np.ndarray, X: np.ndarray, fes: Sequence[tuple[np.ndarray, int]],
                  cluster: np.ndarray, names: Sequence[str], intercept: bool = True,
-                 max_dummies: int = 2000):
+                 max_dummies: int = 2000, max_dummy_bytes: int = 256 << 20):
         self.n = len(y)
         self.names = list(names)
         self.cl, self.G = _codes(cluster)
@@ -199,7 +206,11 @@ class _ClusteredOLS:
         absorbed = [f for f, nst in zip(fes, nested) if nst]
         explicit = [f for f, nst in zip(fes, nested) if not nst]
         approx = []
-        while explicit and sum(L - 1 for _, L in explicit) > max_dummies:
+        def too_big() -> bool:
+            cols = sum(L - 1 for _, L in explicit)
+            return cols > max_dummies or self.n * cols * 8 > max_dummy_bytes
+
+        while explicit and too_big():
             big = max(range(len(explicit)), key=lambda i: explicit[i][1])
             approx.append(explicit.pop(big))
             self.approx_fe = True  # too many levels for dummies: absorbed, bootstrap approximate
@@ -265,7 +276,7 @@ class _ClusteredOLS:
                 "ci_low": b - crit * se, "ci_high": b + crit * se, "df": df}
 
     def wild(self, j: int, *, null: float, alpha: float, n_boot: int, weights: str,
-             seed: Any, ci: bool = True) -> dict:
+             seed: Any, ci: bool = True, V: np.ndarray | None = None) -> dict:
         """Restricted wild cluster bootstrap-t (WCR) for coefficient ``j``.
 
         Cameron, Gelbach & Miller (2008, section 3.2): residuals from the model with the null
@@ -284,7 +295,10 @@ class _ClusteredOLS:
         X, G = self.X, self.G
         k = X.shape[1]
         rng = np.random.default_rng(seed)
-        V, enumerated = _weights(G, n_boot, weights, rng)
+        if V is None:
+            V, enumerated = _weights(G, n_boot, weights, rng)
+        else:  # caller-supplied weights (benchmarks compare draw by draw)
+            enumerated = False
         q = self.Q[j]
         others = [i for i in range(k) if i != j]
         xj = X[:, j]
@@ -322,7 +336,11 @@ class _ClusteredOLS:
             exceed = tb >= t_obs * (1 - 1e-9)
             return float(np.mean(np.where(np.isnan(tb), False, exceed)))
 
+        def tstar(b0: float) -> np.ndarray:
+            return (num0 - b0 * num1) / np.sqrt(ssc * (d00 - 2 * b0 * d01 + b0 * b0 * d11))
+
         out = {"pval": pval(null) if se_j > 0 else math.nan, "n_draws": V.shape[0], "enumerated": enumerated,
+               "tstar": tstar,
                "weights": weights, "ci_low": math.nan, "ci_high": math.nan, "ci_bounded": True}
         if ci and se_j > 0:
             lo, hi, bounded = _invert(pval, beta_j, se_j, alpha)
@@ -419,8 +437,8 @@ def wild_cluster_bootstrap(data: pd.DataFrame, *, outcome: str, param: str, clus
         f"{w['n_draws']} {weights} draws"
     note.append(f"WCR wild cluster bootstrap-t, null imposed, {draws}, {m.G} clusters")
     if m.approx_fe:
-        note.append("a fixed effect with more than 2000 levels cuts across clusters and was absorbed: "
-                    "the bootstrap is then approximate")
+        note.append("a fixed effect with too many levels for dummies cuts across clusters and was absorbed: "
+                    "the bootstrap is then approximate (the CR1 SE is not affected)")
     if not w["ci_bounded"]:
         note.append("confidence interval unbounded: too few clusters for this level")
     res.note = "; ".join(note)
@@ -625,7 +643,7 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treated: st
     if inference == "auto":
         headline = "wild" if m.G < FEW_CLUSTERS else "cluster"
     extra["inference"] = headline
-    if headline in ("wild",) or (inference == "auto" and m.G < FEW_CLUSTERS):
+    if headline == "wild":
         w = m.wild(0, null=0.0, alpha=alpha, n_boot=n_boot, weights=weights, seed=seed)
         extra.update({"pval_wild": w["pval"], "ci_low_wild": w["ci_low"], "ci_high_wild": w["ci_high"],
                       "wild_draws": w["n_draws"], "wild_enumerated": w["enumerated"], "wild_weights": weights})
@@ -761,7 +779,8 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
             raise ValueError("estimator='did' needs treated= and post=, or first_treated= with one common start")
         require_columns(data, [first_treated, period], what="data")
         ft = data[first_treated]
-        start = ft[ft.notna() & (ft.astype(str) != "0")]
+        never = _never_mask(ft)
+        start = ft[~never]
         if start.nunique() > 1:
             raise DataError(f"{start.nunique()} different start periods: use estimator='staggered' for waves",
                             column=first_treated)
@@ -772,7 +791,7 @@ def randomization_inference(data: pd.DataFrame, *, outcome: str, unit: str, peri
         start_pos = order[(data[period] == s0).to_numpy()]
         if start_pos.size == 0:
             raise DataError(f"start period {s0!r} is not one of the periods", column=first_treated)
-        data["_ri_treated"] = (ft.notna() & (ft.astype(str) != "0")).astype(int)
+        data["_ri_treated"] = (~never).astype(int)
         data["_ri_post"] = (order >= start_pos[0]).astype(int)
         treated, post = "_ri_treated", "_ri_post"
     d, notes = _prepare_panel(data, outcome, unit, period, treated, post, None)
@@ -847,7 +866,8 @@ def _ri_staggered(data: pd.DataFrame, *, outcome: str, unit: str, period: str, f
     fit = staggered_att(data, outcome=outcome, unit=unit, period=period, first_treated=first_treated, **kwargs)
     rt = fit.randomization_test(n_perm=n_perm, seed=seed, aggregate=aggregate)
     groups = data.groupby(unit, observed=True)[first_treated].first()
-    key = ["never" if (pd.isna(v) or str(v) == "0") else str(v) for v in groups]
+    never = _never_mask(groups)
+    key = ["never" if nv else str(v) for v, nv in zip(groups, never)]
     counts = pd.Series(key).value_counts()
     n_assign = math.factorial(len(key))
     for c in counts:
@@ -1028,6 +1048,9 @@ def balance_table(units_or_panel: pd.DataFrame, *, treated: str, covariates: Seq
             if np.isnan(slope).all():
                 row["note"] = "fewer than 2 pre-periods per unit: no trend"
             rows.append(row)
+            if pre is None:
+                for r_ in rows[-2:]:
+                    r_["note"] = "; ".join(filter(None, [r_["note"], "pre= not given: all periods used"]))
     cols_out = ["variable", "mean_treated", "mean_control", "sd_treated", "sd_control", "smd",
                 "variance_ratio", "n_treated", "n_control", "flag", "note"]
     return pd.DataFrame(rows, columns=cols_out)
