@@ -435,3 +435,17 @@ def test_result_objects(mpdta):
     assert "att_group" in s and "key" in s
     with pytest.raises(ValueError, match="type"):
         res.aggregate("cohort")
+
+
+def test_never_treated_coded_nan_or_zero(mpdta):
+    nan_coded = mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(0, np.nan)})
+    a = staggered_att(mpdta, **KW)
+    b = staggered_att(nan_coded, **KW)
+    pd.testing.assert_frame_equal(a.group_time, b.group_time)
+
+
+def test_large_design_uses_sampled_permutations():
+    df, _, _ = simulate(n=300, T=4, waves=(3,), seed=3)
+    res = staggered_att(df, outcome="y", unit="unit", period="t", first_treated="g")
+    ri = res.randomization_test(n_perm=99, seed=0, aggregate="group")
+    assert not ri.exact and ri.n_assignments == 99

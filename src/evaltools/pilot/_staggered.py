@@ -328,7 +328,8 @@ def _cell_cov(dy: np.ndarray, D: np.ndarray, X: np.ndarray, method: str, want_if
     """ATT and influence function (over the n1 units of the cell) with covariates.
 
     Implements DRDID's ``drdid_panel`` (improved locally efficient doubly robust,
-    Sant'Anna & Zhao 2020, eq. 3.1 with the weighted-least-squares outcome model),
+    Sant'Anna & Zhao 2020, Section 3.1, logit propensity score and least-squares
+    outcome model for the comparison units),
     ``reg_did_panel`` (Heckman, Ichimura & Todd 1997 outcome regression) and
     ``std_ipw_did_panel`` (normalized Abadie 2005 IPW). Returns (att, if, reason).
     """
@@ -393,7 +394,8 @@ def _estimate(panel: _Panel, cells: _Cells, G: np.ndarray, control: str, method:
 
     Without covariates the three estimators coincide with the difference of mean
     changes, whose influence function (scaled by n/n1 as R did) is
-    n * [1(G=g)(dY - m_g)/n_g - 1(C)(dY - m_C)/n_C] (Callaway & Sant'Anna 2021, eq. 2.6).
+    n * [1(G=g)(dY - m_g)/n_g - 1(C)(dY - m_C)/n_C] (Callaway & Sant'Anna 2021, Theorem 1
+    with no covariates).
     """
     Y = panel.Y
     n = Y.shape[0]
@@ -450,21 +452,26 @@ def _estimate(panel: _Panel, cells: _Cells, G: np.ndarray, control: str, method:
 # ----------------------------------------------------------------------------------
 # multiplier bootstrap
 # ----------------------------------------------------------------------------------
-def _mammen_products(M: np.ndarray, n_boot: int, rng: np.random.Generator, chunk_bytes: int = 32 << 20):
+def _mammen_products(M: np.ndarray, n_boot: int, rng: np.random.Generator, chunk_bytes: int = 16 << 20):
     """M @ V for a units-by-draws matrix V of Mammen multipliers, built in row chunks.
 
     Equivalent to R did's ``run_multiplier_bootstrap``: one matrix product of the
-    influence functions with the multipliers, never a loop over draws.
+    influence functions with the multipliers, never a loop over draws. With
+    V = lo + (hi - lo) * B for B ~ Bernoulli(1 - p), M @ V = lo * M @ 1 + (hi - lo) * M @ B,
+    so each chunk needs only 32 random bits and a 0/1 matrix per multiplier.
     """
     r, n = M.shape
-    out = np.zeros((r, n_boot))
+    acc = np.zeros((n_boot, r))
+    thr = np.uint32(round(_MAMMEN_P * 2.0 ** 32))
     step = max(1, chunk_bytes // (8 * max(n_boot, 1)))
+    buf = np.empty((min(step, n), n_boot))
     for j0 in range(0, n, step):
         j1 = min(n, j0 + step)
-        u = rng.random((j1 - j0, n_boot), dtype=np.float32)
-        V = np.where(u < _MAMMEN_P, _MAMMEN_LO, _MAMMEN_HI)
-        out += M[:, j0:j1] @ V
-    return out
+        m = j1 - j0
+        raw = rng.bit_generator.random_raw((m * n_boot + 1) // 2).view(np.uint32)[: m * n_boot]
+        np.greater_equal(raw.reshape(m, n_boot), thr, out=buf[:m], casting="unsafe")
+        acc += buf[:m].T @ M[:, j0:j1].T
+    return _MAMMEN_LO * M.sum(axis=1)[:, None] + (_MAMMEN_HI - _MAMMEN_LO) * acc.T
 
 
 def _boot_stats(bsum: np.ndarray, n: int, alpha: float):
@@ -657,7 +664,8 @@ class StaggeredResult:
             simple: post-treatment cells weighted by group size; group: average per
             group, then across groups by size; dynamic: by event time e = t - g
             (overall = mean over e >= 0); calendar: by period (overall = mean).
-            Callaway & Sant'Anna (2021), Section 3, eqs. 3.1-3.7.
+            Callaway & Sant'Anna (2021), Section 3 (aggregation schemes), as R did's
+            ``aggte`` (the overall dynamic and calendar effects are simple means).
         min_e, max_e : float
             Event-time window (dynamic; max_e also caps the post cells used by the others).
         balance_e : int, optional
@@ -862,10 +870,7 @@ class StaggeredResult:
                             note="observed aggregate is undefined")
         gvals, gcode = np.unique(G, return_inverse=True)
         counts = np.bincount(gcode)
-        n_assign = math.factorial(n)
-        for cnt in counts:
-            n_assign //= math.factorial(int(cnt))
-        exact = n_assign <= n_perm
+        exact = _n_assignments_at_most(counts, n_perm)
         if exact:
             perms = _enumerate_assignments(counts, n)
         else:
@@ -933,6 +938,17 @@ class StaggeredResult:
         return self.group_time._repr_html_()
 
 
+def _n_assignments_at_most(counts: np.ndarray, limit: int) -> bool:
+    """Whether n! / prod(n_g!) <= limit, without forming the factorials."""
+    total, left = 1, int(counts.sum())
+    for cnt in counts:
+        total *= math.comb(left, int(cnt))
+        left -= int(cnt)
+        if total > limit:
+            return False
+    return True
+
+
 def _enumerate_assignments(counts: np.ndarray, n: int) -> np.ndarray:
     """Every distinct assignment of cohort codes with the given sizes (multiset permutations)."""
     parts = [np.full(n, -1, dtype=np.int64)]
@@ -963,9 +979,10 @@ def staggered_att(data: pd.DataFrame, *, outcome: str, unit: str, period: str, f
                   base_period: str = "varying", anticipation: float = 0) -> StaggeredResult:
     """Group-time average treatment effects with staggered adoption.
 
-    Callaway & Sant'Anna (2021), Theorem 1 / eqs. 2.6-2.7 for the never-treated
+    Callaway & Sant'Anna (2021), Section 2 (Theorem 1) for the never-treated
     (``control="never"``) and not-yet-treated (``"notyet"``) comparison groups, on a
-    balanced panel, as R ``did::att_gt`` (version 2.5.0) with ``panel=TRUE``.
+    balanced panel, as R ``did::att_gt`` (version 2.5.0) with ``panel=TRUE``; standard
+    errors from the influence functions of Section 4 (Theorem 2).
 
     Parameters
     ----------
