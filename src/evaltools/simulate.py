@@ -1054,7 +1054,8 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 def _atomic_write_table(df: pd.DataFrame, path: Path) -> None:
     name = path.name
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    # the writers pick the format from the extension: keep it at the end of the temporary name
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp" + Path(name).suffix)
     os.close(fd)
     os.chmod(tmp, _umask_mode())
     try:
