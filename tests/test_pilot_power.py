@@ -216,7 +216,7 @@ def test_documented_padjust_values():
                        [0.957, 0.804, 0.957, 0.957, 0.565])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.sampled_from(["holm", "bh"]))
 def test_matches_statsmodels_multipletests(p, method):
     ref = multipletests(p, method={"holm": "holm", "bh": "fdr_bh"}[method])[1]

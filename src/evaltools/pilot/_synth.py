@@ -102,8 +102,8 @@ class UnitEffect:
     synth : Estimate
         ``synthetic_control``: value = average post-period gap (treated - synthetic),
         pval = placebo-in-space rank p-value of the post/pre RMSPE ratio, ci = placebo
-        interval; extras ``pre_rmspe, post_rmspe, rmspe_ratio, n_pre, n_post, n_donors,
-        top_donors``.
+        interval; extras ``pre_rmspe, post_rmspe, rmspe_ratio, pval_gap, n_pre, n_post,
+        n_donors, top_donors`` (``pval_gap`` ranks |average post gap| among the placebos).
     did : Estimate
         ``did_2x2``: mean post-pre change of the unit minus that of the donor pool, with the
         Conley & Taber (2011) placebo interval and p-value; ``se`` is the SD of placebo DiDs.
@@ -237,7 +237,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
                 period: str = "period", first_treated: str = "first_treated",
                 covariates: Sequence[str] | None = None, placebo: bool = True,
                 alpha: float = 0.05, post_periods: int | None = None,
-                poor_fit: float = 0.5, n_top: int = 5) -> UnitEffect:
+                poor_fit: float = 0.25, n_top: int = 5) -> UnitEffect:
     """Effect of the pilot on one unit: synthetic control, placebo inference and a 2x2 DiD.
 
     Parameters
@@ -264,8 +264,8 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         Number of post periods to evaluate (default: all from the unit's first period on).
         Shorter windows admit units treated later as not-yet-treated donors.
     poor_fit : float
-        Note a poor pre-period fit when pre-RMSPE exceeds this multiple of the outcome's
-        cross-unit SD in the pre-period (rule of thumb; Abadie 2021, sec. 4 advises against
+        Note a poor pre-period fit when pre-RMSPE exceeds this multiple of the outcome's SD
+        over all units and pre-periods (rule of thumb; Abadie 2021, sec. 4 advises against
         synthetic controls that do not track the pre-period path).
     n_top : int
         Number of top donors named in ``top_donors``.
@@ -283,8 +283,11 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     the placebo ratios: p = (1 + #{j: r_j >= r_unit}) / (1 + J) (ADH 2010, sec. 2.3 and
     Table/Fig. 8; Abadie 2021, eq. 11). The interval for the average gap inverts the
     placebo distribution of average gaps under a constant effect,
-    [effect - q_{1-a/2}, effect - q_{a/2}] (Conley & Taber 2011); it is coarse when there
-    are fewer than 2/alpha donors. With covariates, V is chosen for the pilot unit and held
+    [effect - e_(J+1-k), effect - e_(k)], k = floor(alpha (J+1) / 2) order statistics of the
+    J placebo gaps (Conley & Taber 2011), exact under exchangeability; with fewer than
+    2/alpha - 1 donors it spans the placebo range and a note says it under-covers; ``pval_gap`` is the matching rank p-value of |effect|.
+    With many donors and few pre-periods most placebo units are interpolated exactly
+    (pre-RMSPE 0, ratio infinite) and the ratio test loses its power; a note says so. With covariates, V is chosen for the pilot unit and held
     fixed in the placebo refits (for speed).
 
     References
@@ -410,15 +413,17 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     pre_rmspe = float(np.sqrt(np.mean(gap[pre_rows] ** 2)))
     post_rmspe = float(np.sqrt(np.mean(gap[post_rows] ** 2)))
     effect = float(np.mean(gap[post_rows]))
-    ratio = _ratio(post_rmspe, pre_rmspe)
+    # a pre-fit at rounding level is an exact fit: its ratio is infinite, not 1e15 of noise
+    tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(all_vals))))
+    ratio = _ratio(post_rmspe, pre_rmspe, tol)
 
-    # cross-unit SD of the pre-period mean outcome: the scale a pre-fit is judged on
-    pre_level = np.r_[np.nanmean(y[pre_rows]), Yd[pre_rows].mean(axis=0)]
-    sd_pre = float(np.std(pre_level, ddof=1)) if len(pre_level) > 1 else math.nan
+    # the outcome's SD over all units and pre-periods: the scale a pre-fit is judged on
+    pre_vals = np.r_[y[pre_rows], Yd[pre_rows].ravel()]
+    sd_pre = float(np.std(pre_vals, ddof=1)) if pre_vals.size > 1 else math.nan
     if np.isfinite(sd_pre) and sd_pre > 0 and pre_rmspe > poor_fit * sd_pre:
-        notes.append(f"poor pre-period fit: pre-RMSPE {pre_rmspe:.3g} exceeds {poor_fit:g} x the "
-                     f"cross-unit SD of pre-period {outcome} ({sd_pre:.3g}); the unit may lie outside "
-                     "the donors' range, read the synthetic-control estimate with care")
+        notes.append(f"poor pre-period fit: pre-RMSPE {pre_rmspe:.3g} exceeds {poor_fit:g} x the SD of "
+                     f"pre-period {outcome} ({sd_pre:.3g}); the unit may lie outside the donors' range, "
+                     "read the synthetic-control estimate with care")
     if len(pre_rows) < 2:
         notes.append("only one pre-period: the pre-period fit cannot be judged")
 
@@ -451,25 +456,35 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         did_pl = d_donor - (d_donor.sum() - d_donor) / (J - 1)
     elif placebo:
         notes.append("one donor only: no placebo refits, so no p-value or interval")
-    pl_ratio = np.array([_ratio(a, b) for a, b in zip(pl_post, pl_pre)])
-    pl_effect = np.nanmean(gaps_pl[post_rows], axis=0) if J else np.array([])
+    pl_ratio = np.array([_ratio(a, b, tol) for a, b in zip(pl_post, pl_pre)])
+    pl_effect = gaps_pl[post_rows].mean(axis=0)
 
-    pval = ci_lo = ci_hi = math.nan
+    pval = pval_gap = ci_lo = ci_hi = math.nan
     did_p = did_lo = did_hi = did_se = math.nan
     valid = ~np.isnan(pl_ratio)
     if placebo and valid.any() and not math.isnan(ratio):
         pval = float((1 + np.sum(pl_ratio[valid] >= ratio)) / (1 + valid.sum()))
-        q_lo, q_hi = np.quantile(pl_effect[valid], [alpha / 2, 1 - alpha / 2])
-        ci_lo, ci_hi = effect - q_hi, effect - q_lo
-        if 1 / (1 + valid.sum()) > alpha:
-            notes.append(f"only {int(valid.sum())} placebo donors: the smallest attainable p-value is "
-                         f"{1 / (1 + valid.sum()):.3g} > alpha = {alpha:g}")
-    elif placebo and J >= 2 and math.isnan(ratio):
+        n_exact = int(np.isinf(pl_ratio).sum())
+        if n_exact > valid.sum() / 4:
+            notes.append(f"{n_exact} of {int(valid.sum())} placebo units fit exactly in the pre-period "
+                         "(many donors, few pre-periods): the RMSPE-ratio p-value has little power; "
+                         "compare pval_gap, the placebo interval and the DiD")
+    eff_ok = ~np.isnan(pl_effect)
+    if placebo and eff_ok.any():
+        # the same placebo distribution read on the average gap itself (Conley & Taber 2011)
+        pval_gap = float((1 + np.sum(np.abs(pl_effect[eff_ok]) >= abs(effect))) / (1 + eff_ok.sum()))
+        ci_lo, ci_hi = _placebo_interval(effect, pl_effect[eff_ok], alpha)
+        if 1 / (1 + eff_ok.sum()) > alpha:
+            notes.append(f"only {int(eff_ok.sum())} placebo donors: the smallest attainable p-value is "
+                         f"{1 / (1 + eff_ok.sum()):.3g} > alpha = {alpha:g}")
+        if 2 / alpha - 1 > eff_ok.sum():
+            notes.append(f"fewer than {math.ceil(2 / alpha - 1)} placebos: the placebo intervals span the "
+                         f"placebo range and cover less than {1 - alpha:.0%}")
+    if placebo and J >= 2 and math.isnan(ratio):
         notes.append("pre- and post-period RMSPE both zero: the RMSPE ratio is undefined")
     if placebo and J >= 2:
         did_p = float((1 + np.sum(np.abs(did_pl) >= abs(did))) / (1 + J))
-        q_lo, q_hi = np.quantile(did_pl, [alpha / 2, 1 - alpha / 2])
-        did_lo, did_hi = did - q_hi, did - q_lo
+        did_lo, did_hi = _placebo_interval(did, did_pl, alpha)
         did_se = float(np.std(did_pl, ddof=1)) if J > 2 else math.nan
 
     order = np.argsort(-w, kind="mergesort")
@@ -488,27 +503,41 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
                      n_subjects=J, note=note,
                      extra={**common, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
-                            "rmspe_ratio": ratio, "top_donors": top})
+                            "rmspe_ratio": ratio, "pval_gap": pval_gap, "top_donors": top})
     did_est = Estimate(name="did_2x2", value=did, se=did_se, ci_low=did_lo, ci_high=did_hi, pval=did_p,
                        n_subjects=J, note=note,
                        extra={**common, "pre_rmspe": math.nan, "post_rmspe": math.nan,
-                              "rmspe_ratio": math.nan, "top_donors": ""})
+                              "rmspe_ratio": math.nan, "pval_gap": math.nan, "top_donors": ""})
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note)
 
 
-def _ratio(post: float, pre: float) -> float:
+def _placebo_interval(est: float, placebo_vals: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Interval for a constant effect from J exchangeable placebo errors (Conley & Taber 2011).
+
+    If the unit's error is exchangeable with the J placebo values, its rank among the J + 1
+    is uniform, so [est - e_(J+1-k), est - e_(k)] with k = floor(alpha (J + 1) / 2) (order
+    statistics, 1-based) covers with probability (J + 1 - 2k) / (J + 1) >= 1 - alpha.
+    With k = 0 the placebo range is used (coverage (J - 1) / (J + 1); noted by the caller).
+    """
+    e = np.sort(placebo_vals)
+    J = e.size
+    k = max(1, int(math.floor(alpha * (J + 1) / 2)))
+    return float(est - e[J - k]), float(est - e[k - 1])
+
+
+def _ratio(post: float, pre: float, tol: float = 0.0) -> float:
     if math.isnan(post) or math.isnan(pre):
         return math.nan
-    if pre == 0:
-        return math.inf if post > 0 else math.nan
+    if pre <= tol:
+        return math.inf if post > tol else math.nan
     return post / pre
 
 
 def _empty_result(unit, outcome):
     def make(note: str) -> UnitEffect:
         extra = dict(unit=unit, outcome=outcome, n_pre=0, n_post=0, n_donors=0, pre_rmspe=math.nan,
-                     post_rmspe=math.nan, rmspe_ratio=math.nan, top_donors="")
+                     post_rmspe=math.nan, rmspe_ratio=math.nan, pval_gap=math.nan, top_donors="")
         return UnitEffect(
             unit=unit, outcome=outcome,
             synth=_nan_estimate("synthetic_control", note, **extra),
