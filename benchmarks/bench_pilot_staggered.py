@@ -75,7 +75,7 @@ def run(impl: str, size: str, n_boot: int, timeout: float) -> dict | None:
         out = os.path.join(tmp, "r.json")
         try:
             subprocess.run([sys.executable, "-c", CHILD, impl, size, str(n_boot), out, str(MPDTA)],
-                           check=True, timeout=timeout)
+                           check=True, timeout=timeout, stdout=subprocess.DEVNULL)
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
             print(f"  {impl} {size} boot={n_boot}: {type(exc).__name__}", file=sys.stderr)
             return None

@@ -449,3 +449,19 @@ def test_large_design_uses_sampled_permutations():
     res = staggered_att(df, outcome="y", unit="unit", period="t", first_treated="g")
     ri = res.randomization_test(n_perm=99, seed=0, aggregate="group")
     assert not ri.exact and ri.n_assignments == 99
+
+
+def test_collinear_covariates_give_nan_with_reason():
+    df, _, _ = simulate(n=40, T=4, waves=(3,), seed=6)
+    df["x"] = 1.0   # collinear with the intercept
+    res = staggered_att(df, outcome="y", unit="unit", period="t", first_treated="g", covariates=["x"])
+    assert res.group_time.att.isna().all()
+    assert res.group_time.note.str.contains("not identified|regression").all()
+
+
+def test_constant_outcome_with_bootstrap():
+    df, _, _ = simulate(n=30, T=4, waves=(3,), seed=5)
+    res = staggered_att(df.assign(y=2.0), outcome="y", unit="unit", period="t", first_treated="g",
+                        n_boot=99, seed=0)
+    assert res.group_time.se.isna().all() and (res.group_time.att == 0).all()
+    assert math.isnan(res.aggregate("dynamic").se)

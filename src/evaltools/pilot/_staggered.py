@@ -337,6 +337,9 @@ def _cell_cov(dy: np.ndarray, D: np.ndarray, X: np.ndarray, method: str, want_if
     Df = D.astype(float)
     if method in ("dr", "ipw"):
         ps, H = _logit(X, Df)
+        rc = 1.0 / np.linalg.cond(H, p=1) if np.all(np.isfinite(H)) else 0.0
+        if not np.isfinite(rc) or rc < np.finfo(float).eps:
+            return math.nan, None, "propensity score model not identified (collinear covariates)"
         if ps.max() >= 0.999:
             return math.nan, None, "overlap violated: a propensity score is >= 0.999"
         ps = np.minimum(ps, 1 - 1e-6)
@@ -577,9 +580,11 @@ class StaggeredResult:
             # one pass over the multipliers serves every later aggregation: each
             # aggregated influence function is a combination of these rows
             self._boot = _mammen_products(np.vstack([IF, onehot]), self.n_boot, rng)
-            bse, crit = _boot_stats(self._boot[: len(att)][self._valid & np.isfinite(se)], n, self.alpha)
+            ok = self._valid & np.isfinite(se)
             se_b = np.full(len(att), np.nan)
-            se_b[self._valid & np.isfinite(se)] = bse
+            crit = math.nan
+            if ok.any():
+                se_b[ok], crit = _boot_stats(self._boot[: len(att)][ok], n, self.alpha)
             se = se_b
             self._crit = self._check_crit(crit)
         self._se = se
