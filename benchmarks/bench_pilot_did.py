@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools.pilot import did, randomization_inference
-from evaltools.pilot._did import _ClusteredOLS, _absorb, _codes, _cluster_sums
+from evaltools.pilot._did import _ClusteredOLS, _absorb, _codes, _rademacher_all
 
 
 def panel(n_units: int, n_periods: int, n_clusters: int, seed: int = 0) -> pd.DataFrame:
@@ -132,7 +132,6 @@ def bench_wild_enumerated(n_clusters: int) -> dict:
     m = _ClusteredOLS(d["y"].to_numpy(float), (d["treated"] * d["post"]).to_numpy(float)[:, None],
                       [_codes(d["unit"].to_numpy()), _codes(d["period"].to_numpy())], d["cluster"].to_numpy(),
                       ["did"])
-    from evaltools.pilot._did import _rademacher_all
 
     V = _rademacher_all(m.G)
     t_loop, ts_loop = timed(lambda: loop_reference_tstats(d, V))
@@ -155,13 +154,11 @@ def bench_ri(n_units: int, n_treated: int, n_periods: int) -> dict:
         delta = (wide[1] - wide[0]).to_numpy()
         obs = delta[:n_treated].mean() - delta[n_treated:].mean()
         hits = 0
-        idx = np.arange(n_units)
         for comb in itertools.combinations(range(n_units), n_treated):
             z = np.zeros(n_units, bool)
             z[list(comb)] = True
             s = delta[z].mean() - delta[~z].mean()
             hits += abs(s) >= abs(obs) - 1e-9 * max(1.0, abs(obs))
-        del idx
         return hits / n_assign
 
     t_loop, p_loop = timed(loop)

@@ -537,3 +537,32 @@ def test_ri_staggered_single_wave_two_periods_equals_did_ri():
     assert b.exact and b.n_assignments == a.n_assignments == math.comb(9, 4)
     assert b.value == pytest.approx(a.value, rel=1e-10)
     assert b.pval == pytest.approx(a.pval)
+
+
+def test_balance_bad_input_and_cross_section():
+    units = pd.DataFrame({"unit": list("abcdef"), "pilot": [1, 1, 1, 0, 0, 0], "size": [1.0, 2, 3, 2, 3, 4]})
+    tab = balance_table(units, treated="pilot", covariates=["size"])
+    assert tab.loc[0, "smd"] == pytest.approx(-1.0)  # means 2 vs 3, both SDs 1 (Austin 2009 eq. 1)
+    with pytest.raises(DataError, match="siz"):
+        balance_table(units, treated="pilot", covariates=["siz"])
+    with pytest.raises(ValueError, match="panel"):
+        balance_table(units, treated="pilot", covariates=["size"], outcome="size")
+    with pytest.raises(DataError) as e:
+        balance_table(units.assign(pilot=[2, 1, 1, 0, 0, 0]), treated="pilot", covariates=["size"])
+    assert e.value.column == "pilot"
+
+
+def test_inference_modes():
+    d = _panel(n_units=60, n_periods=3, n_treated=20, seed=41, start=1)
+    auto = did(d, outcome="y", unit="unit", period="period", treated="treated", post="post")
+    assert auto.inference == "cluster" and auto.n_clusters == 60 and math.isnan(auto.pval_wild)
+    wild = did(d, outcome="y", unit="unit", period="period", treated="treated", post="post", inference="wild",
+               n_boot=999, seed=2)
+    assert wild.inference == "wild" and wild.wild_draws == 999 and not wild.wild_enumerated
+    assert wild.pval == wild.pval_wild and wild.pval_cr1 == pytest.approx(auto.pval)
+    assert wild.ci_low < wild.value < wild.ci_high
+    small = did(d[(d["unit"] < "u005") | (d["unit"] > "u049")], outcome="y", unit="unit", period="period", treated="treated", post="post",
+                inference="cluster")
+    assert small.inference == "cluster" and small.n_clusters == 15 and math.isnan(small.pval_wild)
+    empty = did(d.assign(treated=1), outcome="y", unit="unit", period="period", treated="treated", post="post")
+    assert set(auto.extra) <= set(empty.extra) and math.isnan(empty.pval_cr1)  # same keys when undefined

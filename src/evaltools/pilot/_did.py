@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -582,7 +582,11 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treated: st
     res.n_subjects = n_units
     extra: dict[str, Any] = {"design": "", "n_obs": len(d), "n_units": n_units, "n_treated_units": n_tr,
                              "n_control_units": n_co, "n_periods": n_periods, "n_clusters": int(d[cl_col].nunique()),
-                             "balanced": balanced, "inference": inference}
+                             "balanced": balanced, "inference": inference, "df": math.nan, "t": math.nan,
+                             "se_cr1": math.nan, "pval_cr1": math.nan, "ci_low_cr1": math.nan,
+                             "ci_high_cr1": math.nan, "se_iid": math.nan, "pval_wild": math.nan,
+                             "ci_low_wild": math.nan, "ci_high_wild": math.nan, "wild_draws": 0,
+                             "wild_enumerated": False, "pval_ri": math.nan}
     res.extra = extra
 
     def undefined(reason: str) -> Estimate:
