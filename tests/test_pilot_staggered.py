@@ -465,3 +465,27 @@ def test_constant_outcome_with_bootstrap():
                         n_boot=99, seed=0)
     assert res.group_time.se.isna().all() and (res.group_time.att == 0).all()
     assert math.isnan(res.aggregate("dynamic").se)
+
+
+def test_randomization_permuting_waves_only():
+    """Permuting wave timing among the 6 pilot units of 2 waves (3 + 3): C(6,3) = 20
+    assignments, checked against refitting each permuted panel."""
+    rng = np.random.default_rng(8)
+    g = np.array([0] * 6 + [3] * 3 + [4] * 3)
+    T = 5
+    t = np.arange(1, T + 1)
+    y = rng.normal(size=(12, T)) + np.where((g[:, None] > 0) & (t >= g[:, None]), 0.8, 0.0)
+    df = pd.DataFrame({"unit": np.repeat(np.arange(12), T), "t": np.tile(t, 12), "g": np.repeat(g, T),
+                       "y": y.ravel()})
+    res = staggered_att(df, outcome="y", unit="unit", period="t", first_treated="g")
+    ri = res.randomization_test(n_perm=1000, aggregate="calendar", permute="waves")
+    assert ri.exact and ri.n_assignments == 20
+    assigns = [g]
+    for s in itertools.combinations(range(6, 12), 3):
+        a = g.copy()
+        a[6:] = 4
+        a[list(s)] = 3
+        if not np.array_equal(a, g):
+            assigns.append(a)
+    p, n = _brute_force_p(df, assigns, "calendar")
+    assert n == 20 and ri.pval == pytest.approx(p)

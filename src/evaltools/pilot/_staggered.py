@@ -851,7 +851,7 @@ class StaggeredResult:
                         extra={"W": W, "df": len(pre), "p": p})
 
     def randomization_test(self, n_perm: int = 999, seed: int | None = None,
-                           aggregate: str = "simple") -> Estimate:
+                           aggregate: str = "simple", *, permute: str = "units") -> Estimate:
         """Randomization inference for the wave assignment (Fisher sharp null of no effect).
 
         The first-treated period is permuted across units (group sizes fixed) and the
@@ -863,9 +863,15 @@ class StaggeredResult:
         Without covariates the recomputation is vectorized over assignments (the
         ATTs are ratios of cohort-by-period sums); with covariates each assignment
         is re-estimated.
+
+        ``permute="units"`` reassigns first_treated across all units (which units
+        piloted); ``permute="waves"`` only among the ever-treated units, keeping the
+        never-treated fixed (which wave each pilot unit joined).
         """
         if aggregate not in _AGG_TYPES:
             raise ValueError(f"aggregate must be one of {_AGG_TYPES}, got {aggregate!r}")
+        if permute not in ("units", "waves"):
+            raise ValueError(f"permute must be 'units' or 'waves', got {permute!r}")
         res, a = self._aggregate(aggregate, se=False)
         obs = res.value
         n = self.n_units
@@ -874,14 +880,18 @@ class StaggeredResult:
             return Estimate(name=f"randomization_{aggregate}", n_subjects=n,
                             note="observed aggregate is undefined")
         gvals, gcode = np.unique(G, return_inverse=True)
-        counts = np.bincount(gcode)
+        movable = np.flatnonzero(G > 0) if permute == "waves" else np.arange(n)
+        sub_vals, sub_code = np.unique(gcode[movable], return_inverse=True)
+        counts = np.bincount(sub_code)
         exact = _n_assignments_at_most(counts, n_perm)
         if exact:
-            perms = _enumerate_assignments(counts, n)
+            sub = sub_vals[_enumerate_assignments(counts, len(movable))]
         else:
             rng = np.random.default_rng(seed)
             # permuting the codes keeps every group's size, as the design does
-            perms = rng.permuted(np.broadcast_to(gcode, (n_perm, n)), axis=1)
+            sub = rng.permuted(np.broadcast_to(gcode[movable], (n_perm, len(movable))), axis=1)
+        perms = np.broadcast_to(gcode, (len(sub), n)).copy()
+        perms[:, movable] = sub
         used = a != 0
         if self._panel.X is None:
             vals = self._perm_atts(perms, gvals)[:, used] @ a[used]
@@ -901,7 +911,7 @@ class StaggeredResult:
         p = float(hits.mean()) if exact else float((1 + hits.sum()) / (1 + len(vals)))
         return Estimate(name=f"randomization_{aggregate}", value=obs, pval=p, n_subjects=n, note=note,
                         extra={"n_assignments": int(len(vals)), "exact": bool(exact),
-                               "aggregate": aggregate})
+                               "aggregate": aggregate, "permute": permute})
 
     def _perm_atts(self, perms: np.ndarray, gvals: np.ndarray) -> np.ndarray:
         """ATT(g,t) for many assignments at once from cohort-by-period sums."""
