@@ -457,15 +457,17 @@ def test_single_treated_unit_note():
 @given(seed=st.integers(0, 10_000), shift=st.floats(-50, 50), perm_seed=st.integers(0, 100))
 def test_did_invariant_to_unit_labels_and_fixed_effects(seed, shift, perm_seed):
     d = _panel(n_units=9, n_periods=3, n_treated=4, seed=seed, start=1)
-    base = did(d, outcome="y", unit="unit", period="period", treated="treated", post="post", n_boot=99, seed=0)
+    base = did(d, outcome="y", unit="unit", period="period", treated="treated", post="post")
     rng = np.random.default_rng(perm_seed)
     labels = dict(zip(d["unit"].unique(), rng.permutation([f"z{i}" for i in range(9)])))
     unit_shift = {u: shift * (i + 1) for i, u in enumerate(d["unit"].unique())}
     e = d.assign(unit=d["unit"].map(labels), y=d["y"] + d["unit"].map(unit_shift) + shift * d["period"])
     e = e.sample(frac=1.0, random_state=perm_seed)
-    other = did(e, outcome="y", unit="unit", period="period", treated="treated", post="post", n_boot=99, seed=0)
+    other = did(e, outcome="y", unit="unit", period="period", treated="treated", post="post")
     assert other.value == pytest.approx(base.value, abs=1e-8)
     assert other.se == pytest.approx(base.se, rel=1e-6)
+    # all 2^9 sign vectors enumerated: the bootstrap p-value cannot depend on cluster order
+    assert base.wild_enumerated and other.pval_wild == pytest.approx(base.pval_wild, abs=1e-12)
 
 
 @settings(max_examples=25, deadline=None)

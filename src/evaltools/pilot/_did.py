@@ -42,7 +42,7 @@ _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, m
 # small helpers
 # ----------------------------------------------------------------------------------------
 def _codes(values: Any) -> tuple[np.ndarray, int]:
-    """Integer codes 0..L-1 for any labels (NaN gets its own code is never wanted: caller drops it)."""
+    """Integer codes 0..L-1 in sorted label order (callers drop or reject missing labels first)."""
     codes, uniques = pd.factorize(pd.Series(values), sort=True)
     return codes.astype(np.int64), len(uniques)
 
@@ -416,9 +416,11 @@ def wild_cluster_bootstrap(data: pd.DataFrame, *, outcome: str, param: str, clus
     note = []
     if len(d) < len(data):
         note.append(f"{len(data) - len(d)} row(s) with missing values dropped")
-    y = pd.to_numeric(d[outcome], errors="coerce").to_numpy(dtype=np.float64)
-    X = np.column_stack([pd.to_numeric(d[c], errors="coerce").to_numpy(dtype=np.float64)
-                         for c in (param, *covariates)])
+    for c in (outcome, param, *covariates):
+        if not (pd.api.types.is_numeric_dtype(d[c]) or pd.api.types.is_bool_dtype(d[c])):
+            raise DataError(f"must be numeric, found dtype {d[c].dtype}", column=c)
+    y = d[outcome].to_numpy(dtype=np.float64)
+    X = np.column_stack([d[c].to_numpy(dtype=np.float64) for c in (param, *covariates)])
     fes = [_codes(d[a].to_numpy()) for a in absorb]
     res = Estimate(name="wild_cluster_bootstrap", n_subjects=int(d[cluster].nunique()))
     if len(d) == 0 or np.nanstd(y) == 0:
