@@ -237,7 +237,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
                 period: str = "period", first_treated: str = "first_treated",
                 covariates: Sequence[str] | None = None, placebo: bool = True,
                 alpha: float = 0.05, post_periods: int | None = None,
-                poor_fit: float = 0.25, n_top: int = 5) -> UnitEffect:
+                poor_fit: float = 0.5, n_top: int = 5) -> UnitEffect:
     """Effect of the pilot on one unit: synthetic control, placebo inference and a 2x2 DiD.
 
     Parameters
