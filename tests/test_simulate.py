@@ -43,7 +43,7 @@ def sim() -> SimulatedStudy:
 @pytest.fixture(scope="module")
 def big() -> SimulatedStudy:
     # enough units for the outcome and reliability checks to have power, still ~1 s
-    return simulate_study(seed=5, n_units=90, subjects_per_unit=(40, 60))
+    return simulate_study(seed=5, n_units=150, subjects_per_unit=(25, 40))
 
 
 def _load(path, monkeypatch):
@@ -244,7 +244,7 @@ def test_self_ratings_inflated_and_central_raters_narrow(sim):
     m = d.groupby("role")["res"].mean()
     assert m["diri_sendiri"] > m["rekan_kerja"] + 0.4
     sd = d[d["role"] != "diri_sendiri"].groupby(["kind", "rater"])["score"].std().groupby("kind").mean()
-    assert sd["central"] < 0.7 * sd["ok"]
+    assert sd["central"] < 0.8 * sd["ok"]
 
 
 def test_halo_raters_do_not_differentiate_items(sim):
@@ -302,12 +302,17 @@ def test_outcomes_recover_true_effects(big):
     ctrl = o[o["first_treated"].isna()]
     for wave in sm.DEFAULT_WAVES:
         g = periods.index(wave)
-        tr = o[o["first_treated"] == wave]
-        for out, tol in (("ikm", 0.8), ("target_achievement", 1.0), ("service_days", 0.25)):
-            pre, post = g - 1, list(range(g, len(periods)))
-            dtr = tr[tr["t"].isin(post)][out].mean() - tr[tr["t"] == pre][out].mean()
-            dc = ctrl[ctrl["t"].isin(post)][out].mean() - ctrl[ctrl["t"] == pre][out].mean()
-            assert abs((dtr - dc) - t["effects"]["by_wave"][wave][out]) < tol, (wave, out)
+        for out in ("ikm", "target_achievement", "service_days", "cases_resolved"):
+            def change(df):   # per unit: mean over post periods minus the last pre period
+                post = df[df["t"] >= g].groupby("unit")[out].mean()
+                return post - df[df["t"] == g - 1].set_index("unit")[out].reindex(post.index)
+            dtr, dc = change(o[o["first_treated"] == wave]), change(ctrl)
+            did = dtr.mean() - dc.mean()
+            se = np.sqrt(dtr.var() / len(dtr) + dc.var() / len(dc))
+            truth = t["effects"]["by_wave"][wave][out]
+            assert abs(did - truth) < 4 * se, (wave, out, did, truth, se)
+            if out == "ikm":
+                assert 4 * se < abs(truth)      # the check has power: a zero effect would fail
     # no pre-trend: before 2024-S1 treated and control units move alike
     pre = o[o["t"] <= 1].pivot_table(index="unit", columns="t", values="ikm")
     g = (pre[1] - pre[0]).groupby(big.units.set_index("unit")["first_treated"].notna())

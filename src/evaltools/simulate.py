@@ -464,7 +464,8 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     unit_item_ok = np.ones((U, n_items), dtype=bool)
     unit_item_ok[:, ITEMS.index(KPI_ITEMS[1])] = n_kpi == 2
     beta = np.array([m["item_difficulty"].get(it, 0.0) for it in ITEMS])
-    gamma = rng.normal(0.0, m["sd_subject_item"], (S, n_items)).astype(np.float32)
+    gamma = rng.standard_normal((S, n_items), dtype=np.float32)
+    gamma *= np.float32(m["sd_subject_item"])
     gamma[:, [ITEMS.index(i) for i in ORDINAL_ITEMS]] = 0.0
 
     # ---- structural rater-subject pairs (same every period)
@@ -509,7 +510,7 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     n_rp = n_per - w0                                       # 0 for controls
     reps = n_rp[s_unit[pr_s]]
     pidx = np.repeat(np.arange(len(pr_s)), reps)
-    cum = np.concatenate([[0], np.cumsum(reps)[:-1]])
+    cum = np.cumsum(reps) - reps
     per = (w0[s_unit[pr_s]][pidx] + np.arange(len(pidx)) - cum[pidx]).astype(np.int64)
     pr_s, pr_r, pr_g = pr_s[pidx], pr_r[pidx], pr_g[pidx]
     presence = np.array([m["presence"].get(g, 1.0) for g in ROLES])
@@ -517,14 +518,14 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     pr_s, pr_r, pr_g, per = pr_s[here], pr_r[here], pr_g[here], per[here]
 
     # masyarakat: anonymous SKM respondents, new each period, rate front-line staff
-    frontline = rng.random(S) < np.where(np.isin(unit_type[s_unit], ["kecamatan", "distrik", "rsud"]) |
-                                         np.char.startswith(unit_names[s_unit].astype(str), ("Disdukcapil")) |
-                                         np.char.startswith(unit_names[s_unit].astype(str), ("DPMPTSP")),
-                                         min(1.0, m["frontline_share"] + 0.25), m["frontline_share"])
+    service_unit = np.array([t in ("kecamatan", "distrik", "rsud") or n.startswith(("Disdukcapil", "DPMPTSP"))
+                             for t, n in zip(unit_type, unit_names)], dtype=bool)  # one check per unit
+    share = np.where(service_unit, min(1.0, m["frontline_share"] + 0.25), m["frontline_share"])
+    frontline = rng.random(S) < share[s_unit]
     fs = np.flatnonzero(frontline & rated_unit[s_unit])
     f_reps = n_rp[s_unit[fs]]
     f_s = np.repeat(fs, f_reps)
-    f_cum = np.concatenate([[0], np.cumsum(f_reps)[:-1]])
+    f_cum = np.cumsum(f_reps) - f_reps
     f_per = w0[s_unit[f_s]] + np.arange(len(f_s)) - np.repeat(f_cum, f_reps)
     n_pub = rng.binomial(m["public_per_subject"][0], m["public_per_subject"][1], len(f_s))
     q_s = np.repeat(f_s, n_pub)
@@ -552,58 +553,73 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
                                                                      "Harmonis", "Adaptif", KPI_ITEMS[0])]] = True
     pr_u = s_unit[pr_s]
     n_pairs = len(pr_s)
-    eta = rng.standard_normal(n_pairs).astype(np.float32)   # the rater's impression of the subject
-    row_pair, row_item = np.nonzero(role_items[pr_g] & unit_item_ok[pr_u])
-    keep = np.frombuffer(rng.bytes(len(row_pair)), dtype=np.uint8) >= int(round(m["item_missing"] * 256))
-    row_pair = row_pair[keep].astype(np.int64)
-    row_item = row_item[keep].astype(np.int64)
-    rs_ = pr_s[row_pair]
-    rr_ = pr_r[row_pair]
-    rg_ = pr_g[row_pair]
-    ru_ = pr_u[row_pair]
+    # Each pair's rows are contiguous, so per-pair values reach the rows by np.repeat (a
+    # streaming copy) rather than a gather; int32/float32 keep national-scale memory in check.
+    pair_items = role_items[pr_g] & unit_item_ok[pr_u]
+    pair_items &= (np.frombuffer(rng.bytes(pair_items.size), dtype=np.uint8).reshape(pair_items.shape)
+                   >= int(round(m["item_missing"] * 256)))
+    counts = pair_items.sum(axis=1)
+    row_item = np.broadcast_to(np.arange(n_items, dtype=np.int8), pair_items.shape)[pair_items]
+    del pair_items
+    n_rows = len(row_item)
+
+    def rep(x, dtype):
+        return np.repeat(np.asarray(x, dtype=dtype), counts)
+
     role_shift = np.array([m["role_shift"][g] for g in ROLES])
     role_noise = np.array([m["role_noise"][g] for g in ROLES])
-    # T - mu + eta + e, on float32 to keep national-scale memory in check
-    dev = (a_u[ru_] + theta[rs_]).astype(np.float32)
-    dev += beta[row_item].astype(np.float32)
-    dev += gamma.ravel()[rs_ * n_items + row_item]
-    dev += (halo[rr_] * eta[row_pair]).astype(np.float32)
-    noise = rng.standard_normal(len(rs_), dtype=np.float32)
-    noise *= (m["sd_residual"] * resid_mult[rr_] * role_noise[rg_] * item_mult[ru_, row_item]).astype(np.float32)
+    eta = rng.standard_normal(n_pairs)                      # the rater's impression of the subject
+    # T - mu + eta + e, then the rater's spread, severity and the role's shift (module doc)
+    dev = rep(a_u[pr_u] + theta[pr_s] + halo[pr_r] * eta, np.float32)
+    dev += beta.astype(np.float32)[row_item]
+    idx = rep(pr_s * n_items, np.int64 if S * n_items >= 2**31 else np.int32)
+    idx += row_item
+    dev += gamma.ravel()[idx]
+    noise = rng.standard_normal(n_rows, dtype=np.float32)
+    noise *= rep(m["sd_residual"] * resid_mult[pr_r] * role_noise[pr_g], np.float32)
+    # the low-agreement items' extra noise, looked up by (subject, item) like gamma
+    noise *= item_mult.astype(np.float32)[s_unit].ravel()[idx]
+    del idx
     dev += noise
     del noise
-    dev *= spread[rr_].astype(np.float32)
-    dev += (m["mu"] - severity[rr_] + role_shift[rg_]).astype(np.float32)
-    is_ord = np.isin(row_item, [ITEMS.index(i) for i in ORDINAL_ITEMS])
+    dev *= rep(spread[pr_r], np.float32)
+    dev += rep(m["mu"] - severity[pr_r] + role_shift[pr_g], np.float32)
+    ord_codes = [ITEMS.index(i) for i in ORDINAL_ITEMS]
+    is_ord = (row_item >= min(ord_codes)) & (row_item <= max(ord_codes))
     c1, c2 = m["ordinal_cuts"]
-    score = np.where(is_ord, 1.0 + (dev > c1) + (dev > c2), np.clip(np.rint(dev), 1, 5)).astype(np.float64)
+    score = np.clip(np.rint(dev), 1, 5, dtype=np.float64)
+    score[is_ord] = 1.0 + (dev[is_ord] > c1) + (dev[is_ord] > c2)
     del dev
+    label = np.full(n_rows, -1, dtype=np.int8)
+    label[is_ord] = score[is_ord] - 1
 
     # ---- the ratings frame
     used = np.zeros(P + Q, dtype=bool)
     used[pr_s] = True
     used[pr_r] = True
     ids = np.concatenate([nip, _skm_ids(Q)])
-    new_code = np.cumsum(used) - 1
+    new_code = (np.cumsum(used) - 1).astype(np.int32)
     id_cats = pd.Index(ids[used])
-    pers_name = np.concatenate([name_codes, np.full(Q, -1)])
+    pers_name = np.concatenate([name_codes, np.full(Q, -1)]).astype(np.int32)
     name_index = pd.Index(name_cats)
     ptype = pd.CategoricalDtype(periods, ordered=True)
-    n_rows = len(rs_)
+
+    def cat(codes, categories=None, dtype=None):
+        return pd.Categorical.from_codes(codes, categories=categories, dtype=dtype, validate=False)
+
+    ucode = np.int16 if U < 2**15 else np.int32
     ratings = pd.DataFrame({
-        "period": pd.Categorical.from_codes(per[row_pair].astype(np.int8), dtype=ptype),
-        "unit": pd.Categorical.from_codes(ru_.astype(np.int32), categories=pd.Index(unit_names)),
-        "subject": pd.Categorical.from_codes(new_code[rs_].astype(np.int32), categories=id_cats),
-        "subject_name": pd.Categorical.from_codes(pers_name[rs_].astype(np.int32), categories=name_index),
-        "rater": pd.Categorical.from_codes(new_code[rr_].astype(np.int32), categories=id_cats),
-        "rater_name": pd.Categorical.from_codes(pers_name[rr_].astype(np.int32), categories=name_index),
-        "rater_role": pd.Categorical.from_codes(rg_.astype(np.int8), categories=list(ROLES)),
-        "item": pd.Categorical.from_codes(row_item.astype(np.int8), categories=list(ITEMS)),
+        "period": cat(rep(per, np.int8), dtype=ptype),
+        "unit": cat(rep(pr_u, ucode), categories=pd.Index(unit_names)),
+        "subject": cat(rep(new_code[pr_s], np.int32), categories=id_cats),
+        "subject_name": cat(rep(pers_name[pr_s], np.int32), categories=name_index),
+        "rater": cat(rep(new_code[pr_r], np.int32), categories=id_cats),
+        "rater_name": cat(rep(pers_name[pr_r], np.int32), categories=name_index),
+        "rater_role": cat(rep(pr_g, np.int8), categories=list(ROLES)),
+        "item": cat(row_item, categories=list(ITEMS)),
         "score": score,
-        "score_label": pd.Categorical.from_codes(np.where(is_ord, score - 1, -1).astype(np.int8),
-                                                 dtype=pd.CategoricalDtype(list(EKSPEKTASI), ordered=True)),
-    })
-    del rs_, rr_, rg_
+        "score_label": cat(label, dtype=pd.CategoricalDtype(list(EKSPEKTASI), ordered=True)),
+    }, copy=False)
 
     # ---- units and outcomes
     first_treated = np.array([periods[f] if f >= 0 else None for f in ft0], dtype=object)
@@ -627,13 +643,14 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     q_unit = s_unit[q_s]
     r_unit[P:] = q_unit
     raters_t = pd.DataFrame({
-        "rater": ids[rater_ids], "unit": unit_names[r_unit[rater_ids]].astype(object),
-        "role": np.array(ROLES, dtype=object)[prim], "roles": role_lists,
+        "rater": ids[rater_ids], "unit": pd.Categorical.from_codes(r_unit[rater_ids], categories=unit_names),
+        "role": pd.Categorical.from_codes(prim, categories=list(ROLES)), "roles": role_lists,
         "severity": np.round(severity[rater_ids], 6), "spread": np.round(spread[rater_ids], 6),
-        "halo": np.round(halo[rater_ids], 6), "kind": np.array(KINDS, dtype=object)[kind[rater_ids]],
+        "halo": np.round(halo[rater_ids], 6), "kind": pd.Categorical.from_codes(kind[rater_ids], categories=KINDS),
     })
     subj_ids = np.flatnonzero(used[:S])
-    subjects_t = pd.DataFrame({"subject": nip[subj_ids], "unit": unit_names[s_unit[subj_ids]].astype(object),
+    subjects_t = pd.DataFrame({"subject": nip[subj_ids],
+                               "unit": pd.Categorical.from_codes(s_unit[subj_ids], categories=unit_names),
                                "true_score": np.round(true_score[subj_ids], 6)})
 
     reliability = _reliability(m, U, unit_names, pr_r, pr_g, pr_u, severity, spread, halo, resid_mult, item_mult,
@@ -730,12 +747,11 @@ def write_sample(out: str | os.PathLike = "data/sample", *, format: str = "csv")
     return write_study(out, format=format, export_style=True, key_file="demo.key", **SAMPLE_ARGS)
 
 
-def _role_lists(has: np.ndarray) -> list[str]:
+def _role_lists(has: np.ndarray) -> pd.Categorical:
     # 32 possible role sets: build each label once, then index
     bits = (has * (1 << np.arange(has.shape[1]))).sum(axis=1)
-    labels = np.array([";".join(g for j, g in enumerate(ROLES) if b >> j & 1) for b in range(1 << len(ROLES))],
-                      dtype=object)
-    return labels[bits].tolist()
+    labels = [";".join(g for j, g in enumerate(ROLES) if b >> j & 1) for b in range(1 << len(ROLES))]
+    return pd.Categorical.from_codes(bits, categories=labels)
 
 
 def _reliability(m, U, unit_names, pr_r, pr_g, pr_u, severity, spread, halo, resid_mult, item_mult, *, is_rated):
@@ -889,7 +905,7 @@ def _people(rng, n: int, is_head: np.ndarray, region: np.ndarray, region_names: 
     if n and serial.max() > 999:
         raise ValueError("too many civil servants share a birth date and appointment month for a 3-digit serial")
     nip_int = key * 1000 + serial
-    nip = nip_int.astype(str)
+    nip = _digits(nip_int, 18)
 
     # names: culture by region, given name by sex, second name, optional academic degree
     cultures = list(_FIRST_NAMES)
@@ -922,7 +938,10 @@ def _people(rng, n: int, is_head: np.ndarray, region: np.ndarray, region_names: 
     si = s_off[culture, sex - 1] + (rng.random(n) * s_len[culture, sex - 1]).astype(np.int64)
     di = rng.integers(0, len(_DEGREES), n)
     code = (fi * len(second_pool) + si) * len(_DEGREES) + di
-    uniq, inv = np.unique(code, return_inverse=True)
+    # codes are small integers: distinct ones by counting, not sorting
+    present = np.bincount(code, minlength=len(first_pool) * len(second_pool) * len(_DEGREES)) > 0
+    uniq = np.flatnonzero(present)
+    inv = (np.cumsum(present) - 1)[code]
     labels = []
     for cd in uniq.tolist():  # one string per distinct name, not per person
         f, rest = divmod(cd, len(second_pool) * len(_DEGREES))
@@ -934,11 +953,22 @@ def _people(rng, n: int, is_head: np.ndarray, region: np.ndarray, region_names: 
     return nip, lab_codes[inv].astype(np.int64), list(lab_uniq)
 
 
+def _digits(x: np.ndarray, width: int) -> np.ndarray:
+    """Non-negative integers as zero-padded decimal strings, built as UCS-4 code points.
+
+    ``astype(str)`` formats one number at a time; writing the digits into a (n, width)
+    uint32 array and viewing it as ``<U{width}`` is one array pass.
+    """
+    pw = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    codes = (x[:, None] // pw[None, :] % 10 + ord("0")).astype(np.uint32)
+    return np.ascontiguousarray(codes).view(f"<U{width}").ravel()
+
+
 def _skm_ids(q: int) -> np.ndarray:
     """Ids of anonymous public-satisfaction (SKM) survey respondents."""
     if q == 0:
         return np.array([], dtype=str)
-    return np.strings.add("SKM-", np.strings.zfill(np.arange(1, q + 1).astype(str), 8))
+    return np.strings.add("SKM-", _digits(np.arange(1, q + 1, dtype=np.int64), 8))
 
 
 # ----------------------------------------------------------------------- writing
