@@ -220,6 +220,9 @@ def _table(*, effect, target_power, n_units, m, icc, sd, design, periods_before,
     if dist == "t":
         # cluster-level degrees of freedom (Hayes & Moulton 2017, sec. 7.6; PowerUp! cra2r2)
         dfv = np.where(np.isnan(df_in), n_units - 2, df_in)
+        for i in np.flatnonzero(dfv < 1):
+            notes[i] = (notes[i] + "; " if notes[i] else "") + "no degrees of freedom left for a t test"
+        dfv = np.where(dfv < 1, np.nan, dfv)
     else:
         dfv = np.full(n, np.inf)
 

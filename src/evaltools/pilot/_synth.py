@@ -194,35 +194,35 @@ def _first_treated_pos(ft: pd.Series, periods: list, column: str) -> pd.Series:
     labels, period values (0 / NaN = never, as R ``did``), or 1-based period indices
     (0 = never) when the periods themselves are not numeric (``first_treated_idx``).
     """
-    pos = {p: i for i, p in enumerate(periods)}
-    out = pd.Series(-1, index=ft.index, dtype=int)
-    vals = ft.astype(object) if isinstance(ft.dtype, pd.CategoricalDtype) else ft
-    numeric_periods = all(isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
-                          for p in periods)
-    for u, v in vals.items():
-        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == ""):
-            continue
-        if v in pos:
-            out[u] = pos[v]
-            continue
-        if isinstance(v, (int, float, np.integer, np.floating)):
-            if v == 0:
-                continue
-            if numeric_periods:
-                later = [i for i, p in enumerate(periods) if p >= v]
-                out[u] = later[0] if later else -1   # treated after the panel ends
-                continue
-            if float(v).is_integer() and 1 <= v <= len(periods):
-                out[u] = int(v) - 1
-                continue
-            if float(v).is_integer() and v > len(periods):
-                continue
-        if str(v) in {str(p) for p in periods}:
-            out[u] = [str(p) for p in periods].index(str(v))
-            continue
-        raise DataError(f"unit {u!r}: first treated period {v!r} is not one of the periods "
+    vals = ft.astype(object)
+    missing = vals.isna() | vals.map(lambda v: isinstance(v, str) and v.strip() == "")
+    out = vals.map({p: i for i, p in enumerate(periods)})
+    # labels written differently from the period values (e.g. 2004 vs "2004")
+    rest = out.isna() & ~missing
+    if rest.any():
+        out[rest] = vals[rest].astype(str).map({str(p): i for i, p in enumerate(periods)})
+    rest = out.isna() & ~missing
+    if rest.any():
+        num = pd.to_numeric(vals[rest], errors="coerce")
+        never = num == 0
+        out[rest[rest].index[never.to_numpy()]] = -1
+        num = num[~never]
+        if len(num):
+            per_num = pd.to_numeric(pd.Series(periods, dtype=object), errors="coerce")
+            if per_num.notna().all():
+                # period values: first period at or after the value; after the panel = never
+                p_arr = per_num.to_numpy(dtype=float)
+                idx = np.searchsorted(p_arr, num.to_numpy(dtype=float), side="left")
+                out[num.index] = np.where(idx < len(periods), idx, -1)
+            else:
+                is_int = num.notna() & (num == np.round(num)) & (num >= 1)
+                out[num.index[is_int.to_numpy()]] = np.where(num[is_int] <= len(periods), num[is_int] - 1, -1)
+    bad = out.isna() & ~missing
+    if bad.any():
+        u = bad[bad].index[0]
+        raise DataError(f"unit {u!r}: first treated period {vals[u]!r} is not one of the periods "
                         f"({', '.join(map(str, periods))})", column=column)
-    return out
+    return out.where(~missing, -1).astype(int)
 
 
 def _nan_estimate(name, note, **extra) -> Estimate:
@@ -277,18 +277,24 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     Notes
     -----
     Donors are units never treated, or first treated after the last evaluated post period,
-    so they are untreated throughout the unit's post window. Weights W solve
-    min (X1 - X0 W)' V (X1 - X0 W) over the simplex (ADH 2010, eq. 2-3).
-    Pre-RMSPE = sqrt(mean pre gap^2); the ratio post/pre RMSPE of the unit is ranked among
-    the placebo ratios: p = (1 + #{j: r_j >= r_unit}) / (1 + J) (ADH 2010, sec. 2.3 and
-    Table/Fig. 8; Abadie 2021, eq. 11). The interval for the average gap inverts the
-    placebo distribution of average gaps under a constant effect,
-    [effect - e_(J+1-k), effect - e_(k)], k = floor(alpha (J+1) / 2) order statistics of the
-    J placebo gaps (Conley & Taber 2011), exact under exchangeability; with fewer than
-    2/alpha - 1 donors it spans the placebo range and a note says it under-covers; ``pval_gap`` is the matching rank p-value of |effect|.
+    so they are untreated throughout the unit's post window. Weights W minimize
+    (X1 - X0 W)' V (X1 - X0 W) over the simplex (ADH 2010, sec. 2.3).
+
+    Pre-RMSPE = sqrt(mean pre-period gap^2). The unit's post/pre RMSPE ratio is ranked among
+    the placebo ratios, p = (1 + #{j: r_j >= r_unit}) / (1 + J) (ADH 2010, sec. 2.3 and the
+    post/pre MSPE ratio test of sec. 3; Abadie 2021, sec. on inference).
+
+    The interval for the average gap inverts the placebo distribution of average gaps under
+    a constant effect: [effect - e_(J+1-k), effect - e_(k)] with e_(k) the order statistics
+    of the J placebo gaps and k = floor(alpha (J + 1) / 2) (Conley & Taber 2011), exact
+    under exchangeability of the unit with its donors. With fewer than 2/alpha - 1 donors
+    it spans the placebo range and a note says it under-covers. ``pval_gap`` is the
+    matching rank p-value of |effect|.
+
     With many donors and few pre-periods most placebo units are interpolated exactly
-    (pre-RMSPE 0, ratio infinite) and the ratio test loses its power; a note says so. With covariates, V is chosen for the pilot unit and held
-    fixed in the placebo refits (for speed).
+    (pre-RMSPE 0, ratio infinite) and the ratio test loses its power; a note says so.
+    With covariates, V is chosen for the pilot unit and held fixed in the placebo refits
+    (for speed).
 
     References
     ----------
@@ -341,9 +347,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
 
     if g == 0:
         return empty(f"unit {unit!r} is treated from the first period ({periods[0]}): no pre-period to fit")
-    last_post = len(periods) - 1 if post_periods is None else min(len(periods) - 1, g + int(post_periods) - 1)
     if post_periods is not None and post_periods < 1:
         raise ValueError("post_periods must be >= 1")
+    last_post = len(periods) - 1 if post_periods is None else min(len(periods) - 1, g + int(post_periods) - 1)
     pre_idx = np.arange(0, g)
     post_idx = np.arange(g, last_post + 1)
     used = np.r_[pre_idx, post_idx]
@@ -401,6 +407,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
             notes.append("constant predictor(s) ignored: " + ", ".join(n for n, k in zip(cov_names, keep) if not k))
         P = P[keep] / sd[keep, None]
         cov_names = [n for n, k in zip(cov_names, keep) if k]
+        if not keep.any():
+            covariates = []   # nothing to match on but the outcome path itself
+    if covariates:
         p1, P0 = P[:, 0], P[:, 1:]
         v = _choose_v(P0, p1, Yd[pre_rows], y[pre_rows])
         V = pd.Series(v, index=cov_names, name="v")
