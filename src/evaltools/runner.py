@@ -478,6 +478,7 @@ class UnitTask:
     timeout: float | None = 1800.0
     seed: int = 0
     title: str = ""
+    kind: str = "unit"
 
 
 def _error_tail(nb: Any, exc: BaseException, lines: int = 8) -> str:
@@ -558,32 +559,42 @@ def execute_unit(task: UnitTask) -> dict:
 # ---------------------------------------------------------------------------------------
 
 OnDone = Callable[[UnitTask, dict], None]
+Then = Callable[[], "UnitTask | None"]
 
 
 def _failed_entry(task: UnitTask, exc: BaseException) -> dict:
     return {"unit": task.unit, "status": "failed", "duration": 0.0, "error": _error_tail(None, exc)}
 
 
-def _run_inline(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: str | None) -> None:
+def _run_inline(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+                then: Then | None = None) -> None:
     for t in tasks:
         try:
             res = execute_unit(t)
         except Exception as exc:
             res = _failed_entry(t, exc)
         on_done(t, res)
+    final = then() if then is not None else None
+    if final is not None:
+        try:
+            res = execute_unit(final)
+        except Exception as exc:
+            res = _failed_entry(final, exc)
+        on_done(final, res)
 
 
-def _run_pool(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: str | None) -> None:
+def _run_pool(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+              then: Then | None = None) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if jobs <= 1 or len(tasks) <= 1:
-        return _run_inline(tasks, on_done, jobs, scheduler)
+        return _run_inline(tasks, on_done, jobs, scheduler, then)
     # spawn: workers never inherit the parent's threads or zmq state
     ctx = mp.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init)
-    try:
-        pending = {pool.submit(execute_unit, t): t for t in tasks}
+
+    def drain(pending: dict) -> None:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -593,6 +604,13 @@ def _run_pool(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: 
                 except Exception as exc:  # a worker process that died
                     res = _failed_entry(t, exc)
                 on_done(t, res)
+
+    try:
+        drain({pool.submit(execute_unit, t): t for t in tasks})
+        # the follow-up (the briefing) runs in a worker whose kernel is already warm
+        final = then() if then is not None else None
+        if final is not None:
+            drain({pool.submit(execute_unit, final): final})
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -606,16 +624,18 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_dask(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: str | None) -> None:
+def _run_dask(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+              then: Then | None = None) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise RuntimeError("--scheduler needs the optional 'dask' extra: pip install 'evaltools[dask]'") from exc
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
-    try:
-        futs = {client.submit(execute_unit, t, pure=False, key=f"evaltools-unit-{t.safe}-{time.time_ns()}"): t
-                for t in tasks}
+
+    def drain(batch: Sequence[UnitTask]) -> None:
+        futs = {client.submit(execute_unit, t, pure=False, key=f"evaltools-{t.kind}-{t.safe}-{time.time_ns()}"): t
+                for t in batch}
         for fut in as_completed(list(futs)):
             t = futs[fut]
             try:
@@ -623,12 +643,18 @@ def _run_dask(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: 
             except Exception as exc:
                 res = _failed_entry(t, exc)
             on_done(t, res)
+
+    try:
+        drain(tasks)
+        final = then() if then is not None else None
+        if final is not None:
+            drain([final])
     finally:
         if own:
             client.close()
 
 
-EXECUTORS: dict[str, Callable[[Sequence[UnitTask], OnDone, int, str | None], None]] = {
+EXECUTORS: dict[str, Callable[..., None]] = {
     "inline": _run_inline,
     "local": _run_pool,
     "dask": _run_dask,
@@ -861,7 +887,7 @@ def run(
             known = set(st.units["unit"].astype(str))
             why = ["not a pilot unit" if u in known else "not in the study" for u in unknown]
             raise ValueError("unknown unit(s): " + "; ".join(f"{u!r} ({w})" for u, w in zip(unknown, why)))
-        selected = [u for u in all_pilots if u in set(wanted)]
+        selected = list(dict.fromkeys(wanted))  # the caller's order, each unit once
     else:
         selected = all_pilots
     safe_of = {u: safe_name(u) for u in selected}
@@ -930,6 +956,10 @@ def run(
         failed: list[str] = []
 
         def on_done(t: UnitTask, res: dict) -> None:
+            if t.kind == "briefing":
+                manifest["briefing"].update(status=res["status"], duration=res["duration"], error=res["error"])
+                save_manifest()
+                return
             entry = manifest["units"][t.unit]
             entry.update(status=res["status"], duration=res["duration"], error=res["error"],
                          finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -939,20 +969,34 @@ def run(
             save_manifest()
             bar.update(res["status"] == "ok")
 
+        bhash = code_hash(BRIEFING_NOTEBOOK)
+        prev_b = old.get("briefing") or {}
+
+        def then() -> UnitTask | None:
+            bar.close()
+            if not briefing:
+                return None
+            unchanged = (not executed and prev_b.get("status") == "ok" and prev_b.get("code_hash") == bhash
+                         and prev_b.get("units") == list(selected) and old.get("lang") == lang
+                         and (run_dir / "briefing.html").exists())
+            if unchanged and not force:
+                manifest["briefing"] = prev_b  # nothing it reads has changed
+                return None
+            manifest["briefing"] = {"status": "pending", "code_hash": bhash, "units": list(selected)}
+            return _briefing_task(st, meta, thresholds, run_dir, work, lang, engine, kernel_name, timeout, selected)
+
         n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
         executor = "dask" if scheduler is not None else "local"
         try:
-            EXECUTORS[executor](tasks, on_done, n_jobs, scheduler)
+            EXECUTORS[executor](tasks, on_done, n_jobs, scheduler, then)
         finally:
             bar.close()
         # units that were skipped earlier but failed then stay failed in the briefing
         failed_all = [u for u in selected if manifest["units"].get(u, {}).get("status") == "failed"]
-
-        if briefing:
-            briefing_ok = _run_briefing(st, meta, thresholds, run_dir, work, lang, engine, kernel_name,
-                                        timeout, manifest, selected)
-        else:
-            briefing_ok = True
+        briefing_ok = (manifest.get("briefing") or {}).get("status") == "ok" if briefing else True
+        # the briefing's own record only marks that it finished; keep the run folder tidy
+        with contextlib.suppress(FileNotFoundError):
+            (run_dir / "briefing.json").unlink()
         _report.write_summary(run_dir, lang=lang)
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
@@ -965,21 +1009,15 @@ def run(
                      failed=failed_all, briefing_ok=briefing_ok)
 
 
-def _run_briefing(st: Any, meta: dict, thresholds: dict, run_dir: Path, work: Path, lang: str, engine: str,
-                  kernel_name: str, timeout: float | None, manifest: dict, selected: Sequence[str]) -> bool:
-    """Execute the briefing over the collected unit records; publish .ipynb and .html."""
+def _briefing_task(st: Any, meta: dict, thresholds: dict, run_dir: Path, work: Path, lang: str, engine: str,
+                   kernel_name: str, timeout: float | None, selected: Sequence[str]) -> UnitTask:
+    """The briefing over the collected unit records, as one more task for the executor."""
     part = work / "inputs" / "_study"
     # the whole study without its ratings: unit-period aggregates only, no individual rows
     _restrict(st, None, st.ratings.iloc[0:0], []).save(part)
     params = {"run_dir": str(run_dir.resolve()), "lang": lang, "thresholds": thresholds,
               "study_path": str(part), "units": list(selected)}
-    task = UnitTask(unit="briefing", safe="briefing", notebook=str(BRIEFING_NOTEBOOK), parameters=params,
-                    units_dir=str(run_dir), work_dir=str(work / "exec-briefing"), engine="fresh"
-                    if engine == "fresh" else "warm", kernel_name=kernel_name, timeout=timeout,
-                    title=meta.get("study_name") or "Briefing")
-    res = execute_unit(task)
-    # the briefing's own record is only the marker that it finished; keep the run folder tidy
-    with contextlib.suppress(FileNotFoundError):
-        (run_dir / "briefing.json").unlink()
-    manifest["briefing"] = {"status": res["status"], "duration": res["duration"], "error": res["error"]}
-    return res["status"] == "ok"
+    return UnitTask(unit="briefing", safe="briefing", notebook=str(BRIEFING_NOTEBOOK), parameters=params,
+                    units_dir=str(run_dir), work_dir=str(work / "exec-briefing"), engine=engine,
+                    kernel_name=kernel_name, timeout=timeout, title=meta.get("study_name") or "Briefing",
+                    kind="briefing")

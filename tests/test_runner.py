@@ -1,0 +1,262 @@
+"""End-to-end tests of the runner: real papermill, real kernels, a small simulated study.
+
+One simulated study of three pilot units (one calibrated, one with a lenient clique, one
+with a severe clique; the calibrated unit carries a hostile name with quotes, markup and
+``..``) is run once through the whole pipeline; the tests then check the artifacts, the
+verdicts against the simulated truth, resumability, failure isolation, warm-kernel
+isolation, the Dask path and a privacy scan of every file the runs wrote.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from evaltools import report, runner
+
+_REAL_CODE_HASH = runner.code_hash
+HOSTILE = 'Dinas "Uji" <script>alert(1)</script> ../../luar'
+
+
+def _rename_unit(sim, old: str, new: str) -> None:
+    for df in (sim.ratings, sim.units, sim.outcomes):
+        col = df["unit"]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            df["unit"] = col.cat.rename_categories({old: new}) if old in col.cat.categories else col
+        else:
+            df["unit"] = col.astype(object).where(col != old, new)
+    units = sim.truth_meta.get("units", {})
+    if old in units:
+        units[new] = units.pop(old)
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory):
+    """A 5-unit study: 2 never-treated controls and 3 pilot units with known rater profiles."""
+    from evaltools.simulate import simulate_study
+
+    # clique_severity 1.0: the clique raters are badly calibrated beyond doubt
+    sim = simulate_study(seed=1, n_units=5, n_regions=1, subjects_per_unit=(14, 16), waves=["2024-S1"],
+                         control_share=0.4, profiles=["calibrated", "lenient_clique", "severe_clique"],
+                         model={"clique_severity": 1.0})
+    profiles = {u: v["profile"] for u, v in sim.truth["units"].items()}
+    calibrated = next(u for u, p in profiles.items() if p == "calibrated")
+    _rename_unit(sim, calibrated, HOSTILE)
+    profiles = {(HOSTILE if u == calibrated else u): p for u, p in profiles.items()}
+    path = tmp_path_factory.mktemp("study") / "kecil"
+    sim.write(path)
+    raw = sim.ratings
+    secrets = set()
+    for c in ("subject", "rater"):
+        secrets |= {str(v) for v in raw[c].astype(str).unique() if re.fullmatch(r"\d{9}|\d{18}", str(v))}
+    names = set()
+    for c in ("subject_name", "rater_name"):
+        if c in raw:
+            names |= {str(v) for v in raw[c].dropna().astype(str).unique() if len(str(v)) >= 6}
+    return {"path": path, "profiles": profiles, "nips": secrets, "names": names}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_code_hash():
+    """Tie the code hash to the notebook templates only, so that a resumability check is
+    about the inputs even while library files in the working tree change."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(runner, "code_hash", lambda notebook=None: hashlib.sha256(Path(notebook).read_bytes()).hexdigest())
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def first_run(study, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    res = runner.run(study["path"], out, jobs=2, engine="warm", progress=False)
+    return {"out": out, "res": res}
+
+
+def _pilots(study) -> list[str]:
+    return [u for u, p in study["profiles"].items() if p != "control"]
+
+
+def test_artifacts(study, first_run):
+    res = first_run["res"]
+    assert res.ok, res.manifest
+    run_dir = res.run_dir
+    assert run_dir.parent == Path(first_run["out"])
+    man = json.loads((run_dir / "manifest.json").read_text())
+    pilots = _pilots(study)
+    assert sorted(man["units"]) == sorted(pilots)
+    for u in pilots:
+        e = man["units"][u]
+        assert e["status"] == "ok" and e["error"] == ""
+        assert len(e["input_hash"]) == 64 and len(e["code_hash"]) == 64
+        assert e["duration"] > 0 and e["library_version"]
+        for ext in ("ipynb", "html", "json"):
+            f = run_dir / "units" / f"{e['file']}.{ext}"
+            assert f.is_file() and f.stat().st_size > 0
+        nb = nbformat.read(run_dir / "units" / f"{e['file']}.ipynb", as_version=4)
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+        html = (run_dir / "units" / f"{e['file']}.html").read_text()
+        # a report, not a notebook dump: no code, headings present, the verdict shown
+        assert "report.coverage(" not in html and "import evaltools" not in html
+        for heading in ("Cakupan data", "Konsistensi penilai", "Kalibrasi penilai", "Putusan"):
+            assert heading in html
+        rec = json.loads((run_dir / "units" / f"{e['file']}.json").read_text())
+        assert rec["unit"] == u and rec["verdict"]["code"] in report.VERDICTS
+    assert (run_dir / "briefing.html").is_file()
+    assert "Ringkasan kebijakan" in (run_dir / "briefing.html").read_text()
+    assert man["briefing"]["status"] == "ok"
+    xl = pd.read_excel(run_dir / "summary.xlsx", sheet_name=None)
+    assert set(xl) == {"Putusan", "Alasan", "Angka kunci"}
+    assert len(xl["Putusan"]) == 3
+    # the temporary partitions are gone
+    assert not (run_dir / ".work").exists()
+
+
+def test_hostile_unit_name_stays_inside_and_inert(study, first_run):
+    run_dir = first_run["res"].run_dir
+    safe = runner.safe_name(HOSTILE)
+    assert "/" not in safe and ".." not in safe and "<" not in safe and '"' not in safe
+    assert (run_dir / "units" / f"{safe}.html").is_file()
+    for f in Path(first_run["out"]).rglob("*"):
+        assert f.resolve().is_relative_to(Path(first_run["out"]).resolve())
+    for f in [run_dir / "units" / f"{safe}.html", run_dir / "briefing.html"]:
+        text = f.read_text()
+        assert "<script>alert(1)</script>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_verdicts_match_simulated_truth(study, first_run):
+    recs = {r["unit"]: r for r in report.collect(first_run["res"].run_dir)}
+    for u, prof in study["profiles"].items():
+        if prof == "control":
+            continue
+        code = recs[u]["verdict"]["code"]
+        if prof in ("lenient_clique", "severe_clique"):
+            # badly calibrated raters must never pass as ready, and the reason must say why
+            assert code != "SIAP"
+            assert "raters_flagged" in [r["code"] for r in recs[u]["verdict"]["reasons"]]
+        else:
+            assert code == "SIAP", recs[u]["verdict"]
+
+
+def test_second_run_executes_nothing(study, first_run):
+    before = {f: f.stat().st_mtime_ns for f in Path(first_run["out"]).rglob("*.html")}
+    res2 = runner.run(study["path"], first_run["out"], jobs=2, progress=False)
+    assert res2.executed == []
+    assert sorted(res2.skipped) == sorted(_pilots(study))
+    assert res2.ok
+    # neither the unit reports nor the briefing were rewritten
+    assert {f: f.stat().st_mtime_ns for f in Path(first_run["out"]).rglob("*.html")} == before
+
+
+def test_code_hash_follows_template_and_library(tmp_path):
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    a.write_text("{}")
+    b.write_text('{"x": 1}')
+    assert _REAL_CODE_HASH(a) == _REAL_CODE_HASH(a)
+    assert _REAL_CODE_HASH(a) != _REAL_CODE_HASH(b)
+    assert _REAL_CODE_HASH(a) != _REAL_CODE_HASH(None)  # the library sources are hashed too
+
+
+def test_warm_kernel_isolation(study, first_run, tmp_path):
+    """Same units, another order, one in-process warm kernel: identical recorded results."""
+    pilots = list(reversed(_pilots(study)))
+    res = runner.run(study["path"], tmp_path, units=pilots, jobs=1, engine="warm", progress=False, briefing=False)
+    assert res.executed == pilots
+    a = {r["unit"]: r for r in report.collect(first_run["res"].run_dir)}
+    b = {r["unit"]: r for r in report.collect(res.run_dir)}
+    assert a == b
+
+
+def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
+    """One unit's notebook raises: it is marked failed with the error, the others finish,
+    the briefing lists it and the command exits non-zero naming it."""
+    from evaltools import cli
+
+    nb = nbformat.read(runner.DEFAULT_NOTEBOOK, as_version=4)
+    bad_unit = next(u for u, p in study["profiles"].items() if p == "severe_clique")
+    boom = nbformat.v4.new_code_cell(f"if unit == {bad_unit!r}:\n    raise RuntimeError('unit sengaja digagalkan')")
+    nb.cells.insert(3, boom)
+    tpl = tmp_path / "unit_report.ipynb"
+    nbformat.write(nb, tpl)
+    monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK", tpl)
+    other = next(u for u, p in study["profiles"].items() if p == "lenient_clique")
+    code = cli.main(["run", "--study", str(study["path"]), "--out", str(tmp_path / "out"), "--units", bad_unit,
+                     other, "--jobs", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert bad_unit in err and "failed units" in err
+    run_dir = tmp_path / "out" / "kecil"
+    man = json.loads((run_dir / "manifest.json").read_text())
+    assert man["units"][bad_unit]["status"] == "failed"
+    assert "unit sengaja digagalkan" in man["units"][bad_unit]["error"]
+    assert man["units"][other]["status"] == "ok"
+    briefing = (run_dir / "briefing.html").read_text()
+    assert "unit sengaja digagalkan" in briefing and "Unit yang gagal diproses" in briefing
+
+
+def test_dask_local_cluster(study, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
+    unit = next(u for u, p in study["profiles"].items() if p == "calibrated")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        res = runner.run(study["path"], tmp_path, units=[unit], scheduler=client, engine="fresh",
+                         progress=False, briefing=False)
+    assert res.ok and res.executed == [unit]
+    assert (res.run_dir / "units" / f"{runner.safe_name(unit)}.html").is_file()
+
+
+def _texts(root: Path):
+    for f in root.rglob("*"):
+        if not f.is_file():
+            continue
+        if f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as z:
+                for n in z.namelist():
+                    yield f"{f}:{n}", z.read(n).decode("utf-8", "replace")
+        else:
+            yield str(f), f.read_bytes().decode("utf-8", "replace")
+
+
+def test_privacy_scan(study, first_run):
+    """No NIP and no name of the raw export appears in any file a run wrote."""
+    assert study["nips"] and study["names"]
+    n_files = 0
+    for where, text in _texts(Path(first_run["out"])):
+        n_files += 1
+        digits = set(re.findall(r"(?<!\d)\d{18}(?!\d)|(?<!\d)\d{9}(?!\d)", text))
+        leaked = digits & study["nips"]
+        assert not leaked, f"{where} carries NIPs {sorted(leaked)[:3]}"
+        named = [n for n in study["names"] if n in text]
+        assert not named, f"{where} carries names {named[:3]}"
+    assert n_files >= 3 * 3 + 4
+
+
+def test_safe_name():
+    assert runner.safe_name("Dinas_Kesehatan") == "Dinas_Kesehatan"
+    for bad in ["../etc/passwd", "a/b", "a\\b", "<b>x</b>", '"q"', ".hidden", "..", "", "con", "Dinas Kesehatan"]:
+        s = runner.safe_name(bad)
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", s), s
+        assert ".." not in s
+    # names that slug alike stay apart
+    assert runner.safe_name("A/B") != runner.safe_name("A_B") != runner.safe_name("A B")
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
+    p = tmp_path / "x.json"
+    runner.atomic_write(p, "lama")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runner.os, "replace", boom)
+    with pytest.raises(OSError):
+        runner.atomic_write(p, "baru")
+    assert p.read_text() == "lama"
+    assert [f.name for f in tmp_path.iterdir()] == ["x.json"]
