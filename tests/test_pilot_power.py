@@ -235,3 +235,23 @@ def test_series_nan_and_errors():
         adjust_pvalues([0.1], method="bonferroni")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         adjust_pvalues([0.1, 1.2])
+
+
+@pytest.mark.parametrize("design,t0,t1,cac", [("did", 2, 3, 1.0), ("did", 1, 2, 0.6), ("cluster", 0, 3, 0.5)])
+def test_variance_matches_monte_carlo_of_the_estimator(design, t0, t1, cac):
+    """The closed forms against the estimator they describe, simulated from the model
+    y_ijk = c_i + s_ij + e_ijk (Hooper et al. 2016): difference of arm means of the unit's
+    post mean (cluster) or post-minus-pre change (did)."""
+    rng = np.random.default_rng(42)
+    reps, n_units, m, icc, sd = 20000, 12, 6, 0.1, 2.0
+    T = t0 + t1
+    c = rng.normal(0, sd * math.sqrt(icc * cac), (reps, n_units, 1))
+    s = rng.normal(0, sd * math.sqrt(icc * (1 - cac)), (reps, n_units, T))
+    e = rng.normal(0, sd * math.sqrt((1 - icc) / m), (reps, n_units, T))  # mean of m errors
+    ybar = c + s + e
+    unit_stat = ybar[:, :, t0:].mean(axis=2) - (ybar[:, :, :t0].mean(axis=2) if design == "did" else 0)
+    est = unit_stat[:, : n_units // 2].mean(axis=1) - unit_stat[:, n_units // 2:].mean(axis=1)
+    se = power(0.1, n_units=n_units, m=m, icc=icc, sd=sd, cac=cac, design=design,
+               periods_before=max(t0, 1), periods_after=t1)["se"].iloc[0]
+    # the sampling SD of a variance estimate from 20000 draws is ~1 %
+    assert est.var() == pytest.approx(se ** 2, rel=0.04)
