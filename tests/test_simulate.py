@@ -161,8 +161,9 @@ def test_nip_layout(sim):
     assert p["sex"].isin(["1", "2"]).all()
     assert p["serial"].astype(int).between(1, 999).all()
     # one name per NIP, and the NIP's sex digit fits the name pool it was drawn from
+    staff = r["rater_role"] != "masyarakat"
     names = pd.concat([r[["subject", "subject_name"]].set_axis(["id", "name"], axis=1),
-                       r.loc[r["rater_role"] != "masyarakat", ["rater", "rater_name"]].set_axis(["id", "name"], axis=1)])
+                       r.loc[staff, ["rater", "rater_name"]].set_axis(["id", "name"], axis=1)])
     assert (names.astype(str).drop_duplicates().groupby("id").size() == 1).all()
     first = names.drop_duplicates("id")
     female_first = {n for pools in sm._FIRST_NAMES.values() for n in pools[2]} - \
@@ -374,7 +375,8 @@ def test_truth_json_has_no_names_or_raw_ids(tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "plain-csv", "parquet", "xlsx"])
 def test_round_trip_load_study(tmp_path, monkeypatch, fmt):
     # XLSX reading and writing is slow: a smaller study there
-    s = simulate_study(seed=7, n_units=6 if fmt != "xlsx" else 4, subjects_per_unit=(8, 12) if fmt != "xlsx" else (5, 7))
+    size = dict(n_units=4, subjects_per_unit=(5, 7)) if fmt == "xlsx" else dict(n_units=6, subjects_per_unit=(8, 12))
+    s = simulate_study(seed=7, **size)
     s.write(tmp_path / fmt, format=fmt, key="z" * 40)
     study = _load(tmp_path / fmt, monkeypatch)
     r = study.ratings
@@ -461,6 +463,8 @@ def test_committed_sample_loads_and_regenerates(tmp_path, monkeypatch):
     ({"periods": ["2023-S1"]}, "periods"),
     ({"profiles": ["friendly"]}, "profiles"),
     ({"control_share": 1.0}, "control_share"),
+    ({"rating_periods": 0}, "rating_periods"),
+    ({"model": {"sd_subjects": 1.0}}, "model"),
 ])
 def test_bad_arguments(kwargs, word):
     with pytest.raises(ValueError, match=word):

@@ -58,7 +58,6 @@ import dataclasses
 import gzip
 import io
 import json
-import math
 import os
 import secrets
 import tempfile
@@ -354,6 +353,16 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     Returns
     -------
     SimulatedStudy
+
+    Examples
+    --------
+    >>> sim = simulate_study(seed=1, n_units=6, subjects_per_unit=(8, 12))
+    >>> sorted(sim.ratings["rater_role"].unique())
+    ['atasan', 'bawahan', 'diri_sendiri', 'masyarakat', 'rekan_kerja']
+    >>> sim.units["first_treated"].notna().sum(), len(sim.outcomes)
+    (np.int64(4), 36)
+    >>> sim.truth["units"][sim.units["unit"][0]]["profile"] in PROFILES + ("control",)
+    True
     """
     m = {**MODEL, **(model or {})}
     rng = np.random.default_rng(seed)
@@ -382,6 +391,13 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         raise ValueError(f"profiles: unknown {unknown}; choose from {PROFILES}")
     if not 0 <= control_share < 1:
         raise ValueError("control_share must be in [0, 1)")
+    if rating_periods is not None and rating_periods < 1:
+        raise ValueError("rating_periods must be at least 1 (or None for every period from first_treated on)")
+    if team_size < 2 or peers_per_subject < 0 or subordinates_per_leader < 0:
+        raise ValueError("team_size must be at least 2; peers_per_subject and subordinates_per_leader >= 0")
+    unknown = set(model or {}) - set(MODEL)
+    if unknown:
+        raise ValueError(f"model: unknown constants {sorted(unknown)}; see evaltools.simulate.MODEL")
 
     U = n_units
     n_waves = len(waves)
