@@ -531,24 +531,35 @@ def _conger_pe(cd: _Coded, W: np.ndarray, N: np.ndarray, n: np.ndarray) -> tuple
     gr = cd.ug[cd.u]
     pair, pg = _rater_pairs(cd)                      # (group, rater) pairs
     P = pg.size
-    classif = np.bincount(pair * q + cd.c, minlength=P * q).reshape(P, q).astype(float)
-    ng = classif.sum(1)
-    pgk = classif / ng[:, None]
     r = np.bincount(pg, minlength=G).astype(float)   # raters per group
+    # sparse rater x category shares: one entry per (pair, category) used
+    ekey, E = _codes(pair * q + cd.c)
+    cnt = np.bincount(ekey, minlength=E).astype(float)
+    pe_ = np.zeros(E, dtype=np.int64)
+    ce = np.zeros(E, dtype=np.int64)
+    pe_[ekey] = pair
+    ce[ekey] = cd.c
+    ng = np.bincount(pe_, weights=cnt, minlength=P)
+    p = cnt / ng[pe_]
+    ge = pg[pe_]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pbar = np.column_stack([_gsum(pg, pgk[:, k], G) for k in range(q)]) / r[:, None]
-        outer = np.zeros((G, q, q))
+        pbar = np.bincount(ge * q + ce, weights=p, minlength=G * q).reshape(G, q) / r[:, None]
+        pbW = pbar @ W                                   # (pbar_g W)_c
+        Wp = np.empty(E)                                 # (W p_pair)_{c_e}
+        WTp = np.empty(cd.c.size)                        # (W' p_pair)_{c} at each rating
         for k in range(q):
-            for l in range(k, q):
-                s = _gsum(pg, pgk[:, k] * pgk[:, l], G)
-                outer[:, k, l] = s
-                outer[:, l, k] = s
-        s2 = (outer - r[:, None, None] * pbar[:, :, None] * pbar[:, None, :]) / (r - 1.0)[:, None, None]
-        pe = (W[None] * (pbar[:, :, None] * pbar[:, None, :] - s2 / r[:, None, None])).sum((1, 2))
-        A = r[pg][:, None] * pbar[pg] - pgk              # (P, q)
-        AW = A @ W                                       # (A_g W)_c
-        C = (A * (pgk @ W.T)).sum(1)                     # sum_k A_gk (W p_g)_k
-        term = (n[gr] / ng[pair]) * (AW[pair, cd.c] - C[pair])
+            at = ce == k
+            Wp[at] = np.bincount(pe_, weights=W[k, ce] * p, minlength=P)[pe_[at]]
+            at_r = cd.c == k
+            WTp[at_r] = np.bincount(pe_, weights=W[ce, k] * p, minlength=P)[pair[at_r]]
+        quad = np.bincount(pe_, weights=p * Wp, minlength=P)          # p' W p per pair
+        lin = np.bincount(pe_, weights=p * pbW[ge, ce], minlength=P)  # pbar' W p per pair
+        pWp = np.einsum("gk,kl,gl->g", pbar, W, pbar)
+        # sum_kl w_kl s2_kl = (sum_pairs p'Wp - r pbar'W pbar) / (r - 1)
+        pe = pWp - (_gsum(pg, quad, G) - r * pWp) / (r * (r - 1.0))
+        C = r[pg] * lin - quad                           # sum_k A_gk (W p_g)_k
+        AW = r[gr] * pbW[gr, cd.c] - WTp                 # (A_g W)_c at each rating
+        term = (n[gr] / ng[pair]) * (AW - C[pair])
         lam = np.bincount(cd.u, weights=term, minlength=cd.U) + _gsum(pg, C, G)[cd.ug]
         rg = r[cd.ug]
         pe_i = lam / (rg * (rg - 1.0))
