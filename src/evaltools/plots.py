@@ -67,6 +67,13 @@ def _empty(ax, lang: str) -> None:
     ax.set_yticks([])
 
 
+def _flagged(flag: pd.Series) -> np.ndarray:
+    """Boolean flags, or ``rater_effects``' labels where anything but "ok" is a flag."""
+    if flag.dtype == bool:
+        return flag.to_numpy()
+    return flag.fillna("ok").astype(str).ne("ok").to_numpy() & flag.astype(str).ne("False").to_numpy()
+
+
 def severity_caterpillar(effects: pd.DataFrame, *, lang: str = "id", ax=None, label_raters: bool = False,
                          title: str | None = None):
     """Caterpillar plot of rater severity with intervals, flagged raters highlighted.
@@ -75,7 +82,7 @@ def severity_caterpillar(effects: pd.DataFrame, *, lang: str = "id", ax=None, la
     ----------
     effects : DataFrame
         ``calibration.rater_effects`` output: indexed by rater with ``severity``,
-        ``ci_low``, ``ci_high`` and ``flag`` (bool).
+        ``ci_low``, ``ci_high`` and ``flag`` ("ok" or the rule that fired; or bool).
     label_raters : bool
         Print the rater codes on the axis (pseudonyms only; off by default, since the
         briefing must not single out individuals).
@@ -87,7 +94,7 @@ def severity_caterpillar(effects: pd.DataFrame, *, lang: str = "id", ax=None, la
         return fig
     d = effects.sort_values("severity")
     y = np.arange(n)
-    flag = d["flag"].fillna(False).astype(bool).to_numpy() if "flag" in d else np.zeros(n, bool)
+    flag = _flagged(d["flag"]) if "flag" in d else np.zeros(n, bool)
     lo = d["ci_low"].to_numpy(float) if "ci_low" in d else d["severity"].to_numpy(float)
     hi = d["ci_high"].to_numpy(float) if "ci_high" in d else d["severity"].to_numpy(float)
     sev = d["severity"].to_numpy(float)

@@ -1,0 +1,273 @@
+"""Report building blocks: thresholds, verdict rules, recorded results, suppression, sections."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaltools import report
+
+
+# --------------------------------------------------------------------------- thresholds
+def test_thresholds_defaults_and_study_toml():
+    th = report.thresholds({"study": {"name": "x"}})
+    assert th == report.DEFAULT_THRESHOLDS
+    th = report.thresholds({"study": {}, "thresholds": {"min_agreement": "0.6", "min_subjects": 20}})
+    assert th["min_agreement"] == 0.6 and th["min_subjects"] == 20 and isinstance(th["min_subjects"], int)
+    assert report.thresholds({"max_flagged_share": 0.3})["max_flagged_share"] == 0.3
+
+
+def test_unknown_threshold_is_named_and_ignored():
+    with pytest.warns(UserWarning, match="min_agrement"):
+        th = report.thresholds({"thresholds": {"min_agrement": 0.9}})
+    assert "min_agrement" not in th
+
+
+# --------------------------------------------------------------------------- verdict rules
+def _secs(**kw):
+    base = {
+        "coverage": {"n_subjects": 40, "raters_per_subject": 5.0, "missing_share": 0.03},
+        "consistency": {"agreement_median": 0.8, "agreement_min": 0.7, "items_below": []},
+        "calibration": {"flagged_share": 0.04, "n_severity_flagged": 1, "predikat_ok": True},
+        "impact": {"harm": [], "outcomes": {}},
+    }
+    for k, v in kw.items():
+        base[k] = {**base[k], **v}
+    return base
+
+
+def test_verdict_ready_when_every_check_passes():
+    v = report.verdict(_secs())
+    assert v.code == "SIAP" and v.reasons == []
+    assert v.label == "SIAP" and report.verdict(_secs(), lang="en").label == "READY"
+
+
+@pytest.mark.parametrize("change, code, reason", [
+    ({"calibration": {"flagged_share": 0.25, "n_severity_flagged": 6}}, "PERBAIKI DULU", "raters_flagged"),
+    ({"consistency": {"agreement_min": 0.3, "items_below": ["Loyal"]}}, "PERBAIKI DULU", "agreement_low"),
+    ({"coverage": {"raters_per_subject": 2.0}}, "PERBAIKI DULU", "few_raters"),
+    ({"coverage": {"missing_share": 0.35}}, "PERBAIKI DULU", "missing_360"),
+    ({"coverage": {"n_subjects": 6}}, "TUNDA", "few_subjects"),
+    ({"consistency": {"agreement_median": 0.3}}, "TUNDA", "agreement_poor"),
+    ({"impact": {"harm": ["ikm"], "outcomes": {"ikm": {"effect": -3.0, "pval": 0.01}}}}, "TUNDA", "outcome_worse"),
+])
+def test_verdict_rules(change, code, reason):
+    v = report.verdict(_secs(**change))
+    assert v.code == code
+    assert [r["code"] for r in v.reasons] == [reason]
+    assert v.reasons[0]["text"]  # a plain-language reason
+
+
+def test_two_flagged_raters_are_not_a_calibration_problem():
+    # 2 of 10 is above the share but below min_flagged_raters
+    assert report.verdict(_secs(calibration={"flagged_share": 0.2, "n_severity_flagged": 2})).code == "SIAP"
+
+
+def test_hold_beats_fix_and_keeps_every_reason():
+    v = report.verdict(_secs(coverage={"n_subjects": 5, "missing_share": 0.5}))
+    assert v.code == "TUNDA"
+    assert {r["code"] for r in v.reasons} == {"few_subjects", "missing_360"}
+
+
+def test_thresholds_are_configurable():
+    s = _secs(calibration={"flagged_share": 0.25, "n_severity_flagged": 6})
+    assert report.verdict(s, {"max_flagged_share": 0.3}).code == "SIAP"
+
+
+def test_predikat_pattern_blocks_only_when_configured():
+    s = _secs(calibration={"predikat_ok": False, "predikat_rules_failed": 1})
+    assert report.verdict(s).code == "SIAP"
+    assert report.verdict(s, {"distribution_blocks": True}).code == "PERBAIKI DULU"
+
+
+def test_unavailable_sections_add_no_reason():
+    s = _secs()
+    s["consistency"] = {"available": False}
+    s["calibration"] = {"available": False}
+    assert report.verdict(s).code == "SIAP"
+
+
+def test_verdict_html_escapes_reason():
+    v = report.Verdict("PERBAIKI DULU", [{"code": "x", "level": "PERBAIKI DULU", "text": "<img src=x onerror=1>"}])
+    html = v._repr_html_()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+# --------------------------------------------------------------------------- record / collect
+def test_record_roundtrip_plain_json(tmp_path):
+    res = {"a": np.float64(0.5), "b": float("nan"), "c": np.int64(3), "d": np.bool_(True),
+           "e": pd.DataFrame({"x": [1.0, np.nan]}), "f": [np.float32(1.5)]}
+    p = report.record(res, tmp_path / "units" / "u.json")
+    doc = json.loads(p.read_text())
+    assert doc == {"a": 0.5, "b": None, "c": 3, "d": True, "e": [{"x": 1.0}, {"x": None}], "f": [1.5]}
+    assert report.record(res, None) is None
+
+
+def test_collect_reads_records_and_failures(tmp_path):
+    (tmp_path / "units").mkdir()
+    report.record({"unit": "B", "status": "ok", "verdict": {"code": "SIAP"}}, tmp_path / "units" / "B.json")
+    report.record({"unit": "A", "status": "ok", "verdict": {"code": "SIAP"}}, tmp_path / "units" / "A.json")
+    report.record({"unit": "C", "status": "failed"}, tmp_path / "units" / "C.json")
+    (tmp_path / "manifest.json").write_text(json.dumps({"units": {"C": {"status": "failed", "error": "boom"}}}))
+    recs = report.collect(tmp_path)
+    assert [r["unit"] for r in recs] == ["A", "B", "C"]
+    assert recs[2] == {"unit": "C", "status": "failed", "error": "boom"}
+
+
+# --------------------------------------------------------------------------- briefing tables
+def _records():
+    def rec(unit, n, code, agr, fs, nl=0):
+        return {"unit": unit, "status": "ok", "region": "R", "first_treated": "2024-S1",
+                "coverage": {"n_subjects": n, "raters_per_subject": 5, "missing_share": 0.02},
+                "consistency": {"agreement_median": agr},
+                "calibration": {"flagged_share": fs, "n_flagged": nl, "n_lenient": nl, "n_severe": 0,
+                                "mean_severity_lenient": -0.8, "raters_needed": 4},
+                "verdict": {"code": code, "reasons": [] if code == "SIAP" else
+                            [{"code": "raters_flagged", "level": code, "text": "penilai longgar"}]}}
+    return [rec("Dinas A", 40, "SIAP", 0.81, 0.02), rec("Dinas B", 3, "SIAP", 0.9, 0.0),
+            rec("Dinas C", 30, "PERBAIKI DULU", 0.7, 0.2, nl=3),
+            {"unit": "Dinas D", "status": "failed", "error": "x"}]
+
+
+def test_suppress_hides_small_cells():
+    df = pd.DataFrame({"n": [3, 12, np.nan], "v": [0.5, 0.6, 0.7]})
+    out = report.suppress(df, "n", ["v"], min_cell=5)
+    assert out["n"].tolist()[:2] == ["<5", 12] and out["v"].tolist()[:2] == ["–", 0.6]
+
+
+def test_verdict_table_suppresses_units_under_min_cell():
+    t = report.verdict_table(_records(), min_cell=5)
+    row_b = t[t["Unit"] == "Dinas B"].iloc[0]
+    assert row_b["Pegawai dinilai"] == "<5" and row_b["Kesepakatan (median butir)"] == "–"
+    row_a = t[t["Unit"] == "Dinas A"].iloc[0]
+    assert row_a["Kesepakatan (median butir)"] == "0,81"  # Indonesian decimal comma
+    assert len(t) == 4
+    t_en = report.verdict_table(_records(), lang="en")
+    assert "Verdict" in t_en.columns and "FIX FIRST" in set(t_en["Verdict"])
+
+
+def test_blockers_say_what_and_hide_small_counts():
+    b = report.blockers(_records(), min_cell=5)
+    text = b.tables[0][1].iloc[0, 0]
+    assert text.startswith("Dinas C:") and "<5 penilai" in text and "0,80 poin di atas" in text
+    b_en = report.blockers(_records(), lang="en", min_cell=2)
+    assert "3 raters score on average 0.80 points above their peers" in b_en.tables[0][1].iloc[0, 0]
+
+
+def test_actions_follow_reasons():
+    a = report.actions(_records())
+    acts = a.tables[0][1]
+    assert any("kalibrasi" in s for s in acts.iloc[:, 0]) and "Dinas C" in acts.iloc[0, 1]
+    assert any("4 penilai per pegawai" in s for s in acts.iloc[:, 0])
+
+
+def test_header_counts_and_failures():
+    h = report.briefing_header(_records(), study_name="Studi")
+    assert h.results["counts"] == {"SIAP": 2, "PERBAIKI DULU": 1, "TUNDA": 0} and h.results["failed"] == 1
+    f = report.failures(_records())
+    assert f.tables[0][1].iloc[0].tolist() == ["Dinas D", "x"]
+
+
+def test_summary_sheets(tmp_path):
+    sheets = report.summary_table(_records())
+    assert list(sheets) == ["Putusan", "Alasan", "Angka kunci"]
+    assert sheets["Alasan"]["code"].tolist() == ["raters_flagged"]
+
+
+def test_fmt():
+    assert report.fmt(0.8123) == "0,81" and report.fmt(0.8123, "en") == "0.81"
+    assert report.fmt(float("nan")) == "–" and report.fmt(None) == "–"
+    assert report.fmt(0.25, pct=True) == "25%"
+
+
+# --------------------------------------------------------------------------- sections on a study
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    import evaltools
+    from evaltools.simulate import simulate_study
+
+    sim = simulate_study(seed=2, n_units=4, n_regions=1, subjects_per_unit=(12, 14), waves=["2024-S1"],
+                         control_share=0.5)
+    path = tmp_path_factory.mktemp("rep") / "s"
+    sim.write(path)
+    return evaltools.load_study(path)
+
+
+def test_coverage_counts_match_the_data(study):
+    unit = study.pilot_units[0]
+    sec = report.coverage(study, unit)
+    r = study.ratings[study.ratings["unit"] == unit]
+    assert sec.results["n_subjects"] == r["subject"].nunique()
+    assert sec.results["n_raters"] == r["rater"].nunique()
+    assert sec.results["n_ratings"] == len(r)
+    per = r.groupby(["period", "subject"], observed=True)["rater"].nunique()
+    assert sec.results["raters_per_subject"] == per.median()
+    assert 0 <= sec.results["missing_share"] < 0.2  # the simulator drops 3 % of item ratings
+
+
+def test_missing_share_sees_dropped_ratings(study):
+    import dataclasses
+
+    unit = study.pilot_units[0]
+    base = report.coverage(study, unit).results["missing_share"]
+    r = study.ratings
+    num = r["unit"].eq(unit) & ~r["item"].isin(report.ORDINAL_ITEMS)
+    rng = np.random.default_rng(0)
+    drop = r.index[num][rng.random(num.sum()) < 0.3]
+    thinner = dataclasses.replace(study, ratings=r.drop(index=drop))
+    assert report.coverage(thinner, unit).results["missing_share"] == pytest.approx(base + 0.3, abs=0.08)
+
+
+def test_consistency_reads_the_library(study):
+    from evaltools import reliability
+
+    unit = study.pilot_units[0]
+    sec = report.consistency(study, unit)
+    r = study.ratings[study.ratings["unit"] == unit].copy()
+    r["target"] = r["period"].astype(str) + "|" + r["subject"]
+    num = r[~r["item"].isin(report.ORDINAL_ITEMS)]
+    ref = reliability.agreement(num, subject="target", rater="rater", score="score", level="interval", by="item")
+    ref = ref[ref["coefficient"] == sec.results["coefficient"]].set_index("item")["value"]
+    assert sec.results["agreement_median"] == pytest.approx(float(ref.median()))
+    for item, v in sec.results["by_item"].items():
+        assert v == pytest.approx(float(ref[item]))
+
+
+def test_calibration_and_impact_sections(study):
+    unit = study.pilot_units[0]
+    cal = report.calibration(study, unit)
+    assert cal.available and cal.figures and 0 <= cal.results["flagged_share"] <= 1
+    imp = report.impact(study, unit)
+    assert imp.available and set(imp.results["outcomes"]) == set(study.outcome_info)
+
+
+def test_unavailable_section_says_so_without_numbers(study, monkeypatch):
+    monkeypatch.setattr(report, "_lib", lambda name: None)
+    monkeypatch.setattr(report, "_lib_func", lambda mod, name: None)
+    sec = report.consistency(study, study.pilot_units[0])
+    assert not sec.available and sec.results == {"available": False}
+    html = sec._repr_html_()
+    assert "belum tersedia" in html and "<table" not in html
+    assert "not available yet" in report.calibration(study, study.pilot_units[0], lang="en").lead
+
+
+def test_section_html_escapes_everything():
+    sec = report.Section(key="k", title="<b>t</b>", lead="<script>x</script>",
+                         tables=[("<i>c</i>", pd.DataFrame({"<u>col</u>": ["<img src=y>"]}))], notes=["<a>n</a>"])
+    html = sec._repr_html_()
+    for raw in ("<b>t</b>", "<script>x</script>", "<i>c</i>", "<img src=y>", "<u>col</u>", "<a>n</a>"):
+        assert raw not in html
+
+
+def test_write_data_summary(study, tmp_path):
+    md, xl = report.write_data_summary(study, tmp_path)
+    assert md.name == "summary.md" and xl.name == "summary.xlsx"
+    text = md.read_text()
+    assert "## units" in text and study.pilot_units[0] in text
+    sheets = pd.read_excel(xl, sheet_name=None)
+    assert set(sheets) == {"units", "items", "roles", "periods"}
+    assert "subject" not in sheets["units"].columns and "rater" not in sheets["units"].columns
+    assert not math.isnan(sheets["units"]["n_subjects"].sum())
