@@ -185,65 +185,93 @@ class _CrossedFit:
         lam = np.r_[np.full(n_r, lam_r), np.zeros(n_i)]
         rhs = Xty - XtS @ (Sty / ds)
         self.note = ""
-        # null space of the reduced matrix (fixed effects only)
-        blocks = []
+        fixed = lam_s == 0.0 and lam_r == 0.0
+        # null space of the reduced matrix (fixed effects): the item indicator (when
+        # subjects are fixed) and the rater indicator of each connected component
+        if fixed:
+            adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
+            bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
+            ncomp, lab = connected_components(bip, directed=False)
+            _, comp = np.unique(lab[:n_r], return_inverse=True)
+        else:
+            comp = np.zeros(n_r, dtype=np.int64)
+        self.rater_component = comp.astype(np.int64)
+        n_comp = int(comp.max()) + 1 if n_r else 0
+        self.n_components = n_comp
+        n_null = (n_comp if fixed else 0) + (1 if lam_s == 0.0 else 0)
+        M = (XtX - K).tocsr() + sp.diags(lam)
+        Mrr = M[:n_r][:, :n_r].tocsr()
+        Mri = M[:n_r][:, n_r:].toarray()
+        Mii = M[n_r:][:, n_r:].toarray()
         if lam_s == 0.0:
-            blocks.append(np.r_[np.zeros(n_r), np.ones(n_i)])
-            if lam_r == 0.0:
-                adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
-                bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
-                ncomp, lab = connected_components(bip, directed=False)
-                self.rater_component = lab[:n_r]
-                for k in range(ncomp):   # components: a handful, not one per rater
-                    sel = self.rater_component == k
-                    if sel.any():
-                        blocks.append(np.r_[sel.astype(float), np.zeros(n_i)])
-            else:
-                self.rater_component = np.zeros(n_r, dtype=int)
-        else:
-            self.rater_component = np.zeros(n_r, dtype=int)
-        C = np.column_stack(blocks) if blocks else np.zeros((nx, 0))
-        self.n_components = int(self.rater_component.max()) + 1 if n_r else 0
+            Mii += 1.0          # + 1 1' for the item null vector
+        comp_size = np.bincount(comp, minlength=n_comp)
         cov_diag = np.full(nx, np.nan)
-        if nx <= dense_limit:
-            M = XtX.toarray() - K.toarray()
-            M[np.diag_indices(nx)] += lam
-            Mc = M + C @ C.T
-            try:
-                cf = scipy.linalg.cho_factor(Mc, lower=True, check_finite=False)
-                x = scipy.linalg.cho_solve(cf, rhs, check_finite=False)
-                if want_cov:
-                    A = scipy.linalg.cho_solve(cf, np.eye(nx), check_finite=False)
-                    cov_diag = np.diag(A).copy()
-            except np.linalg.LinAlgError:
-                x, *_ = np.linalg.lstsq(M, rhs, rcond=None)
-                self.note = "normal equations rank-deficient beyond the connected components; minimum-norm solution"
-                if want_cov:
-                    cov_diag = np.diag(np.linalg.pinv(M))
-            if C.shape[1] and want_cov and not self.note:
-                ctc = (C * C).sum(axis=0)
-                cov_diag = cov_diag - (C ** 2) @ (1.0 / ctc ** 2)
+        if n_r == 0 or comp_size.max() <= dense_limit:
+            # Block elimination: the rater block is block-diagonal over components, so
+            # each component is factored on its own (a loop over components, i.e. units),
+            # and the few item effects come from the Schur complement
+            # S = Mii - Mir A^-1 Mri with A = Mrr (+ 1 1' per component when fixed).
+            order = np.argsort(comp, kind="stable")
+            bounds = np.r_[0, np.cumsum(comp_size)]
+            u = np.zeros(n_r)
+            W = np.zeros((n_r, n_i))
+            dA = np.zeros(n_r)
+            rr_ = rhs[:n_r]
+            for k in range(n_comp):
+                idx = order[bounds[k]:bounds[k + 1]]
+                B = Mrr[idx][:, idx].toarray()
+                if fixed:
+                    B += 1.0
+                try:
+                    cf = scipy.linalg.cho_factor(B, lower=True, check_finite=False)
+                    Binv = scipy.linalg.cho_solve(cf, np.eye(len(idx)), check_finite=False)
+                except np.linalg.LinAlgError:
+                    Binv = np.linalg.pinv(B)
+                    self.note = "normal equations rank-deficient beyond the connected components; pseudo-inverse used"
+                u[idx] = Binv @ rr_[idx]
+                W[idx] = Binv @ Mri[idx]
+                dA[idx] = np.diag(Binv)
+            Sm = Mii - Mri.T @ W
+            Sinv = np.linalg.pinv(Sm) if n_i else np.zeros((0, 0))
+            xi = Sinv @ (rhs[n_r:] - Mri.T @ u)
+            xr = u - W @ xi
+            x = np.r_[xr, xi]
+            if want_cov:
+                cov_diag[:n_r] = dA + np.einsum("ij,jk,ik->i", W, Sinv, W)
+                cov_diag[n_r:] = np.diag(Sinv)
+                # Var(x) = s2 (Mc^-1 - C (C'C)^-2 C') for the constrained solution
+                if fixed:
+                    cov_diag[:n_r] -= 1.0 / comp_size[comp] ** 2
+                if lam_s == 0.0 and n_i:
+                    cov_diag[n_r:] -= 1.0 / n_i ** 2
         else:
-            # Too many raters for a dense system: ground one rater per component and the
-            # last item, solve the sparse system, and re-centre.
-            M = (XtX - K).tocsr() + sp.diags(lam)
-            keep = np.ones(nx, dtype=bool)
-            for b in blocks:
-                keep[np.flatnonzero(b)[-1]] = False
+            # A component too large for dense algebra: ground one rater per component and
+            # one item, solve the sparse system, re-centre; no standard errors.
             import scipy.sparse.linalg as spla
-            xk = spla.spsolve(M[keep][:, keep].tocsc(), rhs[keep])
+            keep = np.ones(nx, dtype=bool)
+            if fixed:
+                last = np.zeros(n_comp, dtype=np.int64)
+                last[comp] = np.arange(n_r)      # the last rater of each component
+                keep[last] = False
+            if lam_s == 0.0:
+                keep[nx - 1] = False
+            Mg = (XtX - K).tocsr() + sp.diags(lam)
+            xk = spla.spsolve(Mg[keep][:, keep].tocsc(), rhs[keep])
             x = np.zeros(nx)
             x[keep] = xk
-            for b in blocks:
-                sel = b > 0
-                x[sel] -= x[sel].mean()
-            self.note = f"sparse solve ({nx} effects); standard errors not computed at this size"
+            if fixed:
+                cm = np.bincount(comp, x[:n_r], n_comp) / comp_size
+                x[:n_r] -= cm[comp]
+            if lam_s == 0.0 and n_i:
+                x[n_r:] -= x[n_r:].mean()
+            self.note = f"sparse solve (a component of {comp_size.max()} raters); standard errors not computed"
         self.x = x
         self.a = (Sty - XtS.T @ x) / ds
         fitted = self.a[s] + x[r] + x[n_r + i]
         resid = y - fitted
         self.rss = float(resid @ resid)
-        rank = n_s + nx - C.shape[1]
+        rank = n_s + nx - n_null
         self.df = n - rank
         self.s2 = self.rss / self.df if self.df > 0 else np.nan
         self.cov_diag = cov_diag * self.s2 if lam_s == 0 and lam_r == 0 else cov_diag
@@ -272,58 +300,73 @@ def _grouped_sd(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[n
     return np.sqrt(var), n
 
 
-def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray, n_r: int, n_i: int,
-                min_subjects: int = 3) -> np.ndarray:
-    """Mean inter-item correlation (across the subjects a rater scored) per rater.
+def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, n_r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean inter-item correlation per rater, as the one-way intraclass correlation of
+    the rater's subjects x items table.
 
-    One pass per item pair (a handful), vectorised over raters with ``np.bincount``:
-    each pair's Pearson r per rater comes from the grouped sums of x, y, x^2, y^2, xy.
+    Under exchangeable items the average inter-item correlation equals ICC(1) of the
+    subjects x items table (Shrout & Fleiss 1979, eq. for ICC(1,1); Cronbach 1951),
+    ``(MSB - MSW) / (MSB + (k - 1) MSW)``, with ``k`` the mean number of items per
+    subject. It pools every item pair into one ANOVA, so it stays stable for raters
+    who scored few subjects; it is computed from grouped sums in one pass. ``y`` should
+    already have item difficulty removed. Returns the index, the subjects per rater and
+    the item spread ratio: the rater's within-subject SD across items over the pooled one
+    (a halo rater barely differentiates items within a subject).
     """
-    if n_i < 2:
-        return np.full(n_r, np.nan)
-    pair_code = np.unique(r.astype(np.int64) * (int(s.max()) + 1) + s, return_inverse=True)[1]
-    n_pairs = int(pair_code.max()) + 1
-    wide = np.full((n_pairs, n_i), np.nan)
-    wide[pair_code, i] = y   # duplicates (should not occur) keep the last value
-    pair_rater = np.empty(n_pairs, dtype=np.int64)
-    pair_rater[pair_code] = r
-    sum_r = np.zeros(n_r)
-    cnt_r = np.zeros(n_r)
-    for a, b in itertools.combinations(range(n_i), 2):
-        xa, xb = wide[:, a], wide[:, b]
-        ok = ~(np.isnan(xa) | np.isnan(xb))
-        if not ok.any():
-            continue
-        g = pair_rater[ok]
-        u, v = xa[ok], xb[ok]
-        n = np.bincount(g, minlength=n_r).astype(float)
-        su, sv = np.bincount(g, u, n_r), np.bincount(g, v, n_r)
-        suu, svv, suv = np.bincount(g, u * u, n_r), np.bincount(g, v * v, n_r), np.bincount(g, u * v, n_r)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = suv - su * sv / n
-            vu = suu - su * su / n
-            vv = svv - sv * sv / n
-            rr = cov / np.sqrt(vu * vv)
-        good = (n >= min_subjects) & (vu > 1e-12) & (vv > 1e-12)
-        # a rater who gives one item the same score to everyone has correlation 1 by
-        # convention of the halo error (no differentiation between items at all)
-        same = (n >= min_subjects) & (vu <= 1e-12) & (vv <= 1e-12)
-        rr = np.where(same, 1.0, rr)
-        use = good | same
-        sum_r[use] += rr[use]
-        cnt_r[use] += 1
-    return np.divide(sum_r, cnt_r, out=np.full(n_r, np.nan), where=cnt_r > 0)
+    key = r.astype(np.int64) * (int(s.max()) + 1) + s
+    cell, cell_code = np.unique(key, return_inverse=True)
+    cell_r = cell // (int(s.max()) + 1)
+    n_cell = np.bincount(cell_code).astype(float)
+    cell_mean = np.bincount(cell_code, y) / n_cell
+    m = np.bincount(cell_r, minlength=n_r).astype(float)              # subjects per rater
+    N = np.bincount(r, minlength=n_r).astype(float)
+    grand = np.bincount(r, y, n_r) / np.maximum(N, 1)
+    ssb = np.bincount(cell_r, n_cell * (cell_mean - grand[cell_r]) ** 2, n_r)
+    dev = y - cell_mean[cell_code]
+    ssw = np.bincount(r, dev * dev, n_r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        msb = ssb / (m - 1)
+        msw = ssw / (N - m)
+        k = N / m
+        icc = (msb - msw) / (msb + (k - 1) * msw)
+    # no within-subject variation at all: every item gets the same score (total halo)
+    icc = np.where((N > m) & (msw <= 1e-12) & (msb > 1e-12), 1.0, icc)
+    icc = np.where((m >= 2) & (N > m), icc, np.nan)
+    dfw = N - m
+    pooled = math.sqrt(ssw.sum() / dfw.sum()) if dfw.sum() > 0 else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        isr = np.where(dfw > 0, np.sqrt(ssw / dfw) / pooled, np.nan)
+    return icc, m, isr
 
 
-def _flag_rules(sev_t: float, central_t: float, halo_t: float, min_n: int) -> str:
+def _intracell_corr(resid: np.ndarray, cell: np.ndarray) -> float:
+    """Pooled intraclass correlation of residuals within cells (one-way ANOVA
+    estimator, unbalanced cells via n0; Searle, Casella & McCulloch 1992, eq. 3.28)."""
+    n_c = np.bincount(cell).astype(float)
+    k = n_c.size
+    N = resid.size
+    if k < 2 or N <= k:
+        return 0.0
+    mean_c = np.bincount(cell, resid) / n_c
+    ssb = float(np.sum(n_c * (mean_c - resid.mean()) ** 2))
+    ssw = float(np.sum((resid - mean_c[cell]) ** 2))
+    msb, msw = ssb / (k - 1), ssw / (N - k)
+    n0 = (N - np.sum(n_c ** 2) / N) / (k - 1)
+    s2b = max((msb - msw) / n0, 0.0)
+    return s2b / (s2b + msw) if s2b + msw > 0 else 0.0
+
+
+def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min_n: int) -> str:
     return (f"severe: severity >= {sev_t:g} and 95% CI above 0; lenient: severity <= -{sev_t:g} and 95% CI "
-            f"below 0; central: sd_ratio < {central_t:g}; halo: halo > {halo_t:g}; "
+            f"below 0; central: sd_ratio < {central_t:g}; halo: halo > {halo_t:g} and item_sd_ratio < {isr_t:g}; "
             f"only raters with >= {min_n} ratings are flagged")
 
 
 def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
-                  role: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.6,
-                  halo_threshold: float = 0.25, min_ratings: int = 10, alpha: float = 0.05) -> pd.DataFrame:
+                  role: str | None = None, period: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.6,
+                  halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.8, min_ratings: int = 10,
+                  halo_min_subjects: int = 3, adjust_role: bool = True, centre: str = "mean",
+                  alpha: float = 0.05) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
 
     Parameters
@@ -337,16 +380,30 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         computed.
     role : str, optional
         Rater-role column; each rater's (most frequent) role is reported.
+    period : str, optional
+        Period column: a subject's level may differ between periods, so the subject
+        facet becomes subject x period (severity stays one number per rater).
     severity_threshold : float
         Minimum |severity| (score points) to flag a rater severe/lenient; the 95 %
         confidence interval must also exclude 0.
     central_threshold : float
         Flag ``central`` when ``sd_ratio`` is below this.
-    halo_threshold : float
+    halo_threshold, halo_item_sd_ratio : float
         Flag ``halo`` when the rater's mean inter-item correlation exceeds the pool's
-        median by more than this.
+        median by more than ``halo_threshold`` and the rater's within-subject spread
+        across items is below ``halo_item_sd_ratio`` times the pool's.
     min_ratings : int
         Raters with fewer ratings are never flagged (a note says so).
+    halo_min_subjects : int
+        The halo index needs at least this many subjects rated by the rater (else ``nan``).
+    adjust_role : bool
+        With ``role``, remove role shifts (item x role is the nuisance facet), so a
+        rater's severity is net of e.g. the inflation of self-ratings.
+    centre : {"median", "mean"}
+        Severity 0 is the median rater (with ``min_ratings``) of each connected
+        component, or the mean rater. Severities are only identified up to this
+        constant; the median keeps a lenient or severe clique from shifting the
+        reference. Standard errors are those of the mean-centred contrasts.
     alpha : float
         1 - confidence level of ``ci_low``/``ci_high``.
 
@@ -354,7 +411,9 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     -------
     DataFrame indexed by rater with columns ``severity`` (positive = harsher: the
     rater's scores are lower by that much, on the score scale, than the average
-    rater's for the same subjects and items), ``se``, ``ci_low``, ``ci_high``,
+    rater's for the same subjects and items), ``se`` (with the design effect of
+    ratings clustered in rater x subject cells), ``ci_low``, ``ci_high``,
+    ``se_model`` (the least-squares SE assuming independent ratings),
     ``n_ratings``, ``n_subjects``, ``mean_score``, ``sd_ratio``, ``halo``,
     ``mean_item_corr``, ``flag`` (lenient/severe/central/halo/ok), ``flags`` (every
     rule that fired, joined by ``+``), ``flag_rule`` (the rule that fired, with the
@@ -364,8 +423,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     Notes
     -----
     Severity is minus the rater fixed effect of ``y = mu + subject + rater (+ item) + e``
-    (the "rater severity" of Myford & Wolfe 2003, additive-model version), centred to
-    mean 0 over the raters of each connected component of the subject-rater graph
+    (the "rater severity" of Myford & Wolfe 2003, additive-model version), centred on
+    the median (or mean) rater of each connected component of the subject-rater graph
     (severities are only comparable within a component). It is estimated exactly by
     sparse normal equations with subjects absorbed (Searle 1971, ch. 7); standard
     errors are ``s * sqrt(diag(M^-))`` of that fit.
@@ -373,35 +432,76 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     ``sd_ratio`` is the SD of the rater's residual-free scores (score minus item effect)
     over the pooled within-rater SD (root mean of the raters' variances): below 1 the
     rater uses a narrower range than their peers (central tendency / range restriction,
-    Myford & Wolfe 2003). ``halo`` is the rater's mean inter-item correlation over the
-    subjects they rated minus the median of that quantity over raters (Cooper 1981;
-    Myford & Wolfe 2003).
+    Myford & Wolfe 2003). ``mean_item_corr`` is the rater's mean inter-item correlation
+    over the subjects they rated, estimated as the ICC(1) of their subjects x items
+    table (item difficulty removed), and ``halo`` is that minus the median over raters
+    (Cooper 1981; Myford & Wolfe 2004); ``item_sd_ratio`` is the rater's within-subject
+    SD across items over the pooled one (the same symptom seen from the other side:
+    little differentiation between items).
     """
-    d = _clean(data, [subject, rater, item, role], score)
+    d = _clean(data, [subject, rater, item, role, period], score)
     if d.empty:
         raise DataError("no ratings with a score", column=score)
     y = d[score].to_numpy()
-    s, _ = _codes(d[subject])
+    s_person, _ = _codes(d[subject])
+    if period is not None:
+        s, _ = _codes(pd.Series(s_person * (len(d) + 1) + _codes(d[period].astype(str))[0]))
+    else:
+        s = s_person
     r, r_lab = _codes(d[rater])
     if item is not None:
         i, _ = _codes(d[item])
     else:
         i = np.zeros(len(d), dtype=np.int64)
-    n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(i.max()) + 1
-    fit = _CrossedFit(y, s, r, i, n_s, n_r, n_i)
+    # the nuisance facet: items, crossed with roles when role shifts are removed (a
+    # self-rating's inflation is a property of the role, not of the person rating)
+    if role is not None and adjust_role:
+        g, _ = _codes(d[role].astype(str))
+        nu, _ = _codes(pd.Series(i * (int(g.max()) + 1) + g))
+    else:
+        nu = i
+    n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(nu.max()) + 1
+    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i)
     sev = -fit.rater
-    se = fit.rater_se()
-    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
     n_rat = np.bincount(r, minlength=n_r)
-    n_sub = np.bincount(np.unique(r * n_s + s) // n_s, minlength=n_r)
+    if centre == "median":
+        # Re-centre each component on its median rater (among raters with enough
+        # ratings): when a third of a unit's raters are lenient, the mean rater is
+        # lenient too, and ok raters would look severe against it.
+        comp = fit.rater_component
+        use = n_rat >= min_ratings
+        med = pd.Series(np.where(use, sev, np.nan)).groupby(comp).median()
+        med_all = pd.Series(sev).groupby(comp).median()
+        shift = med.fillna(med_all).reindex(np.arange(fit.n_components)).to_numpy()
+        sev = sev - shift[comp]
+    elif centre != "mean":
+        raise ValueError("centre must be 'median' or 'mean'")
+    se_model = fit.rater_se()
+    # Ratings of one subject by one rater share the rater's impression of that subject
+    # (rater x subject interaction), so they are not independent: inflate the model SE
+    # by Kish's (1965) design effect 1 + (m - 1) rho, m = ratings per rater-subject
+    # cell, rho = the residuals' intra-cell correlation (one-way ANOVA, pooled).
+    cell_key = r.astype(np.int64) * n_s + s
+    _, cell = np.unique(cell_key, return_inverse=True)
+    rho = _intracell_corr(fit.resid, cell)
+    n_cells = np.bincount(np.unique(cell_key) // n_s, minlength=n_r)
+    deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
+    se = se_model * np.sqrt(deff)
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    n_p = int(s_person.max()) + 1
+    n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
     mean_score = np.bincount(r, y, n_r) / n_rat
     # spread after removing item difficulty, so a rater who scores only hard items
     # is not mistaken for a narrow one
-    yi = y - fit.item[i]
+    yi = y - fit.item[nu]
     sd_r, _ = _grouped_sd(yi, r, n_r)
     pooled = math.sqrt(np.nansum((n_rat - 1) * sd_r ** 2) / max(np.sum(n_rat[n_rat > 1] - 1), 1))
     sd_ratio = sd_r / pooled if pooled > 0 else np.full(n_r, np.nan)
-    mic = _halo_index(y, s, r, i, n_r, n_i) if item is not None else np.full(n_r, np.nan)
+    if item is not None:
+        mic, _m, item_sd_ratio = _halo_index(yi, s, r, n_r)
+        mic = np.where(_m >= halo_min_subjects, mic, np.nan)
+    else:
+        mic = item_sd_ratio = np.full(n_r, np.nan)
     pool_mic = np.nanmedian(mic) if np.isfinite(mic).any() else np.nan
     halo = mic - pool_mic
     ci_low, ci_high = sev - z * se, sev + z * se
@@ -409,14 +509,15 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     is_sev = enough & (sev >= severity_threshold) & (ci_low > 0)
     is_len = enough & (sev <= -severity_threshold) & (ci_high < 0)
     is_cen = enough & (sd_ratio < central_threshold)
-    is_halo = enough & (halo > halo_threshold)
-    rule_all = _flag_rules(severity_threshold, central_threshold, halo_threshold, min_ratings)
+    is_halo = enough & (halo > halo_threshold) & (item_sd_ratio < halo_item_sd_ratio)
+    rule_all = _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio, min_ratings)
     flags = np.full(n_r, "", dtype=object)
     flag = np.full(n_r, "ok", dtype=object)
     why = np.full(n_r, rule_all, dtype=object)
     # later assignments win for the primary flag: severity first, then central, halo
     for mask, name, fmt in [
-        (is_halo, "halo", lambda k: f"halo: halo {halo[k]:.2f} > {halo_threshold:g}"),
+        (is_halo, "halo", lambda k: f"halo: halo {halo[k]:.2f} > {halo_threshold:g} and item_sd_ratio "
+                                    f"{item_sd_ratio[k]:.2f} < {halo_item_sd_ratio:g}"),
         (is_cen, "central", lambda k: f"central: sd_ratio {sd_ratio[k]:.2f} < {central_threshold:g}"),
         (is_len, "lenient", lambda k: f"lenient: severity {sev[k]:.2f} <= -{severity_threshold:g} "
                                       f"and CI [{ci_low[k]:.2f}, {ci_high[k]:.2f}] below 0"),
@@ -432,9 +533,10 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
                          for n, c in zip(note, fit.rater_component)], dtype=object)
     out = pd.DataFrame({
-        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
+        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high, "se_model": se_model,
         "n_ratings": n_rat.astype(np.int64), "n_subjects": n_sub.astype(np.int64),
         "mean_score": mean_score, "sd_ratio": sd_ratio, "halo": halo, "mean_item_corr": mic,
+        "item_sd_ratio": item_sd_ratio,
         "flag": flag, "flags": [f if f else "ok" for f in flags], "flag_rule": why,
         "component": fit.rater_component.astype(np.int64), "note": note,
     }, index=pd.Index(r_lab, name=rater))
@@ -446,7 +548,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     out.attrs["method"] = ("fixed-effects crossed model subject + rater" + (" + item" if item else "")
                            + ", sparse normal equations with subjects absorbed")
     out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
-    out.attrs["item_effects"] = dict(zip(_codes(d[item])[1], fit.item)) if item else {}
+    out.attrs["intracell_corr"] = rho
     if fit.note:
         out["note"] = [(n + "; " if n else "") + fit.note for n in out["note"]]
     return out
@@ -846,7 +948,11 @@ def raters_needed(g: pd.DataFrame, target: float = 0.8, *, n_items: float | None
         return -1
     if B <= 0:
         return 1
-    return max(1, int(math.ceil(B / room - 1e-9)))
+    need = max(1, int(math.ceil(B / room - 1e-9)))
+    # guard the rounding of B / room at an exact integer: one fewer may already do
+    if need > 1 and s2p / (s2p + einf + B / (need - 1)) >= target - 1e-12:
+        need -= 1
+    return need
 
 
 # ---------------------------------------------------------------------------
