@@ -489,3 +489,14 @@ def test_randomization_permuting_waves_only():
             assigns.append(a)
     p, n = _brute_force_p(df, assigns, "calendar")
     assert n == 20 and ri.pval == pytest.approx(p)
+
+
+@pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])
+def test_all_cells_undefined_aggregates_are_nan(kind):
+    df, _, _ = simulate(n=40, T=4, waves=(3,), seed=6)
+    res = staggered_att(df.assign(x=1.0), outcome="y", unit="unit", period="t", first_treated="g",
+                        covariates=["x"])
+    agg = res.aggregate(kind)
+    assert math.isnan(agg.value) and "no ATT(g,t)" in agg.note
+    assert math.isnan(res.pretrend_test().W)
+    assert math.isnan(res.randomization_test(n_perm=9, seed=0).pval)

@@ -700,6 +700,8 @@ class StaggeredResult:
         att = np.where(valid, self._att, 0.0)
         pg = self._pg[g_of]
         post = (g <= t) & (t <= g + max_e)
+        if not valid.any():
+            return self._empty(type, "no ATT(g,t) cell is defined")
         notes = []
         if (~valid).any():
             notes.append(f"{int((~valid).sum())} ATT(g,t) cell(s) undefined and left out")
@@ -1038,6 +1040,7 @@ def staggered_att(data: pd.DataFrame, *, outcome: str, unit: str, period: str, f
 
     Notes
     -----
+    Event time is e = t - g in the units of ``period`` (positions for a Categorical).
     Units not observed in every period (or with a missing outcome/covariate) are
     dropped with a note, as are units treated in the first period (no pre-period);
     groups first treated after the last period count as never treated. An ATT(g,t)
