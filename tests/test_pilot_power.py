@@ -38,7 +38,8 @@ def test_stepped_wedge_swcrtdesign_readme():
 
 
 def _hh_closed_form(X, s2, tau2):
-    """Hussey & Hughes (2007), Contemp Clin Trials 28:182-191, p. 185 (variance of theta):
+    """Hussey & Hughes (2007), Contemp Clin Trials 28:182-191, closed-form variance of theta
+    (the formula swCRTdesign::swPwr evaluates as var.theta.CLOSED):
     Var = I s2 (s2 + T tau2) / ((I U - W) s2 + (U^2 + I T U - T W - I V) tau2),
     U = sum X_ij, W = sum_j (sum_i X_ij)^2, V = sum_i (sum_j X_ij)^2, s2 = sigma_e^2 / m."""
     I, T = X.shape
@@ -121,7 +122,7 @@ def test_two_sample_case_matches_statsmodels(n, d, alpha, alloc):
 
 
 def test_donner_klar_design_effect_single_period():
-    # Donner & Klar (2000), eq. 5.1: variance inflation 1 + (m - 1) rho for one period
+    # Donner & Klar (2000): variance inflation 1 + (m - 1) rho for one period
     out = mde(n_units=[10, 20], m=[25, 50], icc=0.05)
     assert np.allclose(out["design_effect"], 1 + (out["m"] - 1) * 0.05)
 
@@ -132,10 +133,10 @@ def test_donner_klar_design_effect_single_period():
 
 @pytest.mark.parametrize("m,icc,cac", [(20, 0.05, 1.0), (50, 0.1, 0.7), (5, 0.2, 0.3)])
 def test_did_design_effect_teerenstra_2012(m, icc, cac):
-    # Teerenstra et al. (2012), Stat Med 31:2169-2178, sec. 2 (cross-sectional, one baseline
+    # Teerenstra et al. (2012), Stat Med 31:2169-2178 (cross-sectional, one baseline
     # and one follow-up): the analysis of change has design effect
     # (1 + (m - 1) rho) * 2 (1 - r), r = m rho cac / (1 + (m - 1) rho) the correlation of a
-    # cluster's baseline and follow-up means (also Rutterford et al. 2015, Table 2).
+    # cluster's baseline and follow-up means (also Rutterford et al. 2015).
     n_units, sd = 16, 1.5
     out = power(0.3, n_units=n_units, m=m, icc=icc, cac=cac, sd=sd, design="did",
                 periods_before=1, periods_after=1)

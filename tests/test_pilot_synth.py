@@ -124,7 +124,7 @@ def test_placebo_fits_match_slsqp_loop_and_rank_pvalue():
         r = np.sqrt(np.mean(gap[g:] ** 2)) / np.sqrt(np.mean(gap[:g] ** 2))
         ratios.append(r)
     assert np.allclose(res.placebos["rmspe_ratio"], ratios, rtol=1e-3)
-    # ADH (2010) sec. 2.3 / Abadie (2021) eq. 11: share of units whose ratio is >= the unit's
+    # ADH (2010) sec. 2.3 / Abadie (2021): share of units whose ratio is >= the unit's
     r0 = res.rmspe_ratio
     expected = (1 + sum(r >= r0 for r in res.placebos["rmspe_ratio"])) / (1 + J)
     assert res.pval == pytest.approx(expected)

@@ -220,6 +220,10 @@ class _Coded:
 
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
     """Dense integer codes 0..K-1 (fast path for compact integer ids)."""
+    if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values.dtype):
+        # strings and other labels: factorize natively (no conversion to Python objects)
+        codes, uniq = pd.factorize(values)
+        return codes.astype(np.int64, copy=False), len(uniq)
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if arr.dtype.kind in "iu" and arr.size:
         lo, hi = int(arr.min()), int(arr.max())
@@ -331,9 +335,10 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
         if cnt.max(initial=0) > 1:
             dup_mask = cnt[key] > 1
     else:
-        dup_mask = pd.Series(key).duplicated(keep=False).to_numpy()
-        if not dup_mask.any():
-            dup_mask = None
+        # sorting is much faster than hashing here; the mask is only built on failure
+        srt = np.sort(key)
+        dup_mask = pd.Series(key).duplicated(keep=False).to_numpy() if (srt[1:] == srt[:-1]).any() else None
+        del srt
     if dup_mask is not None:
         first = int(np.flatnonzero(dup_mask)[0])
         n_dup = int(dup_mask.sum())
@@ -532,8 +537,12 @@ def _conger_pe(cd: _Coded, W: np.ndarray, N: np.ndarray, n: np.ndarray) -> tuple
     pair, pg = _rater_pairs(cd)                      # (group, rater) pairs
     P = pg.size
     r = np.bincount(pg, minlength=G).astype(float)   # raters per group
-    # sparse rater x category shares: one entry per (pair, category) used
-    ekey, E = _codes(pair * q + cd.c)
+    # sparse rater x category shares: one entry per (pair, category) used; when every
+    # (group, rater) pair has a single rating (raters nested in subjects) the ratings are the entries
+    if P == pair.size:
+        ekey, E = pair, P
+    else:
+        ekey, E = _codes(pair * q + cd.c)
     cnt = np.bincount(ekey, minlength=E).astype(float)
     pe_ = np.zeros(E, dtype=np.int64)
     ce = np.zeros(E, dtype=np.int64)
@@ -545,13 +554,10 @@ def _conger_pe(cd: _Coded, W: np.ndarray, N: np.ndarray, n: np.ndarray) -> tuple
     with np.errstate(divide="ignore", invalid="ignore"):
         pbar = np.bincount(ge * q + ce, weights=p, minlength=G * q).reshape(G, q) / r[:, None]
         pbW = pbar @ W                                   # (pbar_g W)_c
-        Wp = np.empty(E)                                 # (W p_pair)_{c_e}
-        WTp = np.empty(cd.c.size)                        # (W' p_pair)_{c} at each rating
-        for k in range(q):
-            at = ce == k
-            Wp[at] = np.bincount(pe_, weights=W[k, ce] * p, minlength=P)[pe_[at]]
-            at_r = cd.c == k
-            WTp[at_r] = np.bincount(pe_, weights=W[ce, k] * p, minlength=P)[pair[at_r]]
+        Pm = sparse.csr_matrix((p, (pe_, ce)), shape=(P, q))
+        Wp = (Pm @ W.T)[pe_, ce]                         # (W p_pair)_{c_e}
+        # (W' p_pair)_c at each rating: the rating's own entry
+        WTp = Wp[ekey] if np.array_equal(W, W.T) else (Pm @ W)[pe_, ce][ekey]
         quad = np.bincount(pe_, weights=p * Wp, minlength=P)          # p' W p per pair
         lin = np.bincount(pe_, weights=p * pbW[ge, ce], minlength=P)  # pbar' W p per pair
         pWp = np.einsum("gk,kl,gl->g", pbar, W, pbar)
@@ -1290,6 +1296,10 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
     _add_note(notes1, (n1 >= 2) & (df_w <= 0), "no subject was rated by two or more raters")
     _add_note(notes1, (df_w > 0) & (df_b > 0) & ~(msb + msw > 0), "no variance in scores")
     dropped = n1 - n
+    mmax = np.zeros(G)
+    mmin = np.full(G, np.inf)
+    np.maximum.at(mmax, ug[has], m[has])
+    np.minimum.at(mmin, ug[has], m[has])
     for i in range(G):
         if n[i] < 2 or k[i] < 2:
             notes2[i] = (f"two-way ICCs need subjects rated by all {int(k[i])} raters; {int(n[i])} of "
@@ -1297,10 +1307,11 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         elif dropped[i] > 0:
             notes2[i] = (f"two-way ICCs use the {int(n[i])} of {int(n1[i])} subjects rated by all "
                          f"{int(k[i])} raters ({int(dropped[i])} left out)")
-        if k0[i] != k[i] or dropped[i] > 0:
-            if np.isfinite(k0[i]) and n1[i] >= 2:
-                t = f"one-way ICCs use all {int(n1[i])} subjects with unequal numbers of ratings (k0 = {k0[i]:.3g})"
-                notes1[i] = t if not notes1[i] else notes1[i] + "; " + t
+        if (mmax[i] != mmin[i] or dropped[i] > 0) and np.isfinite(k0[i]) and n1[i] >= 2:
+            t = (f"one-way ICCs use all {int(n1[i])} subjects with unequal numbers of ratings "
+                 f"({int(mmin[i])} to {int(mmax[i])}; k0 = {k0[i]:.3g})" if mmax[i] != mmin[i] else
+                 f"one-way ICCs use all {int(n1[i])} subjects ({int(mmax[i])} ratings each)")
+            notes1[i] = t if not notes1[i] else notes1[i] + "; " + t
     ok2 = (n >= 2) & (k >= 2) & (MSB + MSE > 0)
     _add_note(notes2, (n >= 2) & (k >= 2) & ~(MSB + MSE > 0), "no variance in scores")
     ok1 = (n1 >= 2) & (df_w > 0) & (msb + msw > 0)

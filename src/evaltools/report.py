@@ -212,6 +212,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "outcome": ("Indikator hasil", "Outcome"),
     "suppressed": ("<{k}", "<{k}"),
     "error": ("Pesan galat (baris terakhir)", "Error (last lines)"),
+    "worklist": ("Daftar kerja kalibrasi (penilai, menurut prioritas)", "Calibration worklist (raters, by priority)"),
+    "priority": ("Prioritas", "Priority"),
+    "issue": ("Masalah", "Issue"),
+    "evidence": ("Bukti", "Evidence"),
+    "n_targets": ("Pegawai × periode", "Employee × period"),
 }
 
 
@@ -492,16 +497,19 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
             text("value", lang): [fmt(v, lang) for v in df["value"]],
             text("interval", lang): [_ci(a, b, lang) for a, b in zip(df.get("ci_low", df["value"] * np.nan),
                                                                     df.get("ci_high", df["value"] * np.nan))],
-            text("n_subjects", lang): df.get("n_subjects", pd.Series([np.nan] * len(df))).to_numpy(),
+            text("n_targets", lang): df.get("n_subjects", pd.Series([np.nan] * len(df))).to_numpy(),
             text("label", lang): df.get(label_col, pd.Series([""] * len(df))).fillna("").astype(str).to_numpy(),
         })
 
     sec.tables.append((text("item", lang), table(pi, "item", "item")))
     sec.tables.append((text("role", lang), table(pr, "rater_role", "role")))
     sec.add_figure(text("consistency", lang), plots.agreement_by_item(pi, threshold=th["min_agreement"], lang=lang))
-    notes = [str(n) for n in pd.concat([pi.get("note", pd.Series(dtype=str)), pr.get("note", pd.Series(dtype=str))])
-             .dropna().unique() if str(n)]
-    sec.notes.extend(notes[:5])
+    # a note explains an undefined value; notes on defined values are method details
+    both = pd.concat([pi, pr], ignore_index=True)
+    undefined = both[pd.to_numeric(both["value"], errors="coerce").isna()]
+    notes = [f"{row['item'] if pd.notna(row.get('item')) else row.get('rater_role')}: {row['note']}"
+             for _, row in undefined.iterrows() if str(row.get("note", ""))]
+    sec.notes.extend(notes[:6])
     sec.raw = {"by_item": by_item, "by_role": by_role}
     return sec
 
@@ -580,7 +588,7 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
             text("role", lang): flag_tab.get("role", pd.Series([""] * len(flag_tab))).astype(str),
             text("value", lang): [fmt(v, lang) for v in flag_tab["severity"]],
             text("interval", lang): [_ci(a, b, lang) for a, b in zip(flag_tab["ci_low"], flag_tab["ci_high"])],
-            "flag": flag_tab["flag"].astype(str),
+            text("issue", lang): [_flag_label(k, lang) for k in flag_tab["flag"]],
         })))
     # predikat distribution against the rule for the unit's organisational predikat
     try:
@@ -605,19 +613,44 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
         sec.notes.append(text("not_computable", lang, why=str(exc)))
     try:
         wl = cal.calibration_worklist(r, subject="target", rater="rater", score="score", item="item",
-                                      role="rater_role", max_subjects=10,
-                                      severity_threshold=th["severity_threshold"])
-        if len(wl):
-            cols = [c for c in ("priority", "kind", "id", "issue", "evidence") if c in wl]
-            sec.tables.append(("Daftar kerja kalibrasi" if lang != "en" else "Calibration worklist",
-                               wl[cols].head(15).assign(id=lambda d: d["id"].astype(str).str.split("|").str[-1])
-                               if "id" in cols else wl[cols].head(15)))
+                                      role="rater_role", max_subjects=None,
+                                      severity_threshold=th["severity_threshold"], min_ratings=th["min_ratings"])
     except Exception as exc:
         if not _is_data_problem(exc):
             raise
+        wl = None
+    if wl is not None and len(wl):
+        # raters by pseudonym (the key holder can reach them); employees only as a count
+        raters = (wl[wl["kind"] == "rater"] if "kind" in wl else wl).head(12)
+        n_moved = int(wl.loc[wl["kind"] == "subject", "id"].astype(str).str.split("|").str[-1].nunique()) \
+            if "kind" in wl else 0
+        res["n_subjects_predikat_moves"] = n_moved
+        if len(raters):
+            sec.tables.append((text("worklist", lang), pd.DataFrame({
+                text("priority", lang): raters["priority"].to_numpy(),
+                "ID": raters["id"].astype(str).to_numpy(),
+                text("issue", lang): [_flag_label(k, lang) for k in raters["issue"]],
+                text("evidence", lang): raters["evidence"].astype(str).to_numpy(),
+            })))
+        sec.notes.append((f"{n_moved} employees would change predikat after adjusting for rater severity "
+                          "(listed by pseudonym in the calibration worklist of evaltools.calibration)."
+                          if lang == "en" else
+                          f"{n_moved} pegawai akan berganti predikat setelah koreksi keketatan penilai "
+                          "(daftar pseudonim: calibration_worklist di evaltools.calibration)."))
     sec.results = res
     sec.raw = {"rater_effects": fx}
     return sec
+
+
+_FLAG_TEXT = {"severe": ("terlalu ketat", "too severe"), "lenient": ("terlalu longgar", "too lenient"),
+              "central": ("kecenderungan tengah", "central tendency"), "halo": ("efek halo", "halo"),
+              "ok": ("wajar", "ok")}
+
+
+def _flag_label(code: Any, lang: str) -> str:
+    """'lenient+halo' -> 'terlalu longgar + efek halo'."""
+    i = 1 if lang == "en" else 0
+    return " + ".join(_FLAG_TEXT.get(k, (k, k))[i] for k in str(code).split("+"))
 
 
 def _is_data_problem(exc: BaseException) -> bool:
@@ -643,7 +676,10 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
         return {"predikat_ok": None}
     chk = cal.distribution_check(pred, str(org.iloc[0]))
     ok = bool(chk["ok"].all()) if "ok" in chk else None
-    counts = pred.value_counts()
+    counts = pred.value_counts(sort=False)
+    order = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
+    counts = counts.reindex([o for o in order if o in counts.index] +
+                            [c for c in counts.index if c not in order]).fillna(0).astype(int)
     tab = pd.DataFrame({"Predikat": counts.index.astype(str), text("n_subjects", lang): counts.to_numpy()})
     sec.tables.append((f"Predikat {last} (org: {org.iloc[0]})", tab))
     msgs = [str(m) for m, k in zip(chk.get("message", []), chk.get("ok", [])) if not k]
@@ -1245,12 +1281,31 @@ def _as_row(x: Any) -> dict:
     return {k: _jsonable(v) for k, v in row.items()}
 
 
-def power_section(study: Any, *, lang: str = "id", effect_sd: Sequence[float] = (0.2, 0.3, 0.5),
-                  outcome: str | None = None) -> Section:
-    """Power of the next wave for a few effect sizes, and the minimum detectable effect.
+def _panel_icc(panel: pd.DataFrame, outcome: str) -> tuple[float, float]:
+    """Total SD and between-unit share (one-way ANOVA ICC, Shrout & Fleiss 1979 ICC(1)) of a
+    unit-level outcome among never-treated units, after removing period means."""
+    ctrl = panel[panel["first_treated_idx"].fillna(0).astype(int) == 0] if "first_treated_idx" in panel else panel
+    d = ctrl[["unit", "period", outcome]].dropna()
+    if d["unit"].nunique() < 2:
+        return float("nan"), float("nan")
+    y = d[outcome] - d.groupby("period", observed=True)[outcome].transform("mean")
+    g = y.groupby(d["unit"].astype(str))
+    n_units, k = g.ngroups, len(y) / g.ngroups
+    msb = float((g.size() * (g.mean() - y.mean()) ** 2).sum() / (n_units - 1))
+    msw = float(((y - g.transform("mean")) ** 2).sum() / max(len(y) - n_units, 1))
+    icc = (msb - msw) / (msb + (k - 1) * msw) if (msb + (k - 1) * msw) > 0 else float("nan")
+    return float(y.std()), float(min(max(icc, 0.0), 0.99))
 
-    The design figures (units available for the next wave, employees per unit, ICC of the
-    outcome) are read from the study; the calculation is ``evaltools.pilot.power``/``mde``.
+
+def power_section(study: Any, *, lang: str = "id", effects_sd: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
+                  outcome: str | None = None, periods_before: int = 2, periods_after: int = 2) -> Section:
+    """Power of the next wave to detect a few effect sizes on a unit-level outcome.
+
+    The next wave is the never-treated units, half piloting and half staying controls,
+    compared before/after (``design="did"``, ``periods_before`` and ``periods_after``
+    semesters). The outcome is measured once per unit and period (m = 1); its SD and
+    between-unit correlation come from the never-treated units (period means removed).
+    The calculation is ``evaltools.pilot.power`` / ``mde``.
     """
     power = _lib_func("pilot", "power")
     mde = _lib_func("pilot", "mde")
@@ -1258,36 +1313,51 @@ def power_section(study: Any, *, lang: str = "id", effect_sd: Sequence[float] = 
         return _unavailable("power", "evaltools.pilot.power", lang)
     sec = Section(key="power", title=text("power", lang))
     units = study.units
-    n_next = int((units["first_treated_idx"].fillna(0) == 0).sum())
-    n_units = max(n_next, 2)
-    m = 1
-    if "n_employees" in units:
-        m = int(max(1, pd.to_numeric(units["n_employees"], errors="coerce").median()))
+    n_next = int((units["first_treated_idx"].fillna(0).astype(int) == 0).sum())
     panel = study.panel()
-    oc = outcome or next(iter(getattr(study, "outcome_info", {}) or {}), None)
-    icc = 0.05
-    sd = 1.0
-    if oc is not None and oc in panel:
-        sd = float(pd.to_numeric(panel[oc], errors="coerce").std()) or 1.0
+    info = getattr(study, "outcome_info", {}) or {}
+    oc = outcome or next(iter(info), None)
+    if oc is None or oc not in panel or n_next < 4:
+        sec.lead = text("not_computable", lang, why=("fewer than 4 units left for the next wave" if lang == "en"
+                                                     else "kurang dari 4 unit tersisa untuk gelombang berikutnya"))
+        sec.results = {"available": True, "n_units": n_next}
+        return sec
+    sd, icc = _panel_icc(panel, oc)
+    if not np.isfinite(sd) or sd <= 0 or not np.isfinite(icc):
+        sec.lead = text("not_computable", lang, why="outcome without variation" if lang == "en"
+                        else "indikator tanpa variasi")
+        return sec
     try:
-        tab = power([e * sd for e in effect_sd], n_units=n_units, m=m, icc=icc, sd=sd)
-        md = mde(n_units=n_units, m=m, icc=icc, sd=sd)
+        eff = [e * sd for e in effects_sd]
+        tab = _as_frame(power(eff, n_units=n_next, m=1, icc=icc, sd=sd, design="did",
+                              periods_before=periods_before, periods_after=periods_after))
+        md = _as_row(mde(n_units=n_next, m=1, icc=icc, sd=sd, design="did", periods_before=periods_before,
+                         periods_after=periods_after))
     except Exception as exc:
-        if not _is_data_problem(exc) and not isinstance(exc, TypeError):
+        if not _is_data_problem(exc):
             raise
         sec.lead = text("not_computable", lang, why=str(exc))
         return sec
-    tab = _as_frame(tab)
-    sec.tables.append(("", tab.round(3)))
-    md_row = _as_row(md)
-    sec.results = {"available": True, "n_units": n_units, "m": m, "icc": icc, "mde": md_row}
-    mde_val = md_row.get("mde", md_row.get("value"))
-    sec.lead = ((f"With {n_units} units in the next wave (treated and control split evenly), about {m} employees "
-                 f"per unit and an assumed ICC of {icc}, the smallest detectable effect on {oc} is "
-                 f"{fmt(mde_val, lang)} (80% power, 5% level).") if lang == "en" else
-                (f"Dengan {n_units} unit pada gelombang berikutnya (dibagi rata antara uji coba dan kontrol), sekitar "
-                 f"{m} pegawai per unit dan ICC asumsi {icc}, efek terkecil yang dapat dideteksi pada {oc} adalah "
-                 f"{fmt(mde_val, lang)} (daya 80%, taraf 5%)."))
+    label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
+    sec.tables.append(("", pd.DataFrame({
+        text("effect", lang) + f" ({label})": [fmt(e, lang) for e in tab["effect"]],
+        ("Effect in SD" if lang == "en" else "Efek dalam SD"): [fmt(e, lang) for e in effects_sd],
+        ("Power" if lang == "en" else "Daya uji"): [fmt(p, lang, pct=True) for p in tab["power"]],
+    })))
+    mde_val = md.get("mde", md.get("effect", md.get("value")))
+    sec.results = {"available": True, "outcome": oc, "n_units": n_next, "sd": sd, "icc": icc, "mde": _num(mde_val)}
+    if lang == "en":
+        sec.lead = (f"If the {n_next} units that have not piloted yet form the next wave (half piloting, half as "
+                    f"controls, {periods_before} semesters before and {periods_after} after), the smallest effect "
+                    f"on {label} detectable with 80% power at the 5% level is {fmt(mde_val, lang)} "
+                    f"(outcome SD {fmt(sd, lang)}, between-unit correlation {fmt(icc, lang)}, both from the "
+                    "control units).")
+    else:
+        sec.lead = (f"Jika {n_next} unit yang belum menjalankan uji coba menjadi gelombang berikutnya (separuh uji "
+                    f"coba, separuh kontrol, {periods_before} semester sebelum dan {periods_after} sesudah), efek "
+                    f"terkecil pada {label} yang dapat dideteksi dengan daya 80% pada taraf 5% adalah "
+                    f"{fmt(mde_val, lang)} (SD indikator {fmt(sd, lang)}, korelasi antarunit {fmt(icc, lang)}, "
+                    "keduanya dari unit kontrol).")
     return sec
 
 

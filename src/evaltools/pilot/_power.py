@@ -5,17 +5,17 @@ effect can the next wave detect?" for three designs:
 
 * ``"cluster"`` -- parallel cluster-randomized: a share ``allocation`` of the units is
   treated, outcomes are compared over ``periods_after`` periods (Donner & Klar 2000;
-  Hayes & Moulton 2017, ch. 7). With one period the variance is the familiar design
+  Hayes & Moulton 2017). With one period the variance is the familiar design
   effect ``1 + (m - 1) rho``.
 * ``"did"`` -- the same allocation, with ``periods_before`` baseline periods, analysed as a
   difference-in-differences with unit fixed effects (what ``did`` / ``staggered_att``
   estimate). Unit effects cancel; what remains is the period-to-period cluster noise and
   the sampling noise of ``m`` employees (Teerenstra et al. 2012; Rutterford, Copas &
-  Eldridge 2015, sec. 3.2).
+  Eldridge 2015).
 * ``"stepped_wedge"`` -- units cross over in ``n_steps`` waves (Hussey & Hughes 2007):
   generalized least squares with period fixed effects and a random unit effect, computed
   from the cluster-period covariance matrix; with ``cac=1`` this is Hussey & Hughes'
-  closed form (their eq. 8 / swCRTdesign ``swPwr``).
+  closed-form variance (as swCRTdesign ``swPwr`` computes it).
 
 All designs use the cross-sectional model of Hussey & Hughes (2007) and Hooper et al.
 (2016): different employees each period,
@@ -30,8 +30,6 @@ with total variance ``sd**2``, ``var(c) = icc * cac * sd**2`` (the lasting unit 
 across the outcomes of a study.
 """
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,10 +88,10 @@ def _sw_design(t0: int, t1: int, n_steps: int) -> np.ndarray:
 def _var_stepped_wedge(n_units, m, icc, cac, sd, t0, t1, n_steps):
     """GLS variance of theta in a stepped-wedge design (one row).
 
-    Model of Hussey & Hughes (2007, eq. 1) with period fixed effects; the covariance of a
-    unit's T cluster-period means is V = a I + icc cac sd^2 J (Hooper et al. 2016, eq. 4).
+    Model of Hussey & Hughes (2007) with period fixed effects; the covariance of a
+    unit's T cluster-period means is V = a I + icc cac sd^2 J (Hooper et al. 2016).
     Var(theta) is the theta-theta element of (sum_i Z_i' V^-1 Z_i)^-1, Z_i = [I_T | x_i].
-    With cac = 1 this equals the closed form of Hussey & Hughes (2007, p. 185):
+    With cac = 1 this equals the closed form of Hussey & Hughes (2007):
     I s2 (s2 + T tau2) / ((I U - W) s2 + (U^2 + I T U - T W - I V) tau2).
     """
     X = _sw_design(t0, t1, n_steps)
@@ -218,7 +216,7 @@ def _table(*, effect, target_power, n_units, m, icc, sd, design, periods_before,
     # observations (Woertman et al. 2013): Var / (4 sd^2 / N), N = n_units m T
     design_effect = var / (4 * sd ** 2 / (n_units * m * T))
     if dist == "t":
-        # cluster-level degrees of freedom (Hayes & Moulton 2017, sec. 7.6; PowerUp! cra2r2)
+        # cluster-level degrees of freedom (Hayes & Moulton 2017; PowerUp! cra2r2)
         dfv = np.where(np.isnan(df_in), n_units - 2, df_in)
         for i in np.flatnonzero(dfv < 1):
             notes[i] = (notes[i] + "; " if notes[i] else "") + "no degrees of freedom left for a t test"
@@ -264,7 +262,12 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
     periods_before, periods_after : int or array
         Baseline periods (``did``, ``stepped_wedge``) and periods from the first crossover on.
     n_steps : int or array, optional
-        Stepped wedge: number of waves (default ``periods_after``, one wave per period).
+        Stepped wedge: number of waves (default ``periods_after``). Wave g (0-based) starts
+        in period ``periods_before + g``; after the last wave every unit is treated for the
+        remaining ``periods_after - n_steps`` periods. Units are spread over the waves as
+        evenly as possible, earlier waves taking the remainder (swCRTdesign ``swDsn``
+        notation: ``swDsn(c(6, 6, 6, 6))`` = 24 units, ``n_steps=4``, ``periods_before=1``,
+        ``periods_after=4``).
     cac : float or array
         Cluster autocorrelation (Hooper et al. 2016): share of the unit variance that lasts
         across periods. 1 = the Hussey & Hughes model.
@@ -274,8 +277,8 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
         Two-sided significance level.
     dist : {"t", "normal"}
         ``"t"`` (default) uses a noncentral t with ``n_units - 2`` degrees of freedom, the
-        small-sample correction recommended for few clusters (Hayes & Moulton 2017, sec.
-        7.6; Donner & Klar 2000); ``"normal"`` reproduces z-based tools (swCRTdesign).
+        small-sample correction recommended for few clusters (Hayes & Moulton 2017;
+        Donner & Klar 2000); ``"normal"`` reproduces z-based tools (swCRTdesign).
     df : float or array, optional
         Override the degrees of freedom of the t test.
 
@@ -289,7 +292,7 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
     -----
     ``design_effect`` is Var(theta) over the variance of an individually randomized 1:1 trial
     with the same number of observations, 4 sd^2 / (n_units m T) (Woertman et al. 2013); for
-    a one-period cluster design it is 1 + (m - 1) icc (Donner & Klar 2000, eq. 5.1).
+    a one-period cluster design it is 1 + (m - 1) icc (Donner & Klar 2000).
 
     References
     ----------

@@ -64,7 +64,7 @@ def _weights_v(P0: np.ndarray, p1: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _choose_v(P0, p1, Y0pre, y1pre, seed_starts: int = 3) -> np.ndarray:
     """Predictor weights V (diagonal, on the simplex) minimizing the pre-period outcome MSPE
-    of the resulting synthetic control (Abadie & Gardeazabal 2003; ADH 2010, sec. 2.3)."""
+    of the resulting synthetic control (Abadie & Gardeazabal 2003; ADH 2010)."""
     k = P0.shape[0]
     if k == 1:
         return np.ones(1)
@@ -253,7 +253,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         Categorical of periods, label, period value or 1-based index; NaN/0 = never).
     covariates : list of str, optional
         Predictors averaged over the pre-period, matched together with the pre-period mean
-        outcome using data-driven predictor weights V (ADH 2010, sec. 2.3). Without them
+        outcome using data-driven predictor weights V (ADH 2010). Without them
         the weights fit every pre-period outcome with equal weight.
     placebo : bool
         Refit with each donor as the treated unit (placebo in space) for the p-value and
@@ -265,7 +265,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         Shorter windows admit units treated later as not-yet-treated donors.
     poor_fit : float
         Note a poor pre-period fit when pre-RMSPE exceeds this multiple of the outcome's SD
-        over all units and pre-periods (rule of thumb; Abadie 2021, sec. 4 advises against
+        over all units and pre-periods (rule of thumb; Abadie 2021 advises against
         synthetic controls that do not track the pre-period path).
     n_top : int
         Number of top donors named in ``top_donors``.
@@ -278,11 +278,11 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     -----
     Donors are units never treated, or first treated after the last evaluated post period,
     so they are untreated throughout the unit's post window. Weights W minimize
-    (X1 - X0 W)' V (X1 - X0 W) over the simplex (ADH 2010, sec. 2.3).
+    (X1 - X0 W)' V (X1 - X0 W) over the simplex (ADH 2010).
 
     Pre-RMSPE = sqrt(mean pre-period gap^2). The unit's post/pre RMSPE ratio is ranked among
-    the placebo ratios, p = (1 + #{j: r_j >= r_unit}) / (1 + J) (ADH 2010, sec. 2.3 and the
-    post/pre MSPE ratio test of sec. 3; Abadie 2021, sec. on inference).
+    the placebo ratios, p = (1 + #{j: r_j >= r_unit}) / (1 + J) (ADH 2010, sec. 2.3, and
+    their post/pre MSPE ratio test; Abadie 2021, on inference).
 
     The interval for the average gap inverts the placebo distribution of average gaps under
     a constant effect: [effect - e_(J+1-k), effect - e_(k)] with e_(k) the order statistics
