@@ -988,9 +988,10 @@ def _normal_rows(rng: np.random.Generator, n: int) -> np.ndarray:
     """
     global _NORMAL_TABLE
     if _NORMAL_TABLE is None:
-        from scipy.special import ndtri
+        from statistics import NormalDist
 
-        z = ndtri((np.arange(65536) + 0.5) / 65536)
+        inv = NormalDist().inv_cdf   # 65,536 bin centres, once per process
+        z = np.array([inv((k + 0.5) / 65536) for k in range(65536)])
         _NORMAL_TABLE = (z / np.sqrt(np.mean(z ** 2))).astype(np.float32)
     return _NORMAL_TABLE[np.frombuffer(rng.bytes(2 * n), dtype=np.uint16)]
 
