@@ -176,7 +176,7 @@ def test_warm_kernel_isolation(study, first_run, tmp_path):
 
 def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     """One unit's notebook raises: it is marked failed with the error, the others finish,
-    the briefing lists it and the command exits non-zero naming it."""
+    the briefing lists it, the command exits non-zero naming it, and a rerun retries it only."""
     from evaltools import cli
 
     nb = nbformat.read(runner.DEFAULT_NOTEBOOK, as_version=4)
@@ -188,7 +188,7 @@ def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK", tpl)
     other = next(u for u, p in study["profiles"].items() if p == "lenient_clique")
     code = cli.main(["run", "--study", str(study["path"]), "--out", str(tmp_path / "out"), "--units", bad_unit,
-                     other, "--jobs", "1", "--no-progress"])
+                     other, "--jobs", "1", "--no-progress", "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 1
     assert bad_unit in err and "failed units" in err
@@ -198,7 +198,15 @@ def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     assert "unit sengaja digagalkan" in man["units"][bad_unit]["error"]
     assert man["units"][other]["status"] == "ok"
     briefing = (run_dir / "briefing.html").read_text()
-    assert "unit sengaja digagalkan" in briefing and "Unit yang gagal diproses" in briefing
+    assert "unit sengaja digagalkan" in briefing and "Units that could not be processed" in briefing
+    # --lang en: the report speaks English
+    unit_html = (run_dir / "units" / f"{runner.safe_name(other)}.html").read_text()
+    assert "Rater calibration" in unit_html and "Kalibrasi penilai" not in unit_html
+    # a rerun retries the failed unit only
+    monkeypatch.setattr(runner, "DEFAULT_NOTEBOOK", tpl)
+    again = runner.run(study["path"], tmp_path / "out", units=[bad_unit, other], jobs=1, lang="en",
+                       progress=False, briefing=False)
+    assert again.executed == [bad_unit] and again.skipped == [other] and again.failed == [bad_unit]
 
 
 def test_dask_local_cluster(study, tmp_path):
