@@ -256,3 +256,11 @@ def test_variance_matches_monte_carlo_of_the_estimator(design, t0, t1, cac):
                periods_before=max(t0, 1), periods_after=t1)["se"].iloc[0]
     # the sampling SD of a variance estimate from 20000 draws is ~1 %
     assert est.var() == pytest.approx(se ** 2, rel=0.04)
+
+
+def test_power_finite_for_large_noncentrality_few_df():
+    # scipy's noncentral t returns nan in some far lower tails (df = 2, ncp ~ 7.7): the
+    # wrong-sign rejection probability must count as ~0, not poison the power
+    out = power([5.47, 20.0, 200.0], n_units=4, m=1, icc=0.0, periods_after=2)
+    assert np.isfinite(out["power"]).all()
+    assert out["power"].is_monotonic_increasing and out["power"].iloc[-1] == pytest.approx(1.0)

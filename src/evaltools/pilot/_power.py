@@ -128,7 +128,12 @@ def _power_from_se(effect, se, alpha, df, dist):
         z = stats.norm.ppf(1 - alpha / 2)
         return stats.norm.cdf(d - z) + stats.norm.cdf(-d - z)
     tc = stats.t.ppf(1 - alpha / 2, df)
-    return stats.nct.sf(tc, df, d) + stats.nct.cdf(-tc, df, d)
+    upper = stats.nct.sf(tc, df, d)
+    # P(T < -tc) = P(T' > tc) with noncentrality -d; scipy returns nan for some far tails
+    # (< 1e-16), where the wrong-sign rejection probability is negligible
+    lower = stats.nct.sf(tc, df, -d)
+    lower = np.where(np.isnan(lower) & ~np.isnan(upper), 0.0, lower)
+    return np.clip(upper + lower, 0.0, 1.0)
 
 
 def _mde_from_se(se, alpha, target, df, dist):
