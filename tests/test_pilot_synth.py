@@ -64,7 +64,7 @@ def _factor_data(rng, J, T, g, effect=0.0, noise=0.3, k=3):
 # the weight solver
 # ---------------------------------------------------------------------------------------
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(T=st.integers(2, 12), J=st.integers(2, 20), seed=st.integers(0, 2 ** 31 - 1))
 def test_simplex_ls_matches_slsqp(T, J, seed):
     rng = np.random.default_rng(seed)
