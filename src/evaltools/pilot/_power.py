@@ -323,7 +323,7 @@ def mde(*, n_units, m, icc, sd=1.0, power=0.8, design: str = "cluster", periods_
     the same columns; ``effect`` holds the minimum detectable effect (also as ``mde``), the
     smallest |theta| whose two-sided test has the target power. For the t test it solves the
     noncentral-t power equation exactly; it agrees with the multiplier form
-    (t_{1-a/2,df} + t_{power,df}) SE of Bloom (1995) / PowerUp! to about 1e-4 SE.
+    (t_{1-a/2,df} + t_{power,df}) SE of Bloom (1995) / PowerUp! to about 1e-3 SE.
     """
     out = _table(effect=None, target_power=power, n_units=n_units, m=m, icc=icc, sd=sd,
                  design=design, periods_before=periods_before, periods_after=periods_after,
