@@ -114,7 +114,7 @@ def main(argv=None) -> str:
          f"{t_naive / t_ours:.0f}x"),
         ("wall time with 2 covariates (V search) [s]", f"{t_cov:.3f}", "", ""),
         ("effect (avg post gap)", f"{ours.effect:.6f}", f"{eff_ref:.6f}", f"{abs(ours.effect - eff_ref):.2e}"),
-        ("max |weight diff|, pilot unit", "", "", f"{np.max(np.abs(w_ours - w_ref)):.2e}"),
+        ("max abs weight diff, pilot unit", "", "", f"{np.max(np.abs(w_ours - w_ref)):.2e}"),
         ("pre-period loss, pilot unit", f"{loss(w_ours, 0, donors):.6g}", f"{loss(w_ref, 0, donors):.6g}", ""),
         (f"max placebo pre-RMSPE ({k} placebos)", f"{pl_pre.max():.2e}", f"{pl_pre_ref.max():.2e}", ""),
         (f"max abs placebo effect diff, {int(unique.sum())} placebos with a unique (inexact) fit", "", "",
