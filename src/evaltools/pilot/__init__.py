@@ -20,6 +20,7 @@ _EXPORTS = {
     "wild_cluster_bootstrap": "_did",
     "randomization_inference": "_did",
     "unit_effect": "_synth",
+    "UnitEffect": "_synth",
     "power": "_power",
     "mde": "_power",
     "adjust_pvalues": "_power",
