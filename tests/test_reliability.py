@@ -621,3 +621,33 @@ def test_nominal_alpha_scott_pi_identity(pairs):
     else:
         n = len(pairs)
         assert 1 - alpha == pytest.approx((1 - 1 / (2 * n)) * (1 - pi), abs=1e-12)
+
+
+def test_agreement_nested_raters_and_two_by_columns():
+    """360-degree design: every subject has its own raters. Conger's kappa (per-rater
+    marginals) and the two-way ICCs are then undefined and say why; one-way ICC1 and
+    the subject-based coefficients remain."""
+    rng = np.random.default_rng(5)
+    n = 60
+    rows = []
+    for period in ("2024-S1", "2024-S2"):
+        for item in ("Akuntabel", "Adaptif"):
+            true = rng.normal(3, 1, n)
+            for s_ in range(n):
+                for j in range(3):
+                    rows.append((period, item, f"P-{s_}", f"R-{period}-{s_}-{j}",
+                                 float(np.clip(np.rint(true[s_] + rng.normal(0, 0.7)), 1, 5))))
+    df = pd.DataFrame(rows, columns=["period", "item", "s", "r", "x"])
+    out = rl.agreement(df, level="interval", by=["period", "item"], categories=[1, 2, 3, 4, 5], **KW)
+    assert len(out[["period", "item"]].drop_duplicates()) == 4
+    conger = out[out.coefficient == "conger_kappa"]
+    assert conger.value.isna().all() and conger.note.str.contains("nested").all()
+    icc2 = out[out.coefficient == "ICC2"]
+    assert icc2.value.isna().all() and icc2.note.str.contains("not crossed").all()
+    icc1 = out[out.coefficient == "ICC1"]
+    assert icc1.value.notna().all() and icc1.label_en.isin(["poor", "moderate", "good", "excellent"]).all()
+    sub = df[(df.period == "2024-S2") & (df.item == "Adaptif")]
+    row = out[(out.period == "2024-S2") & (out.item == "Adaptif")].set_index("coefficient")
+    assert row.loc["fleiss_kappa", "value"] == pytest.approx(
+        rl.fleiss_kappa(sub, categories=[1, 2, 3, 4, 5], weights="quadratic", **KW).value, abs=1e-12)
+    assert row.loc["ICC1", "value"] == pytest.approx(rl.icc(sub, **KW).loc["ICC1", "icc"], abs=1e-12)

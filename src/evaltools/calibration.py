@@ -363,8 +363,8 @@ def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min
 
 
 def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
-                  role: str | None = None, period: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.6,
-                  halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.8, min_ratings: int = 10,
+                  role: str | None = None, period: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.65,
+                  halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7, min_ratings: int = 10,
                   halo_min_subjects: int = 3, adjust_role: bool = True, centre: str = "mean",
                   alpha: float = 0.05) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
@@ -429,10 +429,11 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     sparse normal equations with subjects absorbed (Searle 1971, ch. 7); standard
     errors are ``s * sqrt(diag(M^-))`` of that fit.
 
-    ``sd_ratio`` is the SD of the rater's residual-free scores (score minus item effect)
-    over the pooled within-rater SD (root mean of the raters' variances): below 1 the
-    rater uses a narrower range than their peers (central tendency / range restriction,
-    Myford & Wolfe 2003). ``mean_item_corr`` is the rater's mean inter-item correlation
+    ``sd_ratio`` is the SD of the rater's scores (minus item effects) over the SD a
+    typical rater would show on the same subjects, ``sqrt(var(fitted subject levels over
+    the rater's ratings) + s2_residual)``: below 1 the rater uses a narrower range than
+    the pool for the same people (central tendency / range restriction, Myford & Wolfe
+    2003). ``mean_item_corr`` is the rater's mean inter-item correlation
     over the subjects they rated, estimated as the ICC(1) of their subjects x items
     table (item difficulty removed), and ``halo`` is that minus the median over raters
     (Cooper 1981; Myford & Wolfe 2004); ``item_sd_ratio`` is the rater's within-subject
@@ -495,8 +496,12 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     # is not mistaken for a narrow one
     yi = y - fit.item[nu]
     sd_r, _ = _grouped_sd(yi, r, n_r)
-    pooled = math.sqrt(np.nansum((n_rat - 1) * sd_r ** 2) / max(np.sum(n_rat[n_rat > 1] - 1), 1))
-    sd_ratio = sd_r / pooled if pooled > 0 else np.full(n_r, np.nan)
+    # the spread a typical rater would show on this rater's subjects: the variance of
+    # the subjects' fitted levels over the rater's ratings plus the residual variance
+    sd_lvl, _ = _grouped_sd(fit.a[s], r, n_r)
+    expected = np.sqrt(sd_lvl ** 2 + fit.s2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd_ratio = sd_r / expected
     if item is not None:
         mic, _m, item_sd_ratio = _halo_index(yi, s, r, n_r)
         mic = np.where(_m >= halo_min_subjects, mic, np.nan)

@@ -722,7 +722,12 @@ def conger_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     5.4), with missing ratings and variance as in Gwet (2014) / irrCAC's
     ``conger.kappa.raw``. For two raters with complete data it equals Cohen's kappa.
     """
-    return _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, ci)
+    est = _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, ci)
+    n_ratings = data[score].notna().sum()
+    if est.n_raters and n_ratings / est.n_raters < 2:
+        est.note = (est.note + "; " if est.note else "") + ("raters rate fewer than two subjects each: "
+                                                            "per-rater chance agreement is poorly estimated")
+    return est
 
 
 def brennan_prediger(data: pd.DataFrame, *, subject: str, rater: str, score: str,
@@ -1445,6 +1450,8 @@ def kendall_w(data: pd.DataFrame, *, subject: str, rater: str, score: str, corre
 # agreement(): every suitable coefficient, per group, one pass
 # ---------------------------------------------------------------------------
 
+_NESTED_NOTE = ("raters rate fewer than two subjects each (raters nested in subjects): Conger's "
+                "per-rater chance agreement is not estimable; see Fleiss' kappa")
 _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
 _MAX_CATEGORIES = 50
 
@@ -1550,8 +1557,20 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
              ("ac", "gwet_ac1" if wname == "unweighted" else "gwet_ac2", "landis_koch")]
     if cdc is not None:
         W = weight_matrix(wts, cdc.categories)
+        # Conger's chance agreement rests on each rater's own distribution of scores; when
+        # raters rate fewer than two subjects each on average (raters nested in subjects,
+        # as peers and the public in 360-degree ratings) it is not estimable
+        per_rater = n_ratings / np.maximum(nr, 1)
+        nested = per_rater < 2
         for kind, name, scale in kinds:
+            if kind == "conger" and nested.all():
+                nan_rows(name, _NESTED_NOTE, scale, wname)
+                continue
             res = _cac(cdc, kind, np.eye(len(cdc.categories)) if kind == "percent" else W, ci)
+            if kind == "conger" and nested.any():
+                for key in ("value", "se", "ci_low", "ci_high", "pval"):
+                    res[key] = np.where(nested, np.nan, res[key])
+                _add_note(res["note"], nested, _NESTED_NOTE)
             emit(name, res, scale, "unweighted" if kind == "percent" else wname)
         if np.all(nr == 2):
             emit("cohen_kappa", _cohen(cdc, W, ci), "landis_koch", wname)

@@ -366,7 +366,9 @@ def _register_engines() -> None:
                 sock_dir.mkdir(mode=0o700, exist_ok=True)
                 opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
             km = AsyncKernelManager(**opts)
-            start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
+            start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+                                     "extra_arguments": ["--HistoryManager.hist_file=:memory:"]}
             if cwd:
                 start["cwd"] = cwd
             try:
@@ -383,7 +385,14 @@ def _register_engines() -> None:
                     run_sync(km.cleanup_resources)()
         raise RuntimeError(f"kernel failed to start twice: {last}") from last
 
-    class FreshEngine(NBClientEngine):
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, **kwargs):
+            # papermill saves the output after every cell; the runner publishes the notebook once,
+            # complete (papermill still writes it at the end, or with the error when a cell fails)
+            return super().execute_notebook(nb, kernel_name, output_path=None, **kwargs)
+
+    class FreshEngine(_Engine):
         """One new kernel per notebook; started again once on failure, shut down immediately."""
 
         @classmethod
@@ -411,7 +420,7 @@ def _register_engines() -> None:
                 with contextlib.suppress(Exception):
                     run_sync(km.cleanup_resources)()
 
-    class WarmEngine(NBClientEngine):
+    class WarmEngine(_Engine):
         """Reuse this worker's kernel: reset it, then run the notebook's cells in it."""
 
         @classmethod

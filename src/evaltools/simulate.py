@@ -516,7 +516,10 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         ss.append(lead[ok]); rs.append(sub[ok]); gs.append(np.full(int(ok.sum()), ROLES.index("bawahan")))
     # diri sendiri
     ss.append(np.arange(S)); rs.append(np.arange(S)); gs.append(np.full(S, ROLES.index("diri_sendiri")))
-    pr_s = np.concatenate(ss); pr_r = np.concatenate(rs); pr_g = np.concatenate(gs)
+    # int32 ids and int8 codes: the pair arrays are tens of millions long at national scale
+    pr_s = np.concatenate(ss).astype(np.int32)
+    pr_r = np.concatenate(rs).astype(np.int32)
+    pr_g = np.concatenate(gs).astype(np.int8)
     keep = rated_unit[s_unit[pr_s]]
     pr_s, pr_r, pr_g = pr_s[keep], pr_r[keep], pr_g[keep]
     del members
@@ -525,9 +528,9 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     w0 = np.where(rated_unit, np.maximum(ft0, n_per - rating_periods if rating_periods else 0), n_per)
     n_rp = n_per - w0                                       # 0 for controls
     reps = n_rp[s_unit[pr_s]]
-    pidx = np.repeat(np.arange(len(pr_s)), reps)
+    pidx = np.repeat(np.arange(len(pr_s), dtype=np.int64), reps)
     cum = np.cumsum(reps) - reps
-    per = (w0[s_unit[pr_s]][pidx] + np.arange(len(pidx)) - cum[pidx]).astype(np.int64)
+    per = (w0[s_unit[pr_s]][pidx] + np.arange(len(pidx)) - cum[pidx]).astype(np.int8)
     pr_s, pr_r, pr_g = pr_s[pidx], pr_r[pidx], pr_g[pidx]
     presence = np.array([m["presence"].get(g, 1.0) for g in ROLES])
     here = rng.random(len(pr_s)) < presence[pr_g]
@@ -547,9 +550,11 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     q_s = np.repeat(f_s, n_pub)
     q_per = np.repeat(f_per, n_pub)
     Q = len(q_s)
-    q_r = P + np.arange(Q)
-    pr_s = np.concatenate([pr_s, q_s]); pr_r = np.concatenate([pr_r, q_r])
-    pr_g = np.concatenate([pr_g, np.full(Q, ROLES.index("masyarakat"))]); per = np.concatenate([per, q_per])
+    q_r = (P + np.arange(Q)).astype(np.int32)
+    pr_s = np.concatenate([pr_s, q_s.astype(np.int32)])
+    pr_r = np.concatenate([pr_r, q_r])
+    pr_g = np.concatenate([pr_g, np.full(Q, ROLES.index("masyarakat"), dtype=np.int8)])
+    per = np.concatenate([per, q_per.astype(np.int8)])
 
     # public raters' traits appended after the persons
     severity = np.concatenate([severity, rng.normal(0.0, m["public_severity_sd"], Q)])
@@ -567,7 +572,7 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     role_items[ROLES.index("bawahan"), [ITEMS.index(i) for i in BERAKHLAK]] = True
     role_items[ROLES.index("masyarakat"), [ITEMS.index(i) for i in ("Berorientasi Pelayanan", "Akuntabel",
                                                                      "Harmonis", "Adaptif", KPI_ITEMS[0])]] = True
-    pr_u = s_unit[pr_s]
+    pr_u = s_unit[pr_s].astype(np.int32)
     n_pairs = len(pr_s)
     # Each pair's rows are contiguous, so per-pair values reach the rows by np.repeat (a
     # streaming copy) rather than a gather; int32/float32 keep national-scale memory in check.
@@ -665,13 +670,14 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     q_unit = s_unit[q_s]
     r_unit[P:] = q_unit
     raters_t = pd.DataFrame({
-        "rater": ids[rater_ids], "unit": pd.Categorical.from_codes(r_unit[rater_ids], categories=unit_names),
+        "rater": pd.Categorical.from_codes(new_code[rater_ids], categories=id_cats, validate=False), "unit": pd.Categorical.from_codes(r_unit[rater_ids], categories=unit_names),
         "role": pd.Categorical.from_codes(prim, categories=list(ROLES)), "roles": role_lists,
         "severity": np.round(severity[rater_ids], 6), "spread": np.round(spread[rater_ids], 6),
         "halo": np.round(halo[rater_ids], 6), "kind": pd.Categorical.from_codes(kind[rater_ids], categories=KINDS),
     })
     subj_ids = np.flatnonzero(used[:S])
-    subjects_t = pd.DataFrame({"subject": nip[subj_ids],
+    subjects_t = pd.DataFrame({"subject": pd.Categorical.from_codes(new_code[subj_ids], categories=id_cats,
+                                                                    validate=False),
                                "unit": pd.Categorical.from_codes(s_unit[subj_ids], categories=unit_names),
                                "true_score": np.round(true_score[subj_ids], 6)})
 
