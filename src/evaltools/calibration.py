@@ -363,10 +363,10 @@ def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min
 
 
 def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
-                  role: str | None = None, period: str | None = None, severity_threshold: float = 0.5, central_threshold: float = 0.65,
-                  halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7, min_ratings: int = 10,
-                  halo_min_subjects: int = 3, adjust_role: bool = True, centre: str = "mean",
-                  alpha: float = 0.05) -> pd.DataFrame:
+                  role: str | None = None, period: str | None = None, severity_threshold: float = 0.5,
+                  central_threshold: float = 0.65, halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7,
+                  min_ratings: int = 10, halo_min_subjects: int = 3, adjust_role: bool = True,
+                  centre: str = "mean", alpha: float = 0.05) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
 
     Parameters
@@ -599,7 +599,8 @@ def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, ite
 
 
 def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, period: str,
-                item: str | None = None, drift_threshold: float = 0.5, alpha: float = 0.05) -> pd.DataFrame:
+                item: str | None = None, role: str | None = None, drift_threshold: float = 0.5,
+                alpha: float = 0.05) -> pd.DataFrame:
     """Rater severity per period and its change over periods.
 
     Each period is fitted separately with the crossed model of :func:`rater_effects`
@@ -615,7 +616,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
     absolute change from first to last period exceeds ``drift_threshold`` and the
     change's 95 % CI excludes 0).
     """
-    d = _clean(data, [subject, rater, item, period], score)
+    d = _clean(data, [subject, rater, item, period, role], score)
     per = d[period]
     order = list(per.cat.categories) if isinstance(per.dtype, pd.CategoricalDtype) else sorted(per.unique())
     present = [p for p in order if (per == p).any()]
@@ -624,7 +625,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         sub = d[per == p]
         if sub[rater].nunique() < 1:
             continue
-        fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, alpha=alpha)
+        fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, role=role, alpha=alpha)
         part = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].copy()
         part[period] = p
         part["t"] = t
@@ -877,7 +878,8 @@ def _dstudy_errors(g: pd.DataFrame, n_r: np.ndarray, n_i: np.ndarray,
     return s2p, rel, ab
 
 
-def dstudy(g: pd.DataFrame, n_raters: Iterable[float] | float = (1, 2, 3, 4, 5), n_items: Iterable[float] | float | None = None,
+def dstudy(g: pd.DataFrame, n_raters: Iterable[float] | float = (1, 2, 3, 4, 5),
+           n_items: Iterable[float] | float | None = None,
            *, subject: str | None = None, rater: str | None = None, item: str | None = None) -> pd.DataFrame:
     """D-study: generalizability and dependability for other numbers of raters and items.
 
@@ -1296,7 +1298,7 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     elif method == "fixed":
         sev_map = rater_effects(num, subject=subject, rater=rater, score=score, item=item)["severity"]
     else:
-        g = gstudy(num, subject=subject, rater=rater, score=score)
+        g = gstudy(num, subject=subject, rater=rater, score=score, item=item)
         s2e = float(g.loc["residual", "variance"])
         s2s = float(g.loc[subject, "variance"]) if subject in g.index else 0.0
         s2r = float(g.loc[rater, "variance"]) if rater in g.index else 0.0
@@ -1443,14 +1445,16 @@ def anchor_agreement(data: pd.DataFrame, gold: pd.DataFrame, *, subject: str, ra
         if not ok_m[k]:
             why.append(f"MAE {mae[k]:.2f} > {max_mae:g}")
         if not ok_k[k]:
-            why.append(f"kappa {kap[k]:.2f} < {min_kappa:g}" if np.isfinite(kap[k]) else "kappa undefined (no variance)")
+            why.append(f"kappa {kap[k]:.2f} < {min_kappa:g}" if np.isfinite(kap[k])
+                       else "kappa undefined (no variance)")
         reason.append("; ".join(why))
     return pd.DataFrame({"n": n.astype(np.int64), "bias": bias, "mae": mae, "kappa_w": kap,
                          "pass": ok_b & ok_m & ok_k, "reason": reason}, index=r_all)
 
 
 def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
-                         unit: str | None = None, role: str | None = None, hasil_item: str | None = "Hasil Kerja",
+                         unit: str | None = None, role: str | None = None, period: str | None = None,
+                         hasil_item: str | None = "Hasil Kerja",
                          perilaku_item: str | None = "Perilaku Kerja", method: str = "fixed",
                          max_subjects: int | None = 50, **thresholds: Any) -> pd.DataFrame:
     """What a calibration meeting should look at first, per unit, ordered by impact.
@@ -1466,6 +1470,10 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
     ----------
     unit : str, optional
         Unit column (one worklist block per unit); without it the whole table is one unit.
+    role, period : str, optional
+        Passed to :func:`rater_effects` (role shifts removed; subject levels per period).
+        For the predikat changes give one period's ratings (one Hasil/Perilaku pair per
+        subject).
     max_subjects : int, optional
         Keep at most this many subject rows per unit (the highest impact ones).
     **thresholds
@@ -1477,7 +1485,7 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
     DataFrame with ``unit``, ``priority`` (1 = first, within unit), ``kind``
     (``rater``/``subject``), ``id``, ``issue``, ``evidence``, ``impact``.
     """
-    d = _clean(data, [subject, rater, item, unit, role], score)
+    d = _clean(data, [subject, rater, item, unit, role, period], score)
     units = [None] if unit is None else list(pd.unique(d[unit]))
     ordinal_items = [x for x in (hasil_item, perilaku_item) if x is not None]
     blocks = []
@@ -1488,7 +1496,8 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
         rows = []
         fx = None
         if len(num) and num[rater].nunique() >= 2:
-            fx = rater_effects(num, subject=subject, rater=rater, score=score, item=item, role=role, **thresholds)
+            fx = rater_effects(num, subject=subject, rater=rater, score=score, item=item, role=role, period=period,
+                               **thresholds)
             flagged = fx[fx["flag"] != "ok"]
             for rid, fr in flagged.iterrows():
                 fl = fr["flag"]
