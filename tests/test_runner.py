@@ -164,13 +164,17 @@ def test_code_hash_follows_template_and_library(tmp_path):
     assert _REAL_CODE_HASH(a) != _REAL_CODE_HASH(None)  # the library sources are hashed too
 
 
-def test_warm_kernel_isolation(study, first_run, tmp_path):
-    """Same units, another order, one in-process warm kernel: identical recorded results."""
-    pilots = list(reversed(_pilots(study)))
-    res = runner.run(study["path"], tmp_path, units=pilots, jobs=1, engine="warm", progress=False, briefing=False)
-    assert res.executed == pilots
-    a = {r["unit"]: r for r in report.collect(first_run["res"].run_dir)}
-    b = {r["unit"]: r for r in report.collect(res.run_dir)}
+def test_warm_kernel_isolation(study, tmp_path):
+    """The same units in two orders, in one warm kernel and in a pool of fresh kernels:
+    identical recorded results (nothing leaks from one unit into the next)."""
+    pilots = _pilots(study)
+    warm = runner.run(study["path"], tmp_path / "warm", units=list(reversed(pilots)), jobs=1, engine="warm",
+                      progress=False, briefing=False)
+    fresh = runner.run(study["path"], tmp_path / "fresh", units=pilots, jobs=2, engine="fresh",
+                       progress=False, briefing=False)
+    assert warm.executed == list(reversed(pilots)) and sorted(fresh.executed) == sorted(pilots)
+    a = {r["unit"]: r for r in report.collect(warm.run_dir)}
+    b = {r["unit"]: r for r in report.collect(fresh.run_dir)}
     assert a == b
 
 
