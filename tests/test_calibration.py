@@ -336,6 +336,9 @@ def test_rater_effects_disconnected_components_and_errors():
     assert fx["component"].nunique() == 2
     assert fx.groupby("component")["severity"].sum().abs().max() < 1e-9
     assert fx["note"].str.contains("component").all()
+    lone = pd.DataFrame({"subject": ["Z1", "Z1", "Z2"], "rater": "Rlone", "item": ["I0", "I1", "I0"], "score": 3.0})
+    fx2 = rater_effects(pd.concat([df, lone]), subject="subject", rater="rater", score="score", item="item")
+    assert np.isnan(fx2.loc["Rlone", "severity"]) and "undefined" in fx2.loc["Rlone", "note"]
     with pytest.raises(DataError, match="ratr|rater"):
         rater_effects(df, subject="subject", rater="ratr", score="score")
     gap = df.copy()

@@ -509,6 +509,11 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         mic = item_sd_ratio = np.full(n_r, np.nan)
     pool_mic = np.nanmedian(mic) if np.isfinite(mic).any() else np.nan
     halo = mic - pool_mic
+    # a rater alone in a component has nobody to be compared with
+    alone = np.bincount(fit.rater_component, minlength=fit.n_components)[fit.rater_component] < 2
+    sev = np.where(alone, np.nan, sev + 0.0)
+    se = np.where(alone, np.nan, se)
+    se_model = np.where(alone, np.nan, se_model)
     ci_low, ci_high = sev - z * se, sev + z * se
     enough = n_rat >= min_ratings
     is_sev = enough & (sev >= severity_threshold) & (ci_low > 0)
@@ -533,7 +538,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         flag[idx] = name
         flags[idx] = [name + ("+" + f if f else "") for f in flags[idx]]
         why[idx] = [fmt(k) for k in idx]
-    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged")
+    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
+    note[alone] = "no other rater scored these subjects: severity undefined"
     if fit.n_components > 1:
         note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
                          for n, c in zip(note, fit.rater_component)], dtype=object)
