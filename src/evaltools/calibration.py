@@ -339,21 +339,17 @@ def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, n_r: int) -> tuple[
     return icc, m, isr
 
 
-def _intracell_corr(resid: np.ndarray, cell: np.ndarray) -> float:
-    """Pooled intraclass correlation of residuals within cells (one-way ANOVA
-    estimator, unbalanced cells via n0; Searle, Casella & McCulloch 1992, eq. 3.28)."""
-    n_c = np.bincount(cell).astype(float)
-    k = n_c.size
-    N = resid.size
-    if k < 2 or N <= k:
+def _interaction_share(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray) -> float:
+    """s2(subject:rater) / (s2(subject:rater) + s2(residual)) by Henderson Method 1."""
+    df = pd.DataFrame({"s": s, "r": r, "i": i, "y": y})
+    try:
+        g = gstudy(df, subject="s", rater="r", item="i" if np.unique(i).size > 1 else None, score="y")
+    except (DataError, ValueError):
         return 0.0
-    mean_c = np.bincount(cell, resid) / n_c
-    ssb = float(np.sum(n_c * (mean_c - resid.mean()) ** 2))
-    ssw = float(np.sum((resid - mean_c[cell]) ** 2))
-    msb, msw = ssb / (k - 1), ssw / (N - k)
-    n0 = (N - np.sum(n_c ** 2) / N) / (k - 1)
-    s2b = max((msb - msw) / n0, 0.0)
-    return s2b / (s2b + msw) if s2b + msw > 0 else 0.0
+    if "s:r" not in g.index:
+        return 0.0
+    v_sr, v_e = float(g.loc["s:r", "variance"]), float(g.loc["residual", "variance"])
+    return v_sr / (v_sr + v_e) if v_sr + v_e > 0 else 0.0
 
 
 def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min_n: int) -> str:
@@ -481,10 +477,12 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     # Ratings of one subject by one rater share the rater's impression of that subject
     # (rater x subject interaction), so they are not independent: inflate the model SE
     # by Kish's (1965) design effect 1 + (m - 1) rho, m = ratings per rater-subject
-    # cell, rho = the residuals' intra-cell correlation (one-way ANOVA, pooled).
+    # cell, rho = s2(subject:rater) / (s2(subject:rater) + s2(residual)) from the
+    # Henderson Method 1 G study of the same facets (the residuals' own intra-cell
+    # correlation is biased to 0: the rater effect absorbs the cells of raters who
+    # scored one subject).
     cell_key = r.astype(np.int64) * n_s + s
-    _, cell = np.unique(cell_key, return_inverse=True)
-    rho = _intracell_corr(fit.resid, cell)
+    rho = _interaction_share(y, s, r, nu) if n_rat.max() > 1 else 0.0
     n_cells = np.bincount(np.unique(cell_key) // n_s, minlength=n_r)
     deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
     se = se_model * np.sqrt(deff)
