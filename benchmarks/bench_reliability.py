@@ -10,7 +10,8 @@ Cases (sizes from issue 3):
 - 1,000 bootstrap replicates of alpha on 100,000 subjects (Hayes & Krippendorff and
   subject resampling);
 - ``agreement(..., by="item")`` on a 10-million-rating long table with string
-  pseudonyms, in a fresh subprocess that reports its peak resident memory.
+  pseudonyms (and again with categorical identifiers), 360-degree design (raters nested in
+  subjects), 5 % missing, in a fresh subprocess that reports its peak resident memory.
 """
 from __future__ import annotations
 
@@ -108,8 +109,14 @@ x = np.clip(np.rint(true[S] + rng.normal(0, 0.8, S.size)), 1, 5)
 x[rng.random(S.size) < 0.05] = np.nan                   # missing ratings
 ids = pd.Series(np.char.add("P-", np.arange(n_subj * 3).astype("U12")))
 items = np.array([f"item {i:02d}" for i in range(n_items)])
-df = pd.DataFrame({"subject": ids.to_numpy()[S], "rater": ids.to_numpy()[np.tile(rater, n_items)],
-                   "item": items[np.repeat(np.arange(n_items), subj.size)], "score": x})
+if sys.argv[2] == "str":      # as evaltools.data delivers them: str pseudonyms and item names
+    df = pd.DataFrame({"subject": ids.to_numpy()[S], "rater": ids.to_numpy()[np.tile(rater, n_items)],
+                       "item": items[np.repeat(np.arange(n_items), subj.size)], "score": x})
+else:                         # the same table with categorical identifiers
+    df = pd.DataFrame({"subject": pd.Categorical.from_codes(S, ids[:n_subj]),
+                       "rater": pd.Categorical.from_codes(np.tile(rater, n_items), ids),
+                       "item": pd.Categorical.from_codes(np.repeat(np.arange(n_items), subj.size), items),
+                       "score": x})
 df = df.drop_duplicates(["item", "subject", "rater"], ignore_index=True)
 del S, x
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -123,12 +130,13 @@ print(json.dumps(dict(n=len(df), seconds=t, peak_gb=rss1 / 1e6, before_gb=rss0 /
 """
 
 
-def bench_agreement(n_ratings: int, rows: list[dict]) -> None:
-    res = subprocess.run([sys.executable, "-c", _AGREEMENT_CHILD, str(n_ratings)], capture_output=True,
+def bench_agreement(n_ratings: int, rows: list[dict], ids: str) -> None:
+    res = subprocess.run([sys.executable, "-c", _AGREEMENT_CHILD, str(n_ratings), ids], capture_output=True,
                          text=True, check=True)
     info = json.loads(res.stdout.strip().splitlines()[-1])
+    label = "str ids" if ids == "str" else "categorical ids"
     rows.append(dict(case='agreement(level="interval", by="item")',
-                     size=f"{info['n']:,} ratings, 20 items, string ids", ours=info["seconds"], peer="",
+                     size=f"{info['n']:,} ratings, 20 items, {label}", ours=info["seconds"], peer="",
                      peer_time=np.nan, max_abs_diff=np.nan,
                      note=(f"peak RSS of the whole process {info['peak_gb']:.2f} GB (before the call "
                            f"{info['before_gb']:.2f} GB); {info['rows']} rows, "
@@ -156,7 +164,8 @@ def main() -> None:
     bench_icc(2_000 if q else 100_000, rows)
     bench_alpha(20_000 if q else 1_000_000, rows)
     bench_bootstrap(10_000 if q else 100_000, 100 if q else 1_000, rows)
-    bench_agreement(200_000 if q else 10_000_000, rows)
+    for ids in ("str", "cat"):
+        bench_agreement(200_000 if q else 10_000_000, rows, ids)
     head = ("# evaltools.reliability benchmark\n\n"
             f"{'Quick smoke run (--quick).' if q else 'Issue 3 sizes.'} Timings are wall-clock seconds on a "
             "shared 2-core machine, ours and the peer measured in the same run; ours is the best of 3 "

@@ -93,11 +93,9 @@ def main() -> None:
               "employee and period (9 numeric items x 360-degree raters + 2 ordinal items by the atasan)."]
     text = "\n".join(lines) + "\n"
     print(text)
-    if not args.quick:
-        (HERE / "results_simulate.md").write_text(text, encoding="utf-8")
-    else:
-        (HERE / "results_simulate.md").write_text(text, encoding="utf-8") if not (
-            HERE / "results_simulate.md").exists() else None
+    out = HERE / "results_simulate.md"
+    if not args.quick or not out.exists():   # a smoke run does not overwrite the full results
+        out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

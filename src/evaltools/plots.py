@@ -221,15 +221,21 @@ def verdict_multiples(table: pd.DataFrame, *, measures: Mapping[str, tuple[str, 
         column -> (label, threshold, higher_is_better). Each panel draws one bar per measure
         scaled to its threshold (1 = at the threshold), so bars of different units compare.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     n = len(table)
     ncols = max(1, min(ncols, n or 1))
     nrows = max(1, math.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols + 0.6, 1.9 * nrows + 0.6), squeeze=False,
-                             sharex=True)
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.08, top=0.92, wspace=0.9, hspace=0.9)
+    label_w, panel_w, panel_h = 1.5, 1.9, 1.25
+    width = label_w + ncols * panel_w + (ncols - 1) * 0.35 + 0.2
+    height = nrows * (panel_h + 0.75) + 0.5
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, sharex=True, sharey=True)
+    fig.subplots_adjust(left=label_w / width, right=1 - 0.2 / width, bottom=0.35 / height, top=1 - 0.5 / height,
+                        wspace=0.35 / panel_w, hspace=0.75 / panel_h)
     cols = list(measures)
+    y = np.arange(len(cols))
     for k, ax in enumerate(axes.flat):
         if k >= n:
             ax.axis("off")
@@ -239,31 +245,28 @@ def verdict_multiples(table: pd.DataFrame, *, measures: Mapping[str, tuple[str, 
         color = VERDICT_COLORS.get(v, "0.5")
         ratios = []
         for c in cols:
-            _, thr, higher = measures[c]
+            _, thr, _higher = measures[c]
             x = pd.to_numeric(row.get(c), errors="coerce")
-            if thr in (None, 0) or pd.isna(x):
-                ratios.append(np.nan)
-            else:
-                ratios.append(float(x) / float(thr))
-        y = np.arange(len(cols))
+            ratios.append(np.nan if thr in (None, 0) or pd.isna(x) else float(x) / float(thr))
         r = np.array(ratios, float)
         good = np.array([(rr >= 1) if measures[c][2] else (rr <= 1) for rr, c in zip(r, cols)])
-        ax.barh(y, np.nan_to_num(r), color=np.where(good, "#9ecae1", "#fdae6b"), height=0.6)
+        # bars beyond twice the threshold are drawn at 2: the side of the line is what matters
+        ax.barh(y, np.clip(np.nan_to_num(r), 0, 2.0), color=np.where(good, "#9ecae1", "#fdae6b"), height=0.6)
         ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
+        ax.set_xlim(0, 2.05)
         ax.set_yticks(y, [measures[c][0] for c in cols], fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xlim(0, max(2.0, float(np.nanmax(np.r_[r, 0])) * 1.05 if np.isfinite(r).any() else 2.0))
-        name = str(row[unit])
-        ax.set_title(f"{name[:28]}\n{v}", fontsize=8, color=color, loc="left", fontweight="bold")
+        name = "\n".join(textwrap.wrap(str(row[unit]), 26)[:2])
+        ax.set_title(f"{name}\n{v}", fontsize=7, color=color, loc="left", fontweight="bold")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.tick_params(axis="x", labelsize=7)
+    axes.flat[0].invert_yaxis()
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
-def figure_png(fig, *, dpi: int = 110) -> bytes:
+def figure_png(fig, *, dpi: int = 96) -> bytes:
     """PNG bytes of ``fig`` (then closed, so a notebook does not show it twice)."""
     import io
 

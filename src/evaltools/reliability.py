@@ -383,6 +383,9 @@ def _value_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _gsum(ug: np.ndarray, w: np.ndarray | None, G: int) -> np.ndarray:
+    """Sum of ``w`` (count when None) per group ``ug``."""
+    if G == 1:
+        return np.array([float(ug.size) if w is None else float(np.sum(w))])
     return np.bincount(ug, weights=w, minlength=G)[:G].astype(float)
 
 
@@ -391,7 +394,7 @@ def _n_raters(cd: _Coded) -> np.ndarray:
     if cd.G == 1:
         # rater codes are dense over the kept ratings: R is the count
         return np.array([cd.R if cd.r.size else 0])
-    pair, pg = _rater_pairs(cd)
+    _, pg = _rater_pairs(cd)
     return np.bincount(pg, minlength=cd.G)[: cd.G]
 
 
@@ -1199,11 +1202,9 @@ def _alpha_coded(data, subject, rater, score, level, categories, by) -> _Coded:
     labels = s is not None and (isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s.dtype))
     if level in ("nominal", "ordinal") and (categories is not None or labels):
         cd = _code(data, subject, rater, score, by=by, categorical=True, categories=categories)
-        if level == "nominal" or _category_values(cd.categories).dtype.kind == "f":
-            # ordinal metric uses ranks only; nominal only identity: positions suffice
-            vals = np.arange(1.0, len(cd.categories) + 1) if level == "ordinal" or labels else \
-                _category_values(cd.categories)
-            cd.x = vals[cd.c]
+        # the ordinal metric uses ranks only and the nominal one identity only, so the
+        # positions 1..q of the declared order stand in for the labels
+        cd.x = np.arange(1.0, len(cd.categories) + 1)[cd.c]
         return cd
     return _code(data, subject, rater, score, by=by, numeric=True)
 
@@ -1270,7 +1271,6 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         sse = sst - ssr - ssc
         dfr, dfc, dfe = n - 1, k - 1, (n - 1) * (k - 1)
         MSB, MSJ, MSE = ssr / dfr, ssc / dfc, sse / dfe
-        MSW2 = (ssc + sse) / (n * (k - 1))
         icc2 = (MSB - MSE) / (MSB + (k - 1) * MSE + k * (MSJ - MSE) / n)
         icc3 = (MSB - MSE) / (MSB + (k - 1) * MSE)
         icc2k = (MSB - MSE) / (MSB + (MSJ - MSE) / n)
@@ -1417,6 +1417,9 @@ def _kendall_core(cd: _Coded, correct_ties: bool) -> dict[str, np.ndarray]:
         chi2 = mm * (n - 1) * W
         p = stats.chi2.sf(chi2, n - 1)
     notes = _notes(G)
+    n_all = _gsum(cd.ug, (m_u > 0).astype(float), G)
+    for i in np.flatnonzero((n < n_all) & (n >= 2)):
+        notes[i] = f"{int(n_all[i] - n[i])} of {int(n_all[i])} subjects not rated by every rater were left out"
     _add_note(notes, n < 2, "fewer than two subjects rated by all raters (raters not crossed with subjects)")
     _add_note(notes, (n >= 2) & (mm < 2), "fewer than two raters")
     nov = (n >= 2) & (mm >= 2) & ~np.isfinite(W)
@@ -1437,13 +1440,7 @@ def kendall_w(data: pd.DataFrame, *, subject: str, rater: str, score: str, corre
     """
     cd = _code(data, subject, rater, score, numeric=True)
     res = _kendall_core(cd, correct_ties)
-    m_u = np.bincount(cd.u, minlength=cd.U)
-    n_all = int((m_u > 0).sum())
-    note = _missing_note(cd)
-    if res["n_subjects"][0] < n_all:
-        t = f"{n_all - int(res['n_subjects'][0])} of {n_all} subjects not rated by every rater were left out"
-        note = t if not note else note + "; " + t
-    return _estimate("kendall_w", res, 0, _n_raters(cd)[0], extra_keys=("chi2", "df"), note=note)
+    return _estimate("kendall_w", res, 0, _n_raters(cd)[0], extra_keys=("chi2", "df"), note=_missing_note(cd))
 
 
 # ---------------------------------------------------------------------------
@@ -1458,7 +1455,7 @@ _MAX_CATEGORIES = 50
 
 def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
               by: str | Sequence[str] | None = None, categories: Sequence[Any] | None = None,
-              ci: float = 0.95, n_boot: int = 0, seed: int | None = None,
+              ci: float = 0.95, n_boot: int = 1000, seed: int | None = 0,
               weights: str | np.ndarray | None = "auto") -> pd.DataFrame:
     """Every agreement coefficient that suits the level of measurement, per group.
 
@@ -1467,7 +1464,9 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     level : {"nominal", "ordinal", "interval", "ratio"}
         Nominal: percent agreement, Fleiss' kappa, Conger's kappa, Brennan-Prediger,
         Gwet's AC1, Krippendorff's alpha (and Cohen's kappa when every group has
-        exactly two raters). Ordinal adds Kendall's W and uses linear weights for
+        exactly two raters). Conger's kappa is reported as not estimable (nan, with the
+        reason) in groups whose raters rate fewer than two subjects each on average
+        (raters nested in subjects, as peers and the public in 360-degree ratings). Ordinal adds Kendall's W and uses linear weights for
         the kappa family (AC2); interval and ratio use quadratic weights and add the
         six ICCs. ``weights`` overrides the level's default weights.
     by : column name or list, optional
@@ -1480,7 +1479,8 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         categorical coefficients are reported as nan with a note.
     n_boot, seed : int
         Bootstrap replicates for Krippendorff's alpha (Hayes & Krippendorff 2007),
-        all groups at once; 0 (default) reports alpha without an interval.
+        drawn for all groups at once; the fixed default seed keeps reports
+        reproducible. ``n_boot=0`` reports alpha without an interval.
 
     Returns
     -------
@@ -1591,8 +1591,6 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         for name in ICC_TYPES:
             emit(name, core[name], "koo_li", "")
     out = pd.concat(frames, ignore_index=True)
-    if not by_list:
-        out = out.drop(columns=[c for c in out.columns if c not in out.columns[len(groups.columns):]] or [])
     if base.n_missing:
         miss = f"{base.n_missing} rows with a missing score ignored"
         out["note"] = [miss if not n_ else n_ + "; " + miss for n_ in out["note"]]

@@ -1046,10 +1046,13 @@ def verdict_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
                      "verdict": (r.get("verdict") or {}).get("code"), "status": "ok",
                      "n_subjects": cov.get("n_subjects"), "raters_per_subject": cov.get("raters_per_subject"),
                      "missing_share": cov.get("missing_share"), "agreement": con.get("agreement_median"),
+                     "agreement_min": con.get("agreement_min"),
+                     "severity_flagged_share": cal.get("flagged_share"),
                      "flagged_share": cal.get("flagged_share"),
                      "reason": reasons[0]["text"] if reasons else ""})
     df = pd.DataFrame(rows, columns=["unit", "region", "first_treated", "verdict", "status", "n_subjects",
-                                     "raters_per_subject", "missing_share", "agreement", "flagged_share", "reason"])
+                                     "raters_per_subject", "missing_share", "agreement", "agreement_min",
+                                     "flagged_share", "reason"])
     if raw:
         return df
     show = pd.DataFrame({
@@ -1098,11 +1101,12 @@ def verdict_overview(records: Sequence[dict], *, thresholds: Mapping[str, Any] |
     raw = verdict_table(_ok(records), raw=True)
     raw = raw[pd.to_numeric(raw["n_subjects"], errors="coerce").fillna(0) >= k]
     if len(raw):
-        measures = {"agreement": (text("agreement", lang).split(" (")[0], th["min_agreement"], True),
-                    "raters_per_subject": (text("n_raters", lang), th["min_raters_per_subject"], True),
-                    "flagged_share": (text("flagged", lang), th["max_flagged_share"], False),
-                    "missing_share": (text("missing_share", lang).split(" ")[0] + " 360°", th["max_missing_share"],
-                                      False)}
+        en = lang == "en"
+        measures = {"agreement_min": ("Weakest item" if en else "Butir terlemah", th["min_agreement"], True),
+                    "raters_per_subject": ("Raters/employee" if en else "Penilai/pegawai",
+                                           th["min_raters_per_subject"], True),
+                    "flagged_share": ("Severe/lenient" if en else "Ketat/longgar", th["max_flagged_share"], False),
+                    "missing_share": ("360° missing" if en else "360° kosong", th["max_missing_share"], False)}
         sec.add_figure(("Angka kunci dibanding ambang (1 = tepat di ambang)" if lang != "en" else
                         "Key figures relative to their thresholds (1 = at the threshold)"),
                        plots.verdict_multiples(raw, measures=measures, lang=lang))

@@ -196,7 +196,10 @@ class SimulatedStudy:
     config : dict
         The study.toml content that :meth:`write` writes.
     truth_frames : dict of DataFrame
-        ``raters`` and ``subjects`` truth as frames (cheap at national scale).
+        ``raters`` and ``subjects`` truth as frames (cheap at national scale; ids are
+        categoricals sharing the categories of ``ratings.subject`` / ``ratings.rater``).
+    truth_meta : dict
+        The rest of :attr:`truth` (units, effects, variance components, reliability ...).
     """
 
     ratings: pd.DataFrame
@@ -670,7 +673,8 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     q_unit = s_unit[q_s]
     r_unit[P:] = q_unit
     raters_t = pd.DataFrame({
-        "rater": pd.Categorical.from_codes(new_code[rater_ids], categories=id_cats, validate=False), "unit": pd.Categorical.from_codes(r_unit[rater_ids], categories=unit_names),
+        "rater": pd.Categorical.from_codes(new_code[rater_ids], categories=id_cats, validate=False),
+        "unit": pd.Categorical.from_codes(r_unit[rater_ids], categories=unit_names),
         "role": pd.Categorical.from_codes(prim, categories=list(ROLES)), "roles": role_lists,
         "severity": np.round(severity[rater_ids], 6), "spread": np.round(spread[rater_ids], 6),
         "halo": np.round(halo[rater_ids], 6), "kind": pd.Categorical.from_codes(kind[rater_ids], categories=KINDS),
