@@ -72,7 +72,7 @@ def test_verdict_multiples_one_panel_per_unit():
         plots.VERDICT_COLORS["TUNDA"]
     # bars scaled to thresholds: B's agreement 0.4 / 0.5
     widths = [p.get_width() for p in visible[1].patches]
-    assert widths == pytest.approx([0.8, 3.0])
+    assert widths == pytest.approx([0.8, 2.0])  # 3x the threshold, drawn at the 2x cap
 
 
 def test_empty_inputs_draw_a_note():

@@ -1047,7 +1047,6 @@ def verdict_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
                      "n_subjects": cov.get("n_subjects"), "raters_per_subject": cov.get("raters_per_subject"),
                      "missing_share": cov.get("missing_share"), "agreement": con.get("agreement_median"),
                      "agreement_min": con.get("agreement_min"),
-                     "severity_flagged_share": cal.get("flagged_share"),
                      "flagged_share": cal.get("flagged_share"),
                      "reason": reasons[0]["text"] if reasons else ""})
     df = pd.DataFrame(rows, columns=["unit", "region", "first_treated", "verdict", "status", "n_subjects",
