@@ -395,11 +395,10 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     adjust_role : bool
         With ``role``, remove role shifts (item x role is the nuisance facet), so a
         rater's severity is net of e.g. the inflation of self-ratings.
-    centre : {"median", "mean"}
-        Severity 0 is the median rater (with ``min_ratings``) of each connected
-        component, or the mean rater. Severities are only identified up to this
-        constant; the median keeps a lenient or severe clique from shifting the
-        reference. Standard errors are those of the mean-centred contrasts.
+    centre : {"mean", "median"}
+        Severity 0 is the mean rater (default) or the median rater (among those with
+        ``min_ratings``) of each connected component. Severities are only identified up
+        to this constant. Standard errors are those of the mean-centred contrasts.
     alpha : float
         1 - confidence level of ``ci_low``/``ci_high``.
 
@@ -411,8 +410,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     ratings clustered in rater x subject cells), ``ci_low``, ``ci_high``,
     ``se_model`` (the least-squares SE assuming independent ratings),
     ``n_ratings``, ``n_subjects``, ``mean_score``, ``sd_ratio``, ``halo``,
-    ``mean_item_corr``, ``flag`` (lenient/severe/central/halo/ok), ``flags`` (every
-    rule that fired, joined by ``+``), ``flag_rule`` (the rule that fired, with the
+    ``mean_item_corr``, ``item_sd_ratio``, ``flag`` (lenient/severe/central/halo/ok),
+    ``flags`` (every rule that fired, joined by ``+``), ``flag_rule`` (the rule that fired, with the
     rater's numbers, or the full rule set for ``ok``), ``role`` (when given),
     ``component`` and ``note``.
 
@@ -420,10 +419,18 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     -----
     Severity is minus the rater fixed effect of ``y = mu + subject + rater (+ item) + e``
     (the "rater severity" of Myford & Wolfe 2003, additive-model version), centred on
-    the median (or mean) rater of each connected component of the subject-rater graph
+    the mean (or median) rater of each connected component of the subject-rater graph
     (severities are only comparable within a component). It is estimated exactly by
-    sparse normal equations with subjects absorbed (Searle 1971, ch. 7); standard
-    errors are ``s * sqrt(diag(M^-))`` of that fit.
+    sparse normal equations with subjects absorbed (Searle 1971, ch. 7); ``se_model``
+    is ``s * sqrt(diag(M^-))`` of that fit, and ``se`` multiplies it by the square root of
+    Kish's (1965) design effect ``1 + (m - 1) rho`` (m ratings per rater-subject cell,
+    rho the subject:rater share of the G study), because one rater's ratings of one
+    person share that rater's impression of the person.
+
+    Recovery on the simulated sample study (``evaltools.simulate``): correlation with
+    the true (unit-centred) severities .79 for raters with >= 10 ratings and .85-.87 for
+    raters with >= 8 subjects; rater x subject impressions and the 1-5 ceiling cap what
+    three to five rated colleagues can reveal about a peer rater.
 
     ``sd_ratio`` is the SD of the rater's scores (minus item effects) over the SD a
     typical rater would show on the same subjects, ``sqrt(var(fitted subject levels over
