@@ -30,7 +30,7 @@ _FLAG = "#b2182b"
 _OK = "#4d4d4d"
 
 _T = {
-    "severity": {"id": "Keparahan (poin; + = lebih ketat dari rekan)", "en": "Severity (points; + = harsher than peers)"},
+    "severity": {"id": "Keketatan (poin; + = lebih ketat dari rekan)", "en": "Severity (points; + = harsher than peers)"},
     "raters": {"id": "Penilai", "en": "Raters"},
     "flagged": {"id": "ditandai", "en": "flagged"},
     "not_flagged": {"id": "wajar", "en": "within range"},

@@ -569,7 +569,10 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
                n_lenient=int(kinds.get("lenient", 0)), n_severe=int(kinds.get("severe", 0)),
                mean_severity_lenient=_num(fx.loc[kind == "lenient", "severity"].mean()),
                mean_severity_severe=_num(fx.loc[kind == "severe", "severity"].mean()))
-    sec.add_figure(text("calibration", lang), plots.severity_caterpillar(fx, lang=lang))
+    # the raters that can be judged (enough ratings); the public's one-off ratings would drown them
+    sec.add_figure((f"Raters with at least {th['min_ratings']} ratings; red = flagged" if lang == "en" else
+                    f"Penilai dengan sedikitnya {th['min_ratings']} penilaian; merah = ditandai"),
+                   plots.severity_caterpillar(fx[assessable], lang=lang))
     # the flags in numbers, without naming anyone in the summary line
     if lang == "en":
         sec.lead = (f"{n_sev} of the {n_assess} raters with at least {th['min_ratings']} ratings "
