@@ -194,6 +194,31 @@ def test_gstudy_bad_input():
         gstudy(bad, subject="person", rater="item", score="x")
 
 
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.integers(4, 8), st.integers(2, 4), st.integers(2, 4))
+def test_gstudy_balanced_equals_ems_from_statsmodels_anova(seed, n_p, n_r, n_i):
+    """Balanced p x r x i: Henderson Method 1 reduces to the expected-mean-square
+    solution (Brennan 2001, Table 3.3 formulas) computed from statsmodels' anova_lm."""
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+    rng = np.random.default_rng(seed)
+    p, r, i = (a.ravel() for a in np.meshgrid(np.arange(n_p), np.arange(n_r), np.arange(n_i), indexing="ij"))
+    y = rng.normal(0, 1, n_p)[p] + rng.normal(0, 0.5, n_r)[r] + rng.normal(0, 0.7, p.size)
+    df = pd.DataFrame({"p": p, "r": r, "i": i, "y": y})
+    tab = anova_lm(smf.ols("y ~ C(p) + C(r) + C(i) + C(p):C(r) + C(p):C(i) + C(r):C(i)", df).fit())
+    ms = tab["mean_sq"]
+    m = {k: ms[f"C({k})"] for k in "pri"}
+    m.update({"pr": ms["C(p):C(r)"], "pi": ms["C(p):C(i)"], "ri": ms["C(r):C(i)"], "e": ms["Residual"]})
+    ems = {"residual": m["e"], "p:r": (m["pr"] - m["e"]) / n_i, "p:i": (m["pi"] - m["e"]) / n_r,
+           "r:i": (m["ri"] - m["e"]) / n_p, "p": (m["p"] - m["pr"] - m["pi"] + m["e"]) / (n_r * n_i),
+           "r": (m["r"] - m["pr"] - m["ri"] + m["e"]) / (n_p * n_i),
+           "i": (m["i"] - m["pi"] - m["ri"] + m["e"]) / (n_p * n_r)}
+    g = gstudy(df, subject="p", rater="r", item="i", score="y")
+    assert g.attrs["balanced"]
+    for k, v in ems.items():
+        assert g.loc[k, "variance_raw"] == pytest.approx(v, abs=1e-9), k
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.floats(0.01, 3), st.floats(0.01, 3), st.floats(0.01, 3),
        st.lists(st.integers(1, 20), min_size=1, max_size=4))
