@@ -765,3 +765,13 @@ def test_simulated_adjusted_scores_track_true_scores(sample_study):
     msg = f"raw {np.mean(raw_r):.3f}, adjusted {np.mean(adj_r):.3f}, predikat changes by profile {changed}"
     assert np.mean(adj_r) >= np.mean(raw_r) - 0.002, msg
     assert changed.get("calibrated", 0) <= 2 and changed.get("severe_clique", 0) >= 5, msg
+
+
+def test_simulated_role_effects_match_role_shifts(sample_study):
+    """Role effects against the simulator's role shifts (self-ratings inflated by .6,
+    bawahan .25, masyarakat .2, rekan kerja .05, atasan 0): vs_reference (atasan) equals
+    minus the shift, on the 1-5 scale after rounding."""
+    st_, r, _, _ = sample_study
+    re_ = role_effects(_numeric(r), subject="subject", role="rater_role", score="score", item="item", rater="rater")
+    for role, info in st_.truth["roles"].items():
+        assert re_.loc[role, "vs_reference"] == pytest.approx(-info["shift"], abs=0.06), (role, re_)
