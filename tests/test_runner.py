@@ -260,6 +260,41 @@ def test_safe_name():
     assert runner.safe_name("A/B") != runner.safe_name("A_B") != runner.safe_name("A B")
 
 
+def test_kernel_start_is_retried_once(monkeypatch):
+    """A kernel that fails to start (e.g. two kernels racing for an address) is started again once."""
+    from jupyter_client import manager
+    from jupyter_core.utils import run_sync
+
+    calls = {"n": 0}
+
+    class Flaky(manager.AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("Address already in use")
+            return await super().start_kernel(**kw)
+
+    monkeypatch.setattr(manager, "AsyncKernelManager", Flaky)
+    km, kc = runner._start_kernel("python3", 60, None)
+    try:
+        assert calls["n"] == 2 and run_sync(km.is_alive)()
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_kernel_start_gives_up_after_two_failures(monkeypatch):
+    from jupyter_client import manager
+
+    class Broken(manager.AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            raise RuntimeError("Address already in use")
+
+    monkeypatch.setattr(manager, "AsyncKernelManager", Broken)
+    with pytest.raises(RuntimeError, match="failed to start twice.*Address already in use"):
+        runner._start_kernel("python3", 60, None)
+
+
 def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     p = tmp_path / "x.json"
     runner.atomic_write(p, "lama")

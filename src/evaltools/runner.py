@@ -138,7 +138,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
 def _atomic_path(path: Path):
     """Yield a temporary path beside ``path``; move it into place if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -329,13 +329,54 @@ def _shutdown_warm() -> None:
         run_sync(km.cleanup_resources)()
 
 
+def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
+    """Start a kernel and a ready client; try once more if the first start fails.
+
+    Two kernels starting at the same moment can collide (a port, a connection file); the
+    second attempt gets fresh addresses. Unix sockets are used where available.
+    """
+    import subprocess
+    import uuid
+
+    from jupyter_client import manager
+    from jupyter_core.utils import run_sync
+
+    last: BaseException | None = None
+
+    for _attempt in range(_KERNEL_START_ATTEMPTS):
+        opts: dict[str, Any] = {"kernel_name": kernel_name}
+        if os.name == "posix":
+            # Unix sockets: no TCP port to race for, nothing listening on the network
+            sock_dir = Path(tempfile.gettempdir()) / f"evaltools-{os.getuid()}"
+            sock_dir.mkdir(mode=0o700, exist_ok=True)
+            opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
+        km = manager.AsyncKernelManager(**opts)
+        # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
+        start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+                                 "extra_arguments": ["--HistoryManager.hist_file=:memory:"]}
+        if cwd:
+            start["cwd"] = cwd
+        try:
+            run_sync(km.start_kernel)(**start)
+            kc = km.client()
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=startup_timeout)
+            return km, kc
+        except Exception as exc:  # port race, slow start: clean up and try again
+            last = exc
+            with contextlib.suppress(Exception):
+                run_sync(km.shutdown_kernel)(now=True)
+            with contextlib.suppress(Exception):
+                run_sync(km.cleanup_resources)()
+    raise RuntimeError(f"kernel failed to start twice: {last}") from last
+
+
 def _register_engines() -> None:
     global _engines_registered
     if _engines_registered:
         return
     import atexit
 
-    from jupyter_client.manager import AsyncKernelManager
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.utils import merge_kwargs, remove_args
@@ -349,41 +390,6 @@ def _register_engines() -> None:
         return merge_kwargs(safe, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
                             startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-
-    def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
-        """Start a kernel and a ready client; try once more if the first start fails."""
-        from jupyter_core.utils import run_sync
-
-        last: BaseException | None = None
-        import subprocess
-        import uuid
-
-        for _attempt in range(_KERNEL_START_ATTEMPTS):
-            opts: dict[str, Any] = {"kernel_name": kernel_name}
-            if os.name == "posix":
-                # Unix sockets: no TCP port to race for, nothing listening on the network
-                sock_dir = Path(tempfile.gettempdir()) / f"evaltools-{os.getuid()}"
-                sock_dir.mkdir(mode=0o700, exist_ok=True)
-                opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
-            km = AsyncKernelManager(**opts)
-            # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
-            start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-                                     "extra_arguments": ["--HistoryManager.hist_file=:memory:"]}
-            if cwd:
-                start["cwd"] = cwd
-            try:
-                run_sync(km.start_kernel)(**start)
-                kc = km.client()
-                kc.start_channels()
-                run_sync(kc.wait_for_ready)(timeout=startup_timeout)
-                return km, kc
-            except Exception as exc:  # port race, slow start: clean up and try again
-                last = exc
-                with contextlib.suppress(Exception):
-                    run_sync(km.shutdown_kernel)(now=True)
-                with contextlib.suppress(Exception):
-                    run_sync(km.cleanup_resources)()
-        raise RuntimeError(f"kernel failed to start twice: {last}") from last
 
     class _Engine(NBClientEngine):
         @classmethod
@@ -677,7 +683,10 @@ EXECUTORS: dict[str, Callable[..., None]] = {
 class _Progress:
     """Units done / failed / remaining and elapsed time, on stderr."""
 
-    def __init__(self, total: int, enabled: bool):
+    _WORDS = {"id": ("selesai", "gagal", "sisa"), "en": ("done", "failed", "remaining")}
+
+    def __init__(self, total: int, enabled: bool, lang: str = "id"):
+        self.words = self._WORDS.get(lang, self._WORDS["id"])
         self.total, self.done, self.failed = total, 0, 0
         self.t0 = time.perf_counter()
         self.bar = None
@@ -694,7 +703,8 @@ class _Progress:
     def _post(self) -> None:
         remaining = self.total - self.done - self.failed
         if self.bar is not None:
-            self.bar.set_postfix_str(f"selesai={self.done} gagal={self.failed} sisa={remaining}")
+            w = self.words
+            self.bar.set_postfix_str(f"{w[0]}={self.done} {w[1]}={self.failed} {w[2]}={remaining}")
 
     def update(self, ok: bool) -> None:
         if ok:
@@ -883,6 +893,9 @@ def run(
     run_dir = _inside(out_root / safe_name(run_id or study_path.resolve().name or "run"), out_root)
     units_dir = run_dir / "units"
     units_dir.mkdir(parents=True, exist_ok=True)
+    for stale in [*units_dir.glob(".*.tmp"), *run_dir.glob(".*.tmp"), *units_dir.glob(".*.tmp.*")]:
+        with contextlib.suppress(OSError):  # temporary files of a run that was killed mid-write
+            stale.unlink()
     work_root = run_dir / ".work"
     work_root.mkdir(parents=True, exist_ok=True)
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
@@ -961,7 +974,7 @@ def run(
                                   kernel_name=kernel_name, timeout=timeout, title=u))
         save_manifest()
 
-        bar = _Progress(len(tasks), progress)
+        bar = _Progress(len(tasks), progress, lang)
         failed: list[str] = []
 
         def on_done(t: UnitTask, res: dict) -> None:
