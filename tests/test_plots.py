@@ -89,3 +89,12 @@ def test_figure_png_closes_figure():
     png = plots.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert fig.number not in plt.get_fignums()
+
+
+def test_verdict_by_region_counts():
+    t = pd.DataFrame({"region": ["Aceh", "Aceh", "Jawa Tengah"], "verdict": ["SIAP", "TUNDA", "SIAP"]})
+    fig = plots.verdict_by_region(t)
+    ax = fig.axes[0]
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["Jawa Tengah", "Aceh"]
+    widths = {(round(p.get_y(), 2), round(p.get_x())): p.get_width() for p in ax.patches if p.get_width()}
+    assert sum(widths.values()) == 3

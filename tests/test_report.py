@@ -271,3 +271,10 @@ def test_write_data_summary(study, tmp_path):
     assert set(sheets) == {"units", "items", "roles", "periods"}
     assert "subject" not in sheets["units"].columns and "rater" not in sheets["units"].columns
     assert not math.isnan(sheets["units"]["n_subjects"].sum())
+
+
+def test_verdict_overview_switches_to_regions_at_scale(monkeypatch):
+    recs = [r for r in _records() if r["status"] == "ok"]
+    assert "Angka kunci" in report.verdict_overview(recs).figures[0][0]
+    monkeypatch.setattr(report, "MAX_PANELS", 1)
+    assert report.verdict_overview(recs).figures[0][0] == "Jumlah unit per putusan dan wilayah"

@@ -21,6 +21,7 @@ __all__ = [
     "event_study_plot",
     "figure_png",
     "severity_caterpillar",
+    "verdict_by_region",
     "verdict_multiples",
 ]
 
@@ -263,6 +264,25 @@ def verdict_multiples(table: pd.DataFrame, *, measures: Mapping[str, tuple[str, 
     axes.flat[0].invert_yaxis()
     if title:
         fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def verdict_by_region(table: pd.DataFrame, *, region: str = "region", verdict: str = "verdict",
+                      lang: str = "id", title: str | None = None):
+    """Verdict counts per region as stacked horizontal bars (for more units than panels fit)."""
+    counts = pd.crosstab(table[region].fillna("–").astype(str), table[verdict].astype(str))
+    order = [v for v in VERDICT_COLORS if v in counts.columns]
+    counts = counts.reindex(columns=order, fill_value=0).sort_index(ascending=False)
+    fig, ax = _new_fig(max(2.0, 0.3 * len(counts) + 1.2), ax=None, left=2.0)
+    left = np.zeros(len(counts))
+    for v in order:
+        ax.barh(np.arange(len(counts)), counts[v].to_numpy(), left=left, color=VERDICT_COLORS[v], label=v,
+                height=0.7)
+        left += counts[v].to_numpy()
+    ax.set_yticks(np.arange(len(counts)), counts.index.tolist(), fontsize=8)
+    ax.set_xlabel("Units" if lang == "en" else "Unit")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title(title or _t("verdict_title", lang), fontsize=10, loc="left")
     return fig
 
 

@@ -115,6 +115,8 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 }
 
 ORDINAL_ITEMS = ("Hasil Kerja", "Perilaku Kerja")
+#: above this many units the briefing charts verdicts by region instead of one panel per unit
+MAX_PANELS = 36
 #: the coefficient a verdict reads, first available wins. A 360° score is the mean of several
 #: raters who differ from employee to employee, so the one-way ICC of the k-rater mean
 #: (Shrout & Fleiss 1979, ICC(1,k)) is the reliability of the score actually used;
@@ -1109,9 +1111,13 @@ def verdict_overview(records: Sequence[dict], *, thresholds: Mapping[str, Any] |
                                            th["min_raters_per_subject"], True),
                     "flagged_share": ("Severe/lenient" if en else "Ketat/longgar", th["max_flagged_share"], False),
                     "missing_share": ("360° missing" if en else "360° kosong", th["max_missing_share"], False)}
-        sec.add_figure(("Angka kunci dibanding ambang (1 = tepat di ambang)" if lang != "en" else
-                        "Key figures relative to their thresholds (1 = at the threshold)"),
-                       plots.verdict_multiples(raw, measures=measures, lang=lang))
+        if len(raw) <= MAX_PANELS:
+            sec.add_figure(("Angka kunci dibanding ambang (1 = tepat di ambang)" if lang != "en" else
+                            "Key figures relative to their thresholds (1 = at the threshold)"),
+                           plots.verdict_multiples(raw, measures=measures, lang=lang))
+        else:  # national scale: one panel per unit would not be readable
+            sec.add_figure(("Jumlah unit per putusan dan wilayah" if lang != "en" else
+                            "Units per verdict and region"), plots.verdict_by_region(raw, lang=lang))
     sec.lead = ("Tabel: putusan tiap unit dan alasan utamanya. Sel yang menggambarkan kurang dari "
                 f"{k} orang disembunyikan." if lang != "en" else
                 f"Table: each unit's verdict and its main reason. Cells describing fewer than {k} people are hidden.")
