@@ -66,6 +66,7 @@ def test_unknown_unit_exits_2_naming_it(simulated, tmp_path, capsys):
     assert cli.main(["run", "--study", str(simulated), "--out", str(tmp_path), "--units", "Dinas Tidak Ada",
                      "--no-progress"]) == 2
     assert "Dinas Tidak Ada" in capsys.readouterr().err
+    assert not list(tmp_path.rglob(".work"))  # nothing half-made left behind
 
 
 def test_console_script_entry_point():

@@ -570,14 +570,14 @@ ratings_matrix = st.integers(min_value=3, max_value=25).flatmap(
 def test_relabelling_raters_and_subjects_changes_nothing(mat, rnd):
     X = np.array(mat, dtype=float)
     df = long(X)
-    out = rl.agreement(df, level="ordinal", categories=[1, 2, 3, 4], **KW)
+    out = rl.agreement(df, level="ordinal", categories=[1, 2, 3, 4], n_boot=0, **KW)
     sp = list(range(X.shape[0]))
     rp = list(range(X.shape[1]))
     rnd.shuffle(sp)
     rnd.shuffle(rp)
     df2 = df.assign(s=df.s.map(lambda i: f"S{sp[i]}"), r=df.r.map(lambda j: f"R{rp[j]}")).sample(
         frac=1, random_state=rnd.randint(0, 10**6))
-    out2 = rl.agreement(df2, level="ordinal", categories=[1, 2, 3, 4], **KW)
+    out2 = rl.agreement(df2, level="ordinal", categories=[1, 2, 3, 4], n_boot=0, **KW)
     np.testing.assert_allclose(out.value, out2.value, atol=1e-10, equal_nan=True)
     np.testing.assert_allclose(out.se, out2.se, atol=1e-10, equal_nan=True)
 
@@ -586,7 +586,7 @@ def test_relabelling_raters_and_subjects_changes_nothing(mat, rnd):
 @given(ratings_matrix)
 def test_bounds(mat):
     df = long(np.array(mat, dtype=float))
-    out = rl.agreement(df, level="nominal", categories=[1, 2, 3, 4], **KW).set_index("coefficient")
+    out = rl.agreement(df, level="nominal", categories=[1, 2, 3, 4], n_boot=0, **KW).set_index("coefficient")
     pa = out.loc["percent_agreement", "value"]
     assert 0 <= pa <= 1
     for name in ("fleiss_kappa", "conger_kappa", "brennan_prediger", "gwet_ac1", "krippendorff_alpha"):
@@ -651,3 +651,29 @@ def test_agreement_nested_raters_and_two_by_columns():
     assert row.loc["fleiss_kappa", "value"] == pytest.approx(
         rl.fleiss_kappa(sub, categories=[1, 2, 3, 4, 5], weights="quadratic", **KW).value, abs=1e-12)
     assert row.loc["ICC1", "value"] == pytest.approx(rl.icc(sub, **KW).loc["ICC1", "icc"], abs=1e-12)
+
+
+def test_hayes_krippendorff_draws_follow_krippendorff_algorithm():
+    """Krippendorff's bootstrap algorithm (2006/2011; KALPHA, Hayes & Krippendorff 2007):
+    M = min(25 q, (m - 1) n.. / 2) pairs per replicate. For nominal data a replicate's
+    disagreement is Binomial(M, D_o) / M, so SE(alpha*) = sqrt(D_o (1 - D_o) / M) / D_e."""
+    df = long(RAW4)
+    est = rl.krippendorff_alpha(df, level="nominal", n_boot=20000, seed=3, **KW)
+    # coincidences by hand (Krippendorff 2011, p. 3): units with m_u >= 2
+    o = np.zeros((5, 5))
+    for row in RAW4:
+        v = row[~np.isnan(row)].astype(int) - 1
+        if len(v) < 2:
+            continue
+        for i in range(len(v)):
+            for j in range(len(v)):
+                if i != j:
+                    o[v[i], v[j]] += 1 / (len(v) - 1)
+    n = o.sum()
+    q = np.count_nonzero(o)
+    M = min(25 * q, (4 - 1) * n / 2)
+    Do = (o.sum() - np.trace(o)) / n
+    nc = o.sum(1)
+    De = (n * n - (nc**2).sum()) / (n * (n - 1))
+    assert est.Do == pytest.approx(Do) and est.De == pytest.approx(De)
+    assert est.se == pytest.approx(math.sqrt(Do * (1 - Do) / M) / De, rel=0.03)

@@ -167,34 +167,36 @@ class _CrossedFit:
 
     def __init__(self, y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray,
                  n_s: int, n_r: int, n_i: int, lam_s: float = 0.0, lam_r: float = 0.0,
-                 want_cov: bool = True, dense_limit: int = 6000):
+                 want_cov: bool = True, dense_limit: int = 6000, w: np.ndarray | None = None):
         n = y.size
         self.n_r, self.n_i = n_r, n_i
         nx = n_r + n_i
         rows = np.arange(n)
         ones = np.ones(n)
+        # w: observation weights (precisions); with w the normal equations are X'WX
+        wt = ones if w is None else np.asarray(w, float)
         S = sp.csr_matrix((ones, (rows, s)), shape=(n, n_s))
         X = sp.csr_matrix((np.r_[ones, ones], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
-        ns = np.bincount(s, minlength=n_s).astype(float)
+        Xw = sp.csr_matrix((np.r_[wt, wt], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+        ns = np.bincount(s, weights=wt, minlength=n_s).astype(float)
         ds = ns + lam_s
-        XtS = (X.T @ S).tocsr()
-        Sty = np.bincount(s, weights=y, minlength=n_s)
-        Xty = X.T @ y
+        XtS = (Xw.T @ S).tocsr()
+        Sty = np.bincount(s, weights=wt * y, minlength=n_s)
+        Xty = Xw.T @ y
         K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
-        XtX = (X.T @ X)
+        XtX = (Xw.T @ X)
         lam = np.r_[np.full(n_r, lam_r), np.zeros(n_i)]
         rhs = Xty - XtS @ (Sty / ds)
         self.note = ""
         fixed = lam_s == 0.0 and lam_r == 0.0
         # null space of the reduced matrix (fixed effects): the item indicator (when
         # subjects are fixed) and the rater indicator of each connected component
-        if fixed:
-            adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
-            bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
-            ncomp, lab = connected_components(bip, directed=False)
-            _, comp = np.unique(lab[:n_r], return_inverse=True)
-        else:
-            comp = np.zeros(n_r, dtype=np.int64)
+        # the connected components of the subject-rater graph: with fixed effects they
+        # span the null space; in every case the rater block is block-diagonal over them
+        adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
+        bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
+        ncomp, lab = connected_components(bip, directed=False)
+        _, comp = np.unique(lab[:n_r], return_inverse=True)
         self.rater_component = comp.astype(np.int64)
         n_comp = int(comp.max()) + 1 if n_r else 0
         self.n_components = n_comp
@@ -270,7 +272,7 @@ class _CrossedFit:
         self.a = (Sty - XtS.T @ x) / ds
         fitted = self.a[s] + x[r] + x[n_r + i]
         resid = y - fitted
-        self.rss = float(resid @ resid)
+        self.rss = float(resid @ (wt * resid))
         rank = n_s + nx - n_null
         self.df = n - rank
         self.s2 = self.rss / self.df if self.df > 0 else np.nan
@@ -350,6 +352,50 @@ def _interaction_share(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarra
         return 0.0
     v_sr, v_e = float(g.loc["s:r", "variance"]), float(g.loc["residual", "variance"])
     return v_sr / (v_sr + v_e) if v_sr + v_e > 0 else 0.0
+
+
+def _rater_vc(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, float]:
+    """Variance components subject, rater, subject:rater, residual of ``y`` (nuisance
+    effects already removed) by Henderson's (1953) Method 1, negative estimates set to 0."""
+    df = pd.DataFrame({"s": s, "r": r, "y": y})
+    try:
+        g = gstudy(df, subject="s", rater="r", score="y")
+    except (DataError, ValueError):
+        return {"subject": np.nan, "rater": np.nan, "subject:rater": 0.0, "residual": np.nan}
+    v = g["variance"]
+    return {"subject": float(v.get("s", 0.0)), "rater": float(v.get("r", 0.0)),
+            "subject:rater": float(v.get("s:r", 0.0)), "residual": float(v.get("residual", np.nan))}
+
+
+def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n_s: int, n_r: int,
+                vc: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, str]:
+    """Empirical-Bayes (BLUP) rater effects and their prediction error variances.
+
+    Model for the nuisance-free scores ``y`` of rater r on subject s (rating k):
+    ``y = c_comp + a_s + b_r + (ab)_sr + e`` with ``a ~ N(0, s2_subject)``,
+    ``b ~ N(0, s2_rater)``, ``(ab) ~ N(0, s2_subject:rater)``, ``e ~ N(0, s2_residual)``
+    and one fixed level per connected component. The rater x subject cell means are
+    sufficient for ``b`` given the cell structure: a cell of m ratings has error variance
+    ``s2_sr + s2_e / m``, so the mixed-model equations are solved on cell means with those
+    precisions as weights (Henderson 1975; Searle, Casella & McCulloch 1992, sec. 7.4).
+    The prediction error variance ``Var(b - b_hat)`` is the rater block of the inverse of
+    the mixed-model coefficient matrix (Henderson 1975, eq. 5). Returns BLUPs, PEVs and a note.
+    """
+    s2s, s2r = vc.get("subject", np.nan), vc.get("rater", np.nan)
+    s2sr, s2e = max(vc.get("subject:rater", 0.0), 0.0), vc.get("residual", np.nan)
+    if not (np.isfinite(s2r) and np.isfinite(s2e)) or s2r <= 0 or s2e <= 0:
+        return np.zeros(n_r), np.zeros(n_r), "rater variance estimated as 0: every severity shrinks to 0"
+    key = r.astype(np.int64) * n_s + s
+    cell, code = np.unique(key, return_inverse=True)
+    m = np.bincount(code).astype(float)
+    ybar = np.bincount(code, y) / m
+    cr, cs = cell // n_s, cell % n_s
+    w = 1.0 / (s2sr + s2e / m)
+    _, cc = np.unique(comp[cr], return_inverse=True)
+    lam_s = 1.0 / max(s2s, 1e-8) if np.isfinite(s2s) else 1e8
+    fit = _CrossedFit(ybar, cs, cr, cc.astype(np.int64), n_s, n_r, int(cc.max()) + 1, lam_s=lam_s,
+                      lam_r=1.0 / s2r, w=w)
+    return fit.rater.copy(), np.clip(fit.cov_diag[:n_r], 0, None), fit.note
 
 
 def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min_n: int) -> str:

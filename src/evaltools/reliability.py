@@ -980,14 +980,16 @@ def _hayes_bootstrap(core: dict[str, Any], n_boot: int, rng: np.random.Generator
     """Hayes & Krippendorff (2007) bootstrap of alpha, all groups at once.
 
     Krippendorff's algorithm ('Algorithm for bootstrapping a distribution of alpha',
-    2006/2011; the KALPHA macro of Hayes & Krippendorff 2007, p. 87): draw ``M``
-    pairs of values with replacement from the coincidence cells with probabilities
-    ``o_ck / n``, ``M`` = number of pairable value pairs ``sum_u m_u (m_u - 1) / 2``;
-    ``alpha* = 1 - mean(d*) / D_e`` with ``D_e`` kept from the data; values below -1
-    are set to -1. The draw counts of a replicate are multinomial, so a replicate is
-    one weighted sum ``counts . d / M`` over the cells.
+    2006, rev. 2011; the KALPHA macro of Hayes & Krippendorff 2007, p. 87): draw
+    ``M`` pairs of values with replacement from the coincidence cells with
+    probabilities ``o_ck / n..``, where ``M = min(25 q, (m - 1) n.. / 2)``, ``q`` the
+    number of non-empty coincidence cells and ``m`` the number of raters (the
+    algorithm's practical cap); ``alpha* = 1 - mean(d*) / D_e`` with ``D_e`` kept from
+    the data; values below -1 are set to -1. The draw counts of a replicate are
+    multinomial, so a replicate is one weighted sum ``counts . d / M`` over the cells.
     """
-    O, delta, n, M, De = core["O"], core["delta"], core["n"], core["M"], core["De"]
+    O, delta, n, De = core["O"], core["delta"], core["n"], core["De"]
+    M = _hayes_m(np.count_nonzero(O > 1e-12, axis=(1, 2)), core["raters"], n)
     G, V = O.shape[0], O.shape[1]
     if V == 0:
         return np.full((n_boot, G), np.nan)
@@ -1009,6 +1011,11 @@ def _hayes_bootstrap(core: dict[str, Any], n_boot: int, rng: np.random.Generator
             out[b0:b1] = np.maximum(-1.0, 1.0 - Do / De[None])
     out[:, ~ok] = np.nan
     return out
+
+
+def _hayes_m(q: np.ndarray, raters: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Krippendorff's number of draws per replicate: ``min(25 q, (m - 1) n.. / 2)``."""
+    return np.floor(np.minimum(25.0 * q, (raters - 1.0) * n / 2.0))
 
 
 def _subject_bootstrap(cd: _Coded, core: dict[str, Any], level: str, n_boot: int,
@@ -1076,6 +1083,7 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     core = _alpha_core(cd, level)
+    core["raters"] = _n_raters(cd).astype(float)
     G = cd.G
     alpha = core["alpha"]
     notes = _notes(G)
@@ -1149,7 +1157,7 @@ def _hayes_sparse(cd: _Coded, core: dict[str, Any], level: str, n_boot: int, rng
     p = np.bincount(dinv, weights=data, minlength=len(dv))
     p = np.clip(p, 0, None)
     p = p / p.sum()
-    Mi = int(core["M"][0])
+    Mi = int(_hayes_m(np.array([np.count_nonzero(data > 1e-12)]), core["raters"], core["n"])[0])
     draws = rng.multinomial(Mi, p, size=n_boot)
     Do = draws @ dv / Mi
     return np.maximum(-1.0, 1.0 - Do / core["De"][0])[:, None]
@@ -1177,9 +1185,13 @@ def krippendorff_alpha(data: pd.DataFrame, *, subject: str, rater: str, score: s
         probability that alpha falls short of the threshold). 0 skips the bootstrap.
     bootstrap : {"hayes", "subjects"}
         ``"hayes"``: Hayes & Krippendorff (2007) resampling of value pairs from the
-        coincidence matrix (their KALPHA macro); ``"subjects"``: resampling of
-        subjects (Efron's bootstrap over units), for levels with at most 16
-        distinct values and for interval data.
+        coincidence matrix (Krippendorff's algorithm behind their KALPHA macro). It
+        draws ``M = min(25 q, (m - 1) n.. / 2)`` pairs per replicate (``q`` non-empty
+        coincidence cells, ``m`` raters, ``n..`` pairable values), so its interval
+        does not narrow beyond that cap however many subjects there are.
+        ``"subjects"``: resampling of subjects (Efron's bootstrap over units, as
+        weighted sums), whose interval reflects the sample size; for levels with at
+        most 16 distinct values and for interval data.
 
     ``pval`` is nan: alpha has no null distribution to test against; judge it by the
     interval and the ``p_below_*`` probabilities.

@@ -89,7 +89,6 @@ __all__ = [
     "unit_sections",
     "verdict",
     "verdict_overview",
-    "verdict_section",
     "verdict_table",
     "write_data_summary",
     "write_summary",
@@ -911,11 +910,6 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     levels = {r["level"] for r in reasons}
     code = "TUNDA" if "TUNDA" in levels else "PERBAIKI DULU" if levels else "SIAP"
     return Verdict(code=code, reasons=reasons, lang=lang)
-
-
-def verdict_section(v: Verdict) -> Verdict:
-    """The verdict as it is shown (kept for symmetry with the other sections)."""
-    return v
 
 
 # ---------------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import html
 import json
 import os
 import re
@@ -202,7 +201,7 @@ def export_html(nb: Any, path: str | os.PathLike, *, title: str) -> Path:
     """Render an executed notebook to HTML without input cells or prompts, atomically.
 
     Cells tagged ``remove_cell`` are dropped (notes meant for notebook readers only).
-    ``title`` is escaped: a unit name never becomes markup.
+    ``title`` becomes the page title (escaped by the template: a unit name never becomes markup).
     """
     import nbformat
 
@@ -220,7 +219,17 @@ def export_html(nb: Any, path: str | os.PathLike, *, title: str) -> Path:
         _EXPORTER.exp = exporter
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": html.escape(title)}})
+    # the page title is the unit (the template prefers the notebook's own title and escapes it;
+    # the end-to-end test checks that a unit name with markup stays inert)
+    saved = nb.metadata.get("title")
+    nb.metadata["title"] = title
+    try:
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    finally:
+        if saved is None:
+            nb.metadata.pop("title", None)
+        else:
+            nb.metadata["title"] = saved
     return atomic_write(path, body)
 
 
@@ -897,7 +906,6 @@ def run(
         with contextlib.suppress(OSError):  # temporary files of a run that was killed mid-write
             stale.unlink()
     work_root = run_dir / ".work"
-    work_root.mkdir(parents=True, exist_ok=True)
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     chash = code_hash(nb_path)
 
@@ -920,7 +928,7 @@ def run(
 
     manifest_path = run_dir / "manifest.json"
     old = _read_manifest(manifest_path)
-    old_units = old.get("units", {}) if old.get("code_hash") is not None or old else {}
+    old_units = old.get("units", {}) or {}
     manifest = {
         "run_id": run_dir.name,
         "study": meta["study_name"],
@@ -953,6 +961,7 @@ def run(
     failed_all: list[str] = []
     briefing_ok = False
     try:
+        work_root.mkdir(parents=True, exist_ok=True)
         for u in selected:
             sub = _restrict(st, u, ratings_by_unit.get(u, no_ratings), controls)
             params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": str(run_dir.resolve())}
