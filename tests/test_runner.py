@@ -250,6 +250,18 @@ def test_privacy_scan(study, first_run):
     assert n_files >= 3 * 3 + 4
 
 
+def test_control_pools_prefer_the_region():
+    from types import SimpleNamespace
+
+    units = pd.DataFrame({"unit": [f"c{i}" for i in range(12)] + ["a", "b", "p1", "p2"],
+                          "region": ["Aceh"] * 10 + ["Riau"] * 2 + ["Aceh", "Riau", "Aceh", "Riau"],
+                          "first_treated_idx": [0] * 12 + [3, 3, 0, 0]})
+    pools = runner.control_pools(SimpleNamespace(units=units), ["a", "b"])
+    aceh = [f"c{i}" for i in range(10)] + ["p1"]
+    assert pools["a"] == aceh  # 11 never-treated units in Aceh: enough
+    assert sorted(pools["b"]) == sorted(aceh + ["c10", "c11", "p2"])  # 3 in Riau: every control
+
+
 def test_safe_name():
     assert runner.safe_name("Dinas_Kesehatan") == "Dinas_Kesehatan"
     for bad in ["../etc/passwd", "a/b", "a\\b", "<b>x</b>", '"q"', ".hidden", "..", "", "con", "Dinas Kesehatan"]:

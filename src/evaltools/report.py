@@ -38,8 +38,17 @@ key                          default  rule
 ``min_cell``                 5        briefing cells describing fewer people are suppressed
 ============================ ======== ========================================================
 
+"Reliability" is the one-way ICC of the raters' mean, ICC(1,k) (Shrout & Fleiss 1979, case 1:
+a 360° score averages raters who differ from employee to employee), per item, from
+``reliability.agreement``; Krippendorff's alpha is the fallback when no ICC is available.
+The impact rule holds a unit only on evidence of harm: with the usual handful of control
+units the placebo p-value of one unit cannot fall below 1/(controls + 1), so a missing
+benefit is shown with its interval but does not by itself hold a unit.
+
 References
 ----------
+Shrout PE, Fleiss JL (1979). Intraclass correlations: uses in assessing rater reliability.
+*Psychol Bull* 86(2):420-428.
 Krippendorff K (2004). *Content Analysis: An Introduction to Its Methodology*, 2nd ed., p. 241.
 Koo TK, Li MY (2016). A guideline of selecting and reporting intraclass correlation
 coefficients for reliability research. *J Chiropr Med* 15(2):155-163.

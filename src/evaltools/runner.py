@@ -57,6 +57,7 @@ __all__ = [
     "UnitTask",
     "atomic_write",
     "code_hash",
+    "control_pools",
     "execute_unit",
     "export_html",
     "run",
@@ -816,6 +817,37 @@ def pilot_units(study: Any) -> list[str]:
     return [str(x) for x in u.loc[u["first_treated_idx"].fillna(0).astype(int) > 0, "unit"]]
 
 
+#: a unit's control pool is its own region's never-treated units when there are at least this
+#: many, otherwise every never-treated unit
+MIN_REGIONAL_CONTROLS = 10
+
+
+def control_pools(study: Any, units: Sequence[str], *, min_regional: int = MIN_REGIONAL_CONTROLS) -> dict:
+    """The never-treated units each pilot unit is compared with.
+
+    Units of the same region share labour markets, budgets and regional policy, so the
+    region's never-treated units are the natural donors when there are ``min_regional`` or
+    more of them (at national scale this also keeps each unit's placebo runs to a region,
+    not the whole country); with fewer, every never-treated unit is the pool.
+    """
+    import pandas as pd
+
+    u = study.units
+    names = u["unit"].astype(str)
+    never = u["first_treated_idx"].fillna(0).astype(int).to_numpy() == 0
+    region = u["region"].astype(str) if "region" in u else pd.Series("", index=u.index)
+    all_ctrl = names[never].tolist()
+    by_region: dict[str, list[str]] = {}
+    for name, reg in zip(names[never], region[never]):
+        by_region.setdefault(reg, []).append(name)
+    reg_of = dict(zip(names, region))
+    out = {}
+    for unit in units:
+        pool = by_region.get(reg_of.get(unit, ""), [])
+        out[unit] = pool if len(pool) >= min_regional else all_ctrl
+    return out
+
+
 def _restrict(study: Any, unit: str | None, ratings: Any, controls: Sequence[str]) -> Any:
     """The study as one unit's notebook needs it: its own ratings, and the outcomes and
     units rows of itself plus the never-treated control pool (unit-period aggregates)."""
@@ -924,7 +956,7 @@ def run(
     if len(set(safe_of.values())) != len(safe_of):  # pragma: no cover - sha1 prefix collision
         raise ValueError("two unit names map to the same file name")
     ft = st.units.set_index(st.units["unit"].astype(str))["first_treated_idx"].fillna(0).astype(int)
-    controls = [u for u, v in ft.items() if v == 0]
+    pools = control_pools(st, selected)
 
     manifest_path = run_dir / "manifest.json"
     old = _read_manifest(manifest_path)
@@ -963,7 +995,7 @@ def run(
     try:
         work_root.mkdir(parents=True, exist_ok=True)
         for u in selected:
-            sub = _restrict(st, u, ratings_by_unit.get(u, no_ratings), controls)
+            sub = _restrict(st, u, ratings_by_unit.get(u, no_ratings), pools[u])
             params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": str(run_dir.resolve())}
             ihash = _input_hash([sub.ratings, sub.units, sub.outcomes], {**params, "study": fingerprint})
             prev = manifest["units"].get(u, {})
