@@ -354,6 +354,38 @@ def _interaction_share(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarra
     return v_sr / (v_sr + v_e) if v_sr + v_e > 0 else 0.0
 
 
+def _censored_em(y: np.ndarray, fit: "_CrossedFit", censor: tuple[float, float], n_iter: int,
+                 refit: Callable[[np.ndarray, bool], "_CrossedFit"]) -> tuple[np.ndarray, "_CrossedFit"]:
+    """Scores at the ends of a bounded integer scale, replaced by their expected latent values.
+
+    A rating at the top of a 1-5 scale says only that the latent score exceeded 4.5
+    (the bottom: below 1.5); a lenient rater's ratings of good people pile up there and
+    a linear model understates the leniency. Schmee & Hahn's (1979) iterative least
+    squares for censored normal data: replace each censored score by
+    ``E[y* | y* > c] = f + s * phi(a) / (1 - Phi(a))`` (``a = (c - f) / s``, ``f`` the
+    fitted value, ``s`` the residual SD; mirrored at the bottom) and refit, until the
+    rater effects stop moving.
+    """
+    lo_b, hi_b = float(censor[0]), float(censor[1])
+    at_hi, at_lo = y >= hi_b, y <= lo_b
+    if not (at_hi.any() or at_lo.any()):
+        return y, refit(y, True)
+    yw = y.astype(float).copy()
+    c_hi, c_lo = hi_b - 0.5, lo_b + 0.5
+    for _ in range(max(1, n_iter)):
+        sig = math.sqrt(fit.s2) if np.isfinite(fit.s2) and fit.s2 > 0 else 1.0
+        f = fit.fitted
+        a = (c_hi - f[at_hi]) / sig
+        yw[at_hi] = f[at_hi] + sig * np.exp(scipy.stats.norm.logpdf(a) - scipy.stats.norm.logsf(a))
+        b = (c_lo - f[at_lo]) / sig
+        yw[at_lo] = f[at_lo] - sig * np.exp(scipy.stats.norm.logpdf(b) - scipy.stats.norm.logcdf(b))
+        old = fit.rater.copy()
+        fit = refit(yw, False)
+        if np.nanmax(np.abs(fit.rater - old), initial=0.0) < 1e-4:
+            break
+    return yw, refit(yw, True)
+
+
 def _rater_vc(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, float]:
     """Variance components subject, rater, subject:rater, residual of ``y`` (nuisance
     effects already removed) by Henderson's (1953) Method 1, negative estimates set to 0."""
@@ -408,7 +440,9 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
                   role: str | None = None, period: str | None = None, severity_threshold: float = 0.5,
                   central_threshold: float = 0.65, halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7,
                   min_ratings: int = 10, halo_min_subjects: int = 3, adjust_role: bool = True,
-                  centre: str = "mean", alpha: float = 0.05) -> pd.DataFrame:
+                  centre: str = "mean", alpha: float = 0.05, estimator: str = "blup",
+                  variance_components: Mapping[str, float] | None = None,
+                  censor: tuple[float, float] | None = None, censor_iter: int = 20) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
 
     Parameters
@@ -489,6 +523,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     SD across items over the pooled one (the same symptom seen from the other side:
     little differentiation between items).
     """
+    if estimator not in ("blup", "fixed"):
+        raise ValueError("estimator must be 'blup' or 'fixed'")
     d = _clean(data, [subject, rater, item, role, period], score)
     if d.empty:
         raise DataError("no ratings with a score", column=score)
@@ -511,21 +547,28 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     else:
         nu = i
     n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(nu.max()) + 1
-    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i)
+    y_obs = y
+    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, want_cov=censor is None)
+    if censor is not None:
+        y, fit = _censored_em(y, fit, censor, censor_iter,
+                              lambda yy, cov: _CrossedFit(yy, s, r, nu, n_s, n_r, n_i, want_cov=cov))
     sev = -fit.rater
     n_rat = np.bincount(r, minlength=n_r)
-    if centre == "median":
+    comp = fit.rater_component
+    use = n_rat >= min_ratings
+    if centre not in ("mean", "median"):
+        raise ValueError("centre must be 'median' or 'mean'")
+
+    def median_shift(v: np.ndarray) -> np.ndarray:
         # Re-centre each component on its median rater (among raters with enough
         # ratings): when a third of a unit's raters are lenient, the mean rater is
         # lenient too, and ok raters would look severe against it.
-        comp = fit.rater_component
-        use = n_rat >= min_ratings
-        med = pd.Series(np.where(use, sev, np.nan)).groupby(comp).median()
-        med_all = pd.Series(sev).groupby(comp).median()
-        shift = med.fillna(med_all).reindex(np.arange(fit.n_components)).to_numpy()
-        sev = sev - shift[comp]
-    elif centre != "mean":
-        raise ValueError("centre must be 'median' or 'mean'")
+        med = pd.Series(np.where(use, v, np.nan)).groupby(comp).median()
+        med_all = pd.Series(v).groupby(comp).median()
+        return med.fillna(med_all).reindex(np.arange(fit.n_components)).to_numpy()[comp]
+
+    if centre == "median":
+        sev = sev - median_shift(sev)
     se_model = fit.rater_se()
     # Ratings of one subject by one rater share the rater's impression of that subject
     # (rater x subject interaction), so they are not independent: inflate the model SE
@@ -535,17 +578,34 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     # correlation is biased to 0: the rater effect absorbs the cells of raters who
     # scored one subject).
     cell_key = r.astype(np.int64) * n_s + s
-    rho = _interaction_share(y, s, r, nu) if n_rat.max() > 1 else 0.0
+    # nuisance-free scores, centred per component (a unit's level belongs to its
+    # subjects and raters alike; severities compare raters within a component)
+    yi = y - fit.item[nu]
+    cm = np.bincount(comp[r], yi, fit.n_components) / np.maximum(np.bincount(comp[r], minlength=fit.n_components), 1)
+    yc = yi - cm[comp[r]]
+    if variance_components is not None:
+        vc = {k: float(variance_components[k]) for k in ("subject", "rater", "subject:rater", "residual")}
+    else:
+        vc = _rater_vc(yc, s, r) if n_rat.max() > 1 else {"subject": np.nan, "rater": np.nan,
+                                                          "subject:rater": 0.0, "residual": np.nan}
+    s2sr, s2e = vc["subject:rater"], vc["residual"]
+    rho = s2sr / (s2sr + s2e) if np.isfinite(s2e) and s2sr + s2e > 0 else 0.0
     n_cells = np.bincount(np.unique(cell_key) // n_s, minlength=n_r)
     deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
-    se = se_model * np.sqrt(deff)
+    se_fx = se_model * np.sqrt(deff)
     z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    blup_note = ""
+    if estimator == "blup":
+        b, pev, blup_note = _rater_blup(yc, s, r, comp, n_s, n_r, vc)
+        sev_bl = -b
+        if centre == "median":
+            sev_bl = sev_bl - median_shift(sev_bl)
+        se_bl = np.sqrt(pev)
     n_p = int(s_person.max()) + 1
     n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
-    mean_score = np.bincount(r, y, n_r) / n_rat
+    mean_score = np.bincount(r, y_obs, n_r) / n_rat
     # spread after removing item difficulty, so a rater who scores only hard items
     # is not mistaken for a narrow one
-    yi = y - fit.item[nu]
     sd_r, _ = _grouped_sd(yi, r, n_r)
     # the spread a typical rater would show on this rater's subjects: the variance of
     # the subjects' fitted levels over the rater's ratings plus the residual variance
@@ -562,9 +622,14 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     halo = mic - pool_mic
     # a rater alone in a component has nobody to be compared with
     alone = np.bincount(fit.rater_component, minlength=fit.n_components)[fit.rater_component] < 2
-    sev = np.where(alone, np.nan, sev + 0.0)
-    se = np.where(alone, np.nan, se)
+    sev_fx = np.where(alone, np.nan, sev + 0.0)
+    se_fx = np.where(alone, np.nan, se_fx)
     se_model = np.where(alone, np.nan, se_model)
+    if estimator == "blup":
+        sev = np.where(alone, np.nan, sev_bl)
+        se = np.where(alone, np.nan, se_bl)
+    else:
+        sev, se = sev_fx, se_fx
     ci_low, ci_high = sev - z * se, sev + z * se
     enough = n_rat >= min_ratings
     is_sev = enough & (sev >= severity_threshold) & (ci_low > 0)
@@ -595,7 +660,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
                          for n, c in zip(note, fit.rater_component)], dtype=object)
     out = pd.DataFrame({
-        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high, "se_model": se_model,
+        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
+        "severity_fixed": sev_fx, "se_fixed": se_fx, "se_model": se_model,
         "n_ratings": n_rat.astype(np.int64), "n_subjects": n_sub.astype(np.int64),
         "mean_score": mean_score, "sd_ratio": sd_ratio, "halo": halo, "mean_item_corr": mic,
         "item_sd_ratio": item_sd_ratio,
@@ -607,10 +673,15 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         modal = (pd.DataFrame({"r": r, "role": rl}).groupby(["r", "role"]).size()
                  .sort_values(ascending=False).reset_index().drop_duplicates("r").set_index("r")["role"])
         out.insert(out.columns.get_loc("flag"), "role", modal.reindex(np.arange(n_r)).to_numpy())
-    out.attrs["method"] = ("fixed-effects crossed model subject + rater" + (" + item" if item else "")
+    out.attrs["method"] = (("empirical-Bayes BLUP (Henderson 1975) of rater effects, variance components by "
+                            "Henderson Method 1; severity_fixed: " if estimator == "blup" else "")
+                           + "fixed-effects crossed model subject + rater" + (" + item" if item else "")
                            + ", sparse normal equations with subjects absorbed")
     out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
     out.attrs["intracell_corr"] = rho
+    out.attrs["variance_components"] = vc
+    if blup_note:
+        out["note"] = [(n + "; " if n else "") + blup_note for n in out["note"]]
     if fit.note:
         out["note"] = [(n + "; " if n else "") + fit.note for n in out["note"]]
     return out

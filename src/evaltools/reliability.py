@@ -846,7 +846,7 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
 # Krippendorff's alpha
 # ---------------------------------------------------------------------------
 
-def _alpha_core(cd: _Coded, level: str) -> dict[str, Any]:
+def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, Any]:
     """Grouped Krippendorff's alpha (Krippendorff 2011, 'Computing Krippendorff's alpha-reliability').
 
     ``alpha = 1 - (n - 1) sum_ck o_ck d_ck / sum_ck n_c n_k d_ck`` over the
@@ -861,18 +861,34 @@ def _alpha_core(cd: _Coded, level: str) -> dict[str, Any]:
     G = cd.G
     m_all = np.bincount(cd.u, minlength=cd.U)
     keep = m_all[cd.u] >= 2
-    u, ug = cd.u[keep], cd.ug
-    vals_raw = cd.x[keep]
-    vcodes, vals = _value_codes(vals_raw)
-    V = len(vals)
+    if keep.all():
+        u, vals_raw = cd.u, cd.x
+    else:
+        u, vals_raw = cd.u[keep], cd.x[keep]
+    ug = cd.ug
     m = m_all.astype(float)
     pu = m >= 2
     n = _gsum(ug[pu], m[pu], G)                            # pairable values per group
     M = _gsum(ug[pu], (m * (m - 1) / 2)[pu], G)            # pairs of values per group
-    out: dict[str, Any] = dict(n=n, M=M, V=V, vals=vals)
-    g_r = ug[u]
     inv = 1.0 / np.where(m >= 2, m - 1.0, 1.0)
-    if V <= _DENSE_V:
+    g_r = ug[u] if G > 1 else None
+    if level == "interval" and not need_cells:
+        # moments need no value coding
+        out: dict[str, Any] = dict(n=n, M=M, V=-1, vals=None)
+        Do, De = _interval_moments(vals_raw, u, g_r, ug, m, pu, inv, n, G, cd.U)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = 1.0 - (n - 1.0) * Do / De
+        out.update(alpha=alpha, Do=Do / np.where(n > 0, n, np.nan),
+                   De=De / np.where(n > 1, n * (n - 1.0), np.nan))
+        return out
+    vcodes, vals = _value_codes(vals_raw)
+    V = len(vals)
+    out = dict(n=n, M=M, V=V, vals=vals)
+    if G > 1:
+        g_r = ug[u]
+    else:
+        g_r = np.zeros(u.size, dtype=np.int64)
+    if V <= _DENSE_V and (need_cells or level in ("nominal", "ratio")):
         # dense unit x value table: every level from the coincidence matrix
         N = np.bincount(u * V + vcodes, minlength=cd.U * V).reshape(cd.U, V).astype(float)
         O = _coincidences(N, inv * pu, ug, G)
@@ -898,15 +914,7 @@ def _alpha_core(cd: _Coded, level: str) -> dict[str, Any]:
             xv = mid[key]
         else:
             xv = vals[vcodes]
-        # centre per group: sums of squares without cancellation
-        mu = _gsum(g_r, xv, G) / np.where(n > 0, n, 1)
-        xc = xv - mu[g_r]
-        S1u = np.bincount(u, weights=xc, minlength=cd.U)
-        S2u = np.bincount(u, weights=xc * xc, minlength=cd.U)
-        within = np.where(pu, 2 * (m * S2u - S1u**2) * inv, 0.0)
-        Do = _gsum(ug, within, G)
-        S1, S2 = _gsum(g_r, xc, G), _gsum(g_r, xc * xc, G)
-        De = 2 * (n * S2 - S1**2)
+        Do, De = _interval_moments(xv, u, g_r, ug, m, pu, inv, n, G, cd.U)
     elif level == "nominal":
         key, K = _codes(u * V + vcodes)
         cnt = np.bincount(key, minlength=K).astype(float)
@@ -934,6 +942,28 @@ def _alpha_core(cd: _Coded, level: str) -> dict[str, Any]:
     out.update(alpha=alpha, Do=Do / np.where(n > 0, n, np.nan),
                De=De / np.where(n > 1, n * (n - 1.0), np.nan))
     return out
+
+
+def _interval_moments(xv, u, g_r, ug, m, pu, inv, n, G, U) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_ck o_ck (c-k)^2`` and ``sum_ck n_c n_k (c-k)^2`` from per-unit moments.
+
+    Within a unit ``sum_{i != j} (x_i - x_j)^2 = 2 (m S2 - S1^2)``; over all pairable
+    values ``sum_{c,k} n_c n_k (c - k)^2 = 2 (n S2 - S1^2)``. Values are centred per
+    group first so the differences of large sums do not cancel.
+    """
+    if G == 1:
+        xc = xv - (xv.sum() / n[0] if n[0] > 0 else 0.0)
+        sq = xc * xc
+        S1, S2 = np.array([xc.sum()]), np.array([sq.sum()])
+    else:
+        mu = _gsum(g_r, xv, G) / np.where(n > 0, n, 1)
+        xc = xv - mu[g_r]
+        sq = xc * xc
+        S1, S2 = _gsum(g_r, xc, G), _gsum(g_r, sq, G)
+    S1u = np.bincount(u, weights=xc, minlength=U)
+    S2u = np.bincount(u, weights=sq, minlength=U)
+    within = np.where(pu, 2 * (m * S2u - S1u**2) * inv, 0.0)
+    return _gsum(ug, within, G), 2 * (n * S2 - S1**2)
 
 
 def _coincidences(N: np.ndarray, winv: np.ndarray, ug: np.ndarray, G: int) -> np.ndarray:
@@ -1082,7 +1112,7 @@ def _subject_bootstrap(cd: _Coded, core: dict[str, Any], level: str, n_boot: int
 def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstrap: str) -> dict[str, np.ndarray]:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    core = _alpha_core(cd, level)
+    core = _alpha_core(cd, level, need_cells=bool(n_boot and n_boot > 0))
     core["raters"] = _n_raters(cd).astype(float)
     G = cd.G
     alpha = core["alpha"]
@@ -1492,7 +1522,10 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     n_boot, seed : int
         Bootstrap replicates for Krippendorff's alpha (Hayes & Krippendorff 2007),
         drawn for all groups at once; the fixed default seed keeps reports
-        reproducible. ``n_boot=0`` reports alpha without an interval.
+        reproducible. ``n_boot=0`` reports alpha without an interval. That bootstrap
+        caps its draws at ``25 q`` value pairs (see :func:`krippendorff_alpha`), so
+        for large groups its interval is wider than the sampling error; use
+        ``krippendorff_alpha(..., bootstrap="subjects")`` for one group when that matters.
 
     Returns
     -------
