@@ -136,14 +136,14 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     ap.add_argument("--national", action="store_true", help="also run the 1,000-unit study end to end")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the national run")
+    ap.add_argument("--only-national", action="store_true", help="run only the 1,000-unit study")
     a = ap.parse_args(argv)
     n = 3 if a.quick else 10
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         work = Path(tmp)
-        ov = overhead(n, work)
-        sp = jobs_speedup(4 if a.quick else 12, work)
-        nat = national(work, a.jobs) if a.national else None
-    m = ov["medians"]
+        ov = None if a.only_national else overhead(n, work)
+        sp = None if a.only_national else jobs_speedup(4 if a.quick else 12, work)
+        nat = national(work, a.jobs) if (a.national or a.only_national) else None
     lines = [
         "## Runner (`evaltools.runner`)",
         "",
@@ -151,15 +151,20 @@ def main(argv=None) -> int:
         "",
         "| measure | ours | peer | ratio (peer / ours) |",
         "|---|---|---|---|",
-        f"| fixed overhead per unit, warm kernel vs fresh kernel (median of {ov['n']['warm']} / {ov['n']['fresh']}) "
-        f"| {m['warm']:.3f} s | {m['fresh']:.3f} s | {m['fresh'] / m['warm']:.1f}x |",
-        f"| fixed overhead per unit, warm kernel vs papermill default + `nbconvert` subprocess "
-        f"(median of {ov['n']['papermill+nbconvert']}) | {m['warm']:.3f} s | {m['papermill+nbconvert']:.3f} s | "
-        f"{m['papermill+nbconvert'] / m['warm']:.1f}x |",
-        f"| warm kernel start + imports (once per worker) | {ov['warm_start']:.2f} s | | |",
-        f"| real unit report, {sp['units']} units, `--jobs 2` vs `--jobs 1` (warm) | {sp['t2']:.1f} s | "
-        f"{sp['t1']:.1f} s | {sp['speedup']:.2f}x |",
     ]
+    if ov is not None:
+        m = ov["medians"]
+        lines += [
+            f"| fixed overhead per unit, warm kernel vs fresh kernel (median of {ov['n']['warm']} / "
+            f"{ov['n']['fresh']}) | {m['warm']:.3f} s | {m['fresh']:.3f} s | {m['fresh'] / m['warm']:.1f}x |",
+            f"| fixed overhead per unit, warm kernel vs papermill default + `nbconvert` subprocess "
+            f"(median of {ov['n']['papermill+nbconvert']}) | {m['warm']:.3f} s | {m['papermill+nbconvert']:.3f} s | "
+            f"{m['papermill+nbconvert'] / m['warm']:.1f}x |",
+            f"| warm kernel start + imports (once per worker) | {ov['warm_start']:.2f} s | | |",
+        ]
+    if sp is not None:
+        lines.append(f"| real unit report, {sp['units']} units, `--jobs 2` vs `--jobs 1` (warm) | {sp['t2']:.1f} s | "
+                     f"{sp['t1']:.1f} s | {sp['speedup']:.2f}x |")
     if nat:
         lines.append(f"| 1,000-unit simulated study ({nat['units']} pilot units, {nat['failed']} failed), end to end, "
                      f"`--jobs {a.jobs}` | {nat['wall'] / 60:.1f} min (median unit {nat['median_unit']:.2f} s; "
@@ -169,7 +174,8 @@ def main(argv=None) -> int:
               "unit-report stack (numpy, pandas, matplotlib, evaltools statistics).", ""]
     table = "\n".join(lines)
     print(table)
-    (ROOT / "benchmarks" / "results_runner.md").write_text(table + "\n", encoding="utf-8")
+    name = "results_runner_national.md" if a.only_national else "results_runner.md"
+    (ROOT / "benchmarks" / name).write_text(table + "\n", encoding="utf-8")
     return 0
 
 

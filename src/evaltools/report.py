@@ -476,11 +476,12 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     except Exception:
         pass
     by_item = agreement(num, subject="target", rater="rater", score="score", level="interval", by="item",
-                        categories=cats)
+                        categories=cats, n_boot=0)  # the verdict reads ICC(1,k), whose interval is analytic
     # by role: each rater's mean over the 360° items, so a (employee, rater) pair is one rating
     comp = num.groupby(["target", "rater", "rater_role"], observed=True, as_index=False)["score"].mean()
     comp["rater_role"] = comp["rater_role"].astype(str)
-    by_role = agreement(comp, subject="target", rater="rater", score="score", level="interval", by="rater_role")
+    by_role = agreement(comp, subject="target", rater="rater", score="score", level="interval", by="rater_role",
+                        n_boot=0)
     pi = _pick_primary(by_item).copy()
     pr = _pick_primary(by_role).copy()
     coef = str(pi["coefficient"].iloc[0]) if "coefficient" in pi and len(pi) else "agreement"
