@@ -354,38 +354,6 @@ def _interaction_share(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarra
     return v_sr / (v_sr + v_e) if v_sr + v_e > 0 else 0.0
 
 
-def _censored_em(y: np.ndarray, fit: "_CrossedFit", censor: tuple[float, float], n_iter: int,
-                 refit: Callable[[np.ndarray, bool], "_CrossedFit"]) -> tuple[np.ndarray, "_CrossedFit"]:
-    """Scores at the ends of a bounded integer scale, replaced by their expected latent values.
-
-    A rating at the top of a 1-5 scale says only that the latent score exceeded 4.5
-    (the bottom: below 1.5); a lenient rater's ratings of good people pile up there and
-    a linear model understates the leniency. Schmee & Hahn's (1979) iterative least
-    squares for censored normal data: replace each censored score by
-    ``E[y* | y* > c] = f + s * phi(a) / (1 - Phi(a))`` (``a = (c - f) / s``, ``f`` the
-    fitted value, ``s`` the residual SD; mirrored at the bottom) and refit, until the
-    rater effects stop moving.
-    """
-    lo_b, hi_b = float(censor[0]), float(censor[1])
-    at_hi, at_lo = y >= hi_b, y <= lo_b
-    if not (at_hi.any() or at_lo.any()):
-        return y, refit(y, True)
-    yw = y.astype(float).copy()
-    c_hi, c_lo = hi_b - 0.5, lo_b + 0.5
-    for _ in range(max(1, n_iter)):
-        sig = math.sqrt(fit.s2) if np.isfinite(fit.s2) and fit.s2 > 0 else 1.0
-        f = fit.fitted
-        a = (c_hi - f[at_hi]) / sig
-        yw[at_hi] = f[at_hi] + sig * np.exp(scipy.stats.norm.logpdf(a) - scipy.stats.norm.logsf(a))
-        b = (c_lo - f[at_lo]) / sig
-        yw[at_lo] = f[at_lo] - sig * np.exp(scipy.stats.norm.logpdf(b) - scipy.stats.norm.logcdf(b))
-        old = fit.rater.copy()
-        fit = refit(yw, False)
-        if np.nanmax(np.abs(fit.rater - old), initial=0.0) < 1e-4:
-            break
-    return yw, refit(yw, True)
-
-
 def _rater_vc(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, float]:
     """Variance components subject, rater, subject:rater, residual of ``y`` (nuisance
     effects already removed) by Henderson's (1953) Method 1, negative estimates set to 0."""
@@ -441,8 +409,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
                   central_threshold: float = 0.65, halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7,
                   min_ratings: int = 10, halo_min_subjects: int = 3, adjust_role: bool = True,
                   centre: str = "mean", alpha: float = 0.05, estimator: str = "blup",
-                  variance_components: Mapping[str, float] | None = None,
-                  censor: tuple[float, float] | None = None, censor_iter: int = 20) -> pd.DataFrame:
+                  variance_components: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
 
     Parameters
@@ -547,11 +514,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     else:
         nu = i
     n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(nu.max()) + 1
-    y_obs = y
-    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, want_cov=censor is None)
-    if censor is not None:
-        y, fit = _censored_em(y, fit, censor, censor_iter,
-                              lambda yy, cov: _CrossedFit(yy, s, r, nu, n_s, n_r, n_i, want_cov=cov))
+    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i)
     sev = -fit.rater
     n_rat = np.bincount(r, minlength=n_r)
     comp = fit.rater_component
@@ -603,7 +566,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         se_bl = np.sqrt(pev)
     n_p = int(s_person.max()) + 1
     n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
-    mean_score = np.bincount(r, y_obs, n_r) / n_rat
+    mean_score = np.bincount(r, y, n_r) / n_rat
     # spread after removing item difficulty, so a rater who scores only hard items
     # is not mistaken for a narrow one
     sd_r, _ = _grouped_sd(yi, r, n_r)

@@ -884,9 +884,9 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
     vcodes, vals = _value_codes(vals_raw)
     V = len(vals)
     out = dict(n=n, M=M, V=V, vals=vals)
-    if G > 1:
-        g_r = ug[u]
-    else:
+    if G == 1 and (level != "nominal" or V <= _DENSE_V):
+        g_r = None                      # single group: no per-rating group codes needed
+    elif G == 1:
         g_r = np.zeros(u.size, dtype=np.int64)
     if V <= _DENSE_V and (need_cells or level in ("nominal", "ratio")):
         # dense unit x value table: every level from the coincidence matrix
@@ -898,7 +898,10 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
         De = np.einsum("gc,gck,gk->g", nc, delta, nc)
         out.update(O=O, delta=delta)
     elif level in ("interval", "ordinal"):
-        if level == "ordinal":
+        if level == "ordinal" and G == 1:
+            nc = np.bincount(vcodes, minlength=V).astype(float)
+            xv = (np.cumsum(nc) - nc / 2.0)[vcodes]
+        elif level == "ordinal":
             key, K = _codes(g_r * V + vcodes)
             cnt = np.bincount(key, minlength=K).astype(float)
             kg = np.zeros(K, dtype=np.int64)
