@@ -124,6 +124,7 @@ def test_icc_pingouin_documented_wine_example():
     np.testing.assert_allclose(res.ci_high.round(2), [0.93, 0.93, 0.93, 0.98, 0.98, 0.98])
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside pingouin
 def test_icc_matches_pingouin_on_random_data():
     pg = pytest.importorskip("pingouin")
     rng = np.random.default_rng(3)

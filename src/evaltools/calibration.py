@@ -689,24 +689,69 @@ def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, ite
     return out
 
 
+def _p_adjust(p: np.ndarray, method: str) -> np.ndarray:
+    """Holm (1979) step-down or Benjamini & Hochberg (1995) step-up adjusted p-values
+    (``nan`` entries are left out), as R's ``p.adjust``."""
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    q = p[ok]
+    m = q.size
+    if m == 0:
+        return out
+    o = np.argsort(q, kind="stable")
+    if method == "holm":
+        adj = np.maximum.accumulate((m - np.arange(m)) * q[o])
+    elif method in ("bh", "fdr"):
+        adj = np.minimum.accumulate((m / np.arange(m, 0, -1)) * q[o][::-1])[::-1]
+    elif method == "none":
+        adj = q[o]
+    else:
+        raise ValueError("adjust must be 'holm', 'bh' or 'none'")
+    res = np.empty(m)
+    res[o] = np.clip(adj, 0, 1)
+    out[ok] = res
+    return out
+
+
 def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, period: str,
                 item: str | None = None, role: str | None = None, drift_threshold: float = 0.5,
-                alpha: float = 0.05) -> pd.DataFrame:
+                alpha: float = 0.05, adjust: str = "holm", min_ratings: int = 5) -> pd.DataFrame:
     """Rater severity per period and its change over periods.
 
-    Each period is fitted separately with the crossed model of :func:`rater_effects`
-    (subjects may change between periods), so a severity is relative to the raters
-    of the same period.
+    Each period is fitted separately with the fixed-effect crossed model of
+    :func:`rater_effects` (subjects may change between periods), so a severity is
+    relative to the raters of the same period; fixed-effect (not shrunken) estimates
+    are used because a change between two BLUPs is biased toward 0 by different amounts.
+
+    A rater drifts when the change from the first to the last rated period is larger
+    than ``drift_threshold`` in absolute value **and** significant after a multiplicity
+    correction over all raters tested: ``z = change / se``, ``se = sqrt(se_first^2 +
+    se_last^2)`` (the per-period SEs with the rater x subject design effect, independent
+    periods), two-sided p-values adjusted by Holm (1979, family-wise error) or Benjamini
+    & Hochberg (1995, false discovery rate). With hundreds of raters an unadjusted 95 %
+    interval would flag several of them by chance alone.
+
+    Parameters
+    ----------
+    drift_threshold : float
+        Minimum |change| (score points).
+    alpha : float
+        Level of the adjusted test (and 1 - confidence of ``ci_low``/``ci_high``).
+    adjust : {"holm", "bh", "none"}
+        Multiplicity correction across raters.
+    min_ratings : int
+        A period counts for a rater only with at least this many ratings in it.
 
     Returns
     -------
     DataFrame indexed by (rater, period) with ``severity``, ``se``, ``ci_low``,
     ``ci_high``, ``n_ratings``, ``change`` (severity minus the rater's first rated
     period), ``slope`` (the rater's inverse-variance weighted least-squares trend of
-    severity per period step, repeated on each row) and ``drift`` (True when the
-    absolute change from first to last period exceeds ``drift_threshold`` and the
-    change's 95 % CI excludes 0).
+    severity per period step, repeated on each row), ``change_se``, ``pval``,
+    ``pval_adj`` (of the first-to-last change, repeated on each row) and ``drift``.
     """
+    if adjust not in ("holm", "bh", "fdr", "none"):
+        raise ValueError("adjust must be 'holm', 'bh' or 'none'")
     d = _clean(data, [subject, rater, item, period, role], score)
     per = d[period]
     order = list(per.cat.categories) if isinstance(per.dtype, pd.CategoricalDtype) else sorted(per.unique())
@@ -714,34 +759,46 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
     parts = []
     for t, p in enumerate(present):   # a handful of periods
         sub = d[per == p]
-        if sub[rater].nunique() < 1:
-            continue
-        fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, role=role, alpha=alpha)
+        fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, role=role, alpha=alpha,
+                           estimator="fixed")
         part = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].copy()
         part[period] = p
         part["t"] = t
         parts.append(part.reset_index())
     long = pd.concat(parts, ignore_index=True)
-    long = long.sort_values([rater, "t"], kind="stable")
-    first = long.groupby(rater)["severity"].transform("first")
-    first_se = long.groupby(rater)["se"].transform("first")
+    long = long[(long["n_ratings"] >= min_ratings) & long["severity"].notna()]
+    long = long.sort_values([rater, "t"], kind="stable").reset_index(drop=True)
+    grp = long.groupby(rater, sort=False)
+    first = grp["severity"].transform("first")
+    first_se = grp["se"].transform("first")
     long["change"] = long["severity"] - first
     w = 1.0 / np.clip(long["se"].to_numpy(), 1e-9, None) ** 2
     w = np.where(np.isfinite(w), w, 0.0)
     tt = long["t"].to_numpy(float)
     yv = long["severity"].to_numpy()
-    key = long[rater].to_numpy()
-    gk, _ = pd.factorize(key)
+    gk, _ = pd.factorize(long[rater].to_numpy())
     sw, swt, swy = (np.bincount(gk, w), np.bincount(gk, w * tt), np.bincount(gk, w * yv))
     swtt, swty = np.bincount(gk, w * tt * tt), np.bincount(gk, w * tt * yv)
     den = sw * swtt - swt ** 2
     slope = np.divide(sw * swty - swt * swy, den, out=np.full(len(sw), np.nan), where=den > 1e-12)
     long["slope"] = slope[gk]
-    last = long.groupby(rater)["change"].transform("last")
-    last_se = np.sqrt(long.groupby(rater)["se"].transform("last") ** 2 + first_se ** 2)
-    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
-    long["drift"] = (last.abs() > drift_threshold) & ((last.abs() - z * last_se) > 0)
+    last = grp["change"].transform("last")
+    n_per = grp["t"].transform("size").to_numpy()
+    last_se = np.sqrt(grp["se"].transform("last") ** 2 + first_se ** 2).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zst = np.where(n_per >= 2, last.to_numpy() / last_se, np.nan)
+    pv = 2 * scipy.stats.norm.sf(np.abs(zst))
+    # one test per rater (the first row of each), adjusted across raters
+    one = ~long[rater].duplicated().to_numpy()
+    padj_r = _p_adjust(pv[one], adjust)
+    padj = padj_r[gk]
+    long["change_se"] = np.where(n_per >= 2, last_se, np.nan)
+    long["pval"] = pv
+    long["pval_adj"] = padj
+    long["drift"] = (last.abs().to_numpy() > drift_threshold) & (padj < alpha)
     out = long.drop(columns="t").set_index([rater, period])
+    out.attrs["rule"] = (f"drift: |change first->last| > {drift_threshold:g} and {adjust}-adjusted p < {alpha:g} "
+                         f"across {int(np.isfinite(pv[one]).sum())} raters")
     return out
 
 

@@ -11,7 +11,7 @@ The generative model (all on the latent 1-5 score scale, before rounding)
 For subject *s* in unit *u*, item *i* and rater *r* (role *g*) in period *t*::
 
     T_si   = mu + beta_i + a_u + theta_s + gamma_si            (true item score)
-    y*_rsi = mu + spread_r * (T_si - mu + eta_rs + e_rsi) - severity_r + shift_g
+    y*_rsi = mu + spread_r * (T_si - mu + eta_rs + e_rsi) - severity_r - drift_r * 1[t > t0_u] + shift_g
     score  = clip(round(y*), 1, 5)                             (numeric items)
     level  = 1 + (y* > c1) + (y* > c2)                         (ordinal items)
 
@@ -21,7 +21,8 @@ with ``a_u ~ N(0, sd_unit)``, ``theta_s ~ N(0, sd_subject)``, ``gamma_si ~ N(0, 
 unit, ``m_r`` < 1 for halo raters, ``m_g`` the role's noise factor). Positive severity means
 harsher: the rater's scores are lower by ``severity``; ``spread`` < 1 is central tendency
 (deviations from the grand mean shrink). ``shift_g`` is the role's bias: self-ratings are
-inflated. This is the many-facet (rater x subject x item) design of generalizability
+inflated. ``drift_r`` (0 for most raters) is a change of severity after the unit's first
+rated period ``t0_u``. This is the many-facet (rater x subject x item) design of generalizability
 theory (Brennan 2001, *Generalizability Theory*, ch. 4) with Myford & Wolfe's (2003,
 *J. Applied Measurement* 4(4)) rater effects: leniency/severity, central tendency, halo.
 
@@ -97,6 +98,9 @@ KPI_ITEMS: tuple[str, ...] = ("KPI Ketepatan Waktu Layanan", "KPI Capaian Target
 ORDINAL_ITEMS: tuple[str, ...] = ("Hasil Kerja", "Perilaku Kerja")
 ITEMS: tuple[str, ...] = BERAKHLAK + KPI_ITEMS + ORDINAL_ITEMS
 EKSPEKTASI: tuple[str, ...] = ("Di Bawah Ekspektasi", "Sesuai Ekspektasi", "Di Atas Ekspektasi")
+PREDIKAT: tuple[str, ...] = ("Sangat Kurang", "Kurang/Misconduct", "Butuh Perbaikan", "Baik", "Sangat Baik")
+# kuadran kinerja of PermenPANRB 6/2022 (rows Hasil, columns Perilaku: Di Bawah, Sesuai, Di Atas)
+_KUADRAN = np.array([[0, 2, 2], [1, 3, 3], [1, 3, 4]])
 ORG_PREDIKAT: tuple[str, ...] = ("Sangat Kurang", "Kurang", "Butuh Perbaikan", "Baik", "Istimewa")
 PROFILES: tuple[str, ...] = ("calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect")
 #: the order in which pilot units of each wave receive profiles
@@ -134,9 +138,14 @@ MODEL: dict[str, Any] = {
                         "KPI Ketepatan Waktu Layanan": -0.2, "KPI Capaian Target Kinerja": -0.1,
                         "Hasil Kerja": 0.0, "Perilaku Kerja": 0.0},
     "ordinal_cuts": (2.75, 4.2),     # latent cut points Di Bawah | Sesuai | Di Atas
-    "severity_ok_sd": 0.15,
+    # Rater bias of ok raters: severity (rater main effect) SD 0.25 and impression (rater x
+    # subject, "dyadic") SD 0.3 put 18 % of an item rating's variance on rater bias, about
+    # half the 37 % average of Hoyt & Kerns' (1999, Psychological Methods 4(4)) meta-analysis
+    # of 79 G studies (inferential rating scales with trained raters are at the low end),
+    # with the dyadic part the larger one.
+    "severity_ok_sd": 0.25,
     "spread_ok_sd": 0.05,
-    "halo_ok": 0.2,
+    "halo_ok": 0.3,
     "clique_share": 0.3,
     "clique_severity": 0.7,
     "clique_severity_sd": 0.1,
@@ -146,6 +155,11 @@ MODEL: dict[str, Any] = {
     "odd_rater_share": 0.2,          # central/halo raters in low_agreement units
     "low_agreement_items": 2,
     "low_agreement_mult": 3.0,
+    # rater drift: a share of the internal raters of pilot units change severity by about
+    # +-drift_size from their unit's first rated period on to the later ones
+    "drift_share": 0.03,
+    "drift_size": 0.8,
+    "drift_sd": 0.1,
     "role_shift": {"atasan": 0.0, "rekan_kerja": 0.05, "bawahan": 0.25, "masyarakat": 0.2, "diri_sendiri": 0.6},
     "role_noise": {"atasan": 1.0, "rekan_kerja": 1.0, "bawahan": 1.1, "masyarakat": 1.4, "diri_sendiri": 1.0},
     "public_severity_sd": 0.3,
@@ -214,8 +228,11 @@ class SimulatedStudy:
     def truth(self) -> dict[str, Any]:
         """The ground truth as a JSON-able dict (ids are the raw ids of :attr:`ratings`).
 
-        Keys: ``raters`` (records: rater, unit, role, roles, severity, spread, halo, kind),
-        ``subjects`` (records: subject, unit, true_score), ``units`` (unit -> profile, wave,
+        Keys: ``raters`` (records: rater, unit, role, roles, severity, spread, halo, kind,
+        drift: the change of severity from the unit's first rated period to the later ones,
+        0 for raters who do not drift), ``subjects`` (records: subject, unit, true_score,
+        true_hasil, true_perilaku, true_predikat: the rater-free ekspektasi levels and
+        predikat, the same in every period), ``units`` (unit -> profile, wave,
         first_treated, true_effect {outcome: value}, expected_verdict, ...),
         ``variance_components``, ``reliability`` (unit -> model ICCs), ``effects``
         (true ATT by wave and overall), ``roles``, ``items``, ``periods``, ``params``.
@@ -329,7 +346,7 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
                    subjects_per_unit: int | tuple[int, int] = (40, 120), periods: Sequence[str] | None = None,
                    waves: Sequence[str] | None = None, control_share: float = 0.25,
                    profiles: Sequence[str] | None = None, rating_periods: int | None = 2,
-                   team_size: int = 8, peers_per_subject: int = 3, subordinates_per_leader: int = 3,
+                   team_size: int = 8, peers_per_subject: int = 6, subordinates_per_leader: int = 3,
                    name: str | None = None, model: dict[str, Any] | None = None) -> SimulatedStudy:
     """Simulate a staged pilot rollout with 360-degree ratings, unit outcomes and the truth.
 
@@ -349,7 +366,12 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         default calibrated, lenient_clique, calibrated, severe_clique, low_agreement, no_effect.
     rating_periods : ratings exist in pilot units from first_treated on, only in the last
         ``rating_periods`` periods (``None``: every period from first_treated on).
-    team_size, peers_per_subject, subordinates_per_leader : the 360-degree design.
+    team_size, peers_per_subject, subordinates_per_leader : the 360-degree design. Staff are
+        split into teams of about ``team_size`` under a leader; each staff member is rated by
+        ``peers_per_subject`` teammates (circular assignment, so a rekan kerja also rates that
+        many teammates: with the defaults every staff member rates all ~6 teammates, the
+        "rate your whole team" form of multisource feedback; leaders are rated by that many
+        fellow leaders of the unit).
     name : the study name written to study.toml.
     model : overrides of :data:`MODEL` constants.
 
@@ -566,6 +588,14 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     resid_mult = np.concatenate([resid_mult, np.ones(Q)])
     kind = np.concatenate([kind, np.zeros(Q, dtype=np.int64)])
 
+    # rater drift: its own random stream, so the rest of the study does not depend on it
+    rng_d = np.random.default_rng([seed, 1])
+    drift = np.zeros(P + Q)
+    multi = np.zeros(P + Q, dtype=bool)
+    multi[:P] = rated_unit[p_unit] & (n_rp[p_unit] >= 2)
+    dr = multi & (rng_d.random(P + Q) < m["drift_share"])
+    drift[dr] = rng_d.choice([-1.0, 1.0], int(dr.sum())) * rng_d.normal(m["drift_size"], m["drift_sd"], int(dr.sum()))
+
     # ---- expand pairs to item rows
     role_items = np.zeros((len(ROLES), n_items), dtype=bool)
     num_items = [ITEMS.index(i) for i in BERAKHLAK + KPI_ITEMS]
@@ -596,7 +626,8 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     # y* = mu - severity + shift + spread * (a_u + theta + halo * eta)     one value per pair
     #      + spread * (beta_i + gamma_si + e_rsi)                          one value per row
     pair_spread = spread[pr_r]
-    dev = rep(m["mu"] - severity[pr_r] + role_shift[pr_g]
+    later = per > w0[pr_u]                                  # after the unit's first rated period
+    dev = rep(m["mu"] - severity[pr_r] - drift[pr_r] * later + role_shift[pr_g]
               + pair_spread * (a_u[pr_u] + theta[pr_s] + halo[pr_r] * eta), np.float32)
     idx = rep(pr_s * n_items, np.int64 if S * n_items >= 2**31 else np.int32)
     idx += row_item
@@ -678,12 +709,25 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         "role": pd.Categorical.from_codes(prim, categories=list(ROLES)), "roles": role_lists,
         "severity": np.round(severity[rater_ids], 6), "spread": np.round(spread[rater_ids], 6),
         "halo": np.round(halo[rater_ids], 6), "kind": pd.Categorical.from_codes(kind[rater_ids], categories=KINDS),
+        "drift": np.round(drift[rater_ids], 6),
     })
     subj_ids = np.flatnonzero(used[:S])
     subjects_t = pd.DataFrame({"subject": pd.Categorical.from_codes(new_code[subj_ids], categories=id_cats,
                                                                     validate=False),
                                "unit": pd.Categorical.from_codes(s_unit[subj_ids], categories=unit_names),
                                "true_score": np.round(true_score[subj_ids], 6)})
+    # the rater-free ekspektasi level of Hasil / Perilaku Kerja (an ok atasan's latent score
+    # without noise, through the ordinal cuts) and the predikat of the kuadran matrix; true
+    # performance does not change between periods in this simulator
+    lat = {it: true_score[subj_ids] + m["item_difficulty"].get(it, 0.0) for it in ORDINAL_ITEMS}
+    lvl = {it: 1 + (lat[it] > m["ordinal_cuts"][0]).astype(np.int64) + (lat[it] > m["ordinal_cuts"][1])
+           for it in ORDINAL_ITEMS}
+    subjects_t["true_hasil"] = pd.Categorical.from_codes(lvl[ORDINAL_ITEMS[0]] - 1, categories=list(EKSPEKTASI),
+                                                        ordered=True)
+    subjects_t["true_perilaku"] = pd.Categorical.from_codes(lvl[ORDINAL_ITEMS[1]] - 1,
+                                                           categories=list(EKSPEKTASI), ordered=True)
+    subjects_t["true_predikat"] = pd.Categorical.from_codes(
+        _KUADRAN[lvl[ORDINAL_ITEMS[0]] - 1, lvl[ORDINAL_ITEMS[1]] - 1], categories=list(PREDIKAT), ordered=True)
 
     reliability = _reliability(m, U, unit_names, pr_r, pr_g, pr_u, severity, spread, halo, resid_mult, item_mult,
                                is_rated=rated_unit)
