@@ -146,6 +146,7 @@ MODEL: dict[str, Any] = {
     "severity_ok_sd": 0.25,
     "spread_ok_sd": 0.05,
     "halo_ok": 0.3,
+    "kind_threshold": 0.5,          # |severity| from which an individual rater counts as lenient/severe
     "clique_share": 0.3,
     "clique_severity": 0.7,
     "clique_severity_sd": 0.1,
@@ -485,6 +486,10 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
     severity[sev_] = clique_sev[sev_]
     kind[len_] = KINDS.index("lenient")
     kind[sev_] = KINDS.index("severe")
+    # an individual rater whose own severity is beyond the tolerance is lenient/severe too
+    # (the kind is what a calibration panel should find, whatever the unit's profile)
+    kind[(kind == 0) & (severity <= -m["kind_threshold"])] = KINDS.index("lenient")
+    kind[(kind == 0) & (severity >= m["kind_threshold"])] = KINDS.index("severe")
     low = prof_p == PROFILES.index("low_agreement")
     cen = low & (u01 < m["odd_rater_share"] / 2)
     hal = low & (u01 >= m["odd_rater_share"] / 2) & (u01 < m["odd_rater_share"])
