@@ -499,3 +499,49 @@ def test_invariants(seed, n_units, lo, extra, rating_periods, control_share):
     emp = s.units.set_index("unit")["n_employees"]
     per_unit = r.groupby("unit", observed=True)["subject"].nunique()
     assert (per_unit <= emp.reindex(per_unit.index) - 1).all()
+
+
+def test_peers_rate_a_team_of_colleagues(sim):
+    """A rekan kerja rates ~6 teammates per period (360 programmes ask each peer to rate
+    their team), not 2-3."""
+    r = sim.ratings[sim.ratings["rater_role"] == "rekan_kerja"]
+    per = r.groupby(["rater", "period"], observed=True)["subject"].nunique()
+    assert 4.5 <= per.median() <= 8, per.describe()
+
+
+def test_true_drift_is_in_the_data(sim):
+    """truth["raters"]["drift"]: a few internal raters of units rated in two periods change
+    severity from the first rated period on; their (role-free) mean score moves by about
+    -drift, the other raters' does not."""
+    tr = sim.truth_frames["raters"].assign(rater=lambda x: x["rater"].astype(str)).set_index("rater")
+    drifting = tr[tr["drift"] != 0]
+    internal = tr[tr["role"] != "masyarakat"]
+    assert 0.01 <= len(drifting) / len(internal) <= 0.06
+    assert (drifting["role"] != "masyarakat").all()
+    assert drifting["drift"].abs().between(0.4, 1.2).all()
+    r = sim.ratings.astype({"rater": str, "subject": str, "item": str})
+    r = r[~r["item"].isin(ORDINAL_ITEMS)]
+    # rater's change of mean score minus the change of the mean score of the same subjects
+    lvl = r.groupby(["subject", "period"], observed=True)["score"].transform("mean")
+    r = r.assign(dev=r["score"] - lvl)
+    m = r.groupby(["rater", "period"], observed=True)["dev"].mean().unstack()
+    periods = [p for p in m.columns if m[p].notna().any()]
+    ch = (m[periods[-1]] - m[periods[0]]).dropna()
+    d = ch.reindex(drifting.index).dropna()
+    assert len(d) >= 0.8 * len(drifting)
+    assert np.corrcoef(d, -drifting.loc[d.index, "drift"])[0, 1] >= 0.8
+    others = ch.drop(drifting.index, errors="ignore")
+    assert abs(others.mean()) < 0.05
+
+
+def test_true_predikat_follows_the_kuadran(sim):
+    """truth["subjects"] carries the rater-free Hasil/Perilaku level and the predikat the
+    kuadran matrix of PermenPANRB 6/2022 gives for them (checked against
+    evaltools.calibration.predikat), and the level follows the true score through the cuts."""
+    from evaltools.calibration import predikat
+    ts = sim.truth_frames["subjects"]
+    exp = predikat(ts["true_hasil"].astype(str), ts["true_perilaku"].astype(str))
+    assert (exp.astype(str).to_numpy() == ts["true_predikat"].astype(str).to_numpy()).all()
+    c1, c2 = sim.truth["ordinal_cuts"]
+    lvl = 1 + (ts["true_score"] > c1).astype(int) + (ts["true_score"] > c2).astype(int)
+    assert (ts["true_hasil"].cat.codes.to_numpy() + 1 == lvl.to_numpy()).all()
