@@ -880,3 +880,17 @@ def test_simulated_role_effects_match_role_shifts(sample_study):
             assert -0.6 - 0.02 <= re_.loc[role, "vs_reference"] <= -0.45, (role, re_)
         else:
             assert re_.loc[role, "vs_reference"] == pytest.approx(-info["shift"], abs=0.06), (role, re_)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=40))
+def test_p_adjust_matches_statsmodels_multipletests(ps):
+    """Holm (1979) and Benjamini-Hochberg (1995) adjusted p-values used by rater_drift
+    equal statsmodels.stats.multitest.multipletests ('holm', 'fdr_bh')."""
+    from statsmodels.stats.multitest import multipletests
+    from evaltools.calibration import _p_adjust
+    p = np.array(ps)
+    for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
+        np.testing.assert_allclose(_p_adjust(p, ours), multipletests(p, method=theirs)[1], atol=1e-12)
+    with_nan = np.r_[p, np.nan]
+    assert np.isnan(_p_adjust(with_nan, "bh")[-1])

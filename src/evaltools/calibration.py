@@ -13,7 +13,13 @@ Methods
   which leaves a dense system with one row per rater (+ item). One million ratings
   by 2,000 raters solve in about a second. The same solver, with ridge terms
   ``sigma2_e / sigma2_subject`` and ``sigma2_e / sigma2_rater`` added to the
-  diagonal, gives Henderson's (1950) mixed-model BLUPs.
+  diagonal, gives Henderson's (1950) mixed-model BLUPs. The reported severity is that
+  empirical-Bayes BLUP, fitted on rater x subject cell means weighted by
+  ``1 / (sigma2_subject:rater + sigma2_e / m)`` so that one impression of a person is not
+  counted once per item; the fixed-effect estimate is kept as ``severity_fixed``.
+* Rater drift compares a rater's per-period effects from one fit in which subjects keep
+  their level, with the covariance of the two estimates, and controls the error rate
+  across raters (Benjamini & Hochberg 1995 or Holm 1979).
 * Variance components use Henderson's (1953) Method 1 (Brennan's 2001 "analogous
   ANOVA" for unbalanced designs): moments of uncorrected sums of squares, exact and
   unbiased for random models, and identical to the ANOVA expected-mean-square
@@ -27,6 +33,9 @@ Henderson, C. R. (1953). Estimation of variance and covariance components.
     *Biometrics*, 9(2), 226-252.
 Henderson, C. R. (1950/1975). Best linear unbiased estimation and prediction under a
     selection model. *Biometrics*, 31(2), 423-447.
+Searle, S. R., Casella, G., & McCulloch, C. E. (1992). *Variance Components*. Wiley, ch. 7.
+Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B*, 57(1), 289-300.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Statist.*, 6, 65-70.
 Shavelson, R. J., & Webb, N. M. (1991). *Generalizability Theory: A Primer*. Sage.
 Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70(4), 213-220.
 Myford, C. M., & Wolfe, E. W. (2003, 2004). Detecting and measuring rater effects using
@@ -370,19 +379,6 @@ def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, n_r: int) -> tuple[
     with np.errstate(invalid="ignore", divide="ignore"):
         isr = np.where(dfw > 0, np.sqrt(ssw / dfw) / pooled, np.nan)
     return icc, m, isr
-
-
-def _interaction_share(y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray) -> float:
-    """s2(subject:rater) / (s2(subject:rater) + s2(residual)) by Henderson Method 1."""
-    df = pd.DataFrame({"s": s, "r": r, "i": i, "y": y})
-    try:
-        g = gstudy(df, subject="s", rater="r", item="i" if np.unique(i).size > 1 else None, score="y")
-    except (DataError, ValueError):
-        return 0.0
-    if "s:r" not in g.index:
-        return 0.0
-    v_sr, v_e = float(g.loc["s:r", "variance"]), float(g.loc["residual", "variance"])
-    return v_sr / (v_sr + v_e) if v_sr + v_e > 0 else 0.0
 
 
 def _rater_vc(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, float]:
