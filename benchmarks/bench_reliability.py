@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -166,10 +167,12 @@ def main() -> None:
     bench_bootstrap(10_000 if q else 100_000, 100 if q else 1_000, rows)
     for ids in ("str", "cat"):
         bench_agreement(200_000 if q else 10_000_000, rows, ids)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     head = ("# evaltools.reliability benchmark\n\n"
             f"{'Quick smoke run (--quick).' if q else 'Issue 3 sizes.'} Timings are wall-clock seconds on a "
             "shared 2-core machine, ours and the peer measured in the same run: best of 3 for icc (ours) and "
-            "for both sides of krippendorff_alpha; pingouin and the bootstrap/agreement cases run once.\n\n")
+            "for both sides of krippendorff_alpha; pingouin and the bootstrap/agreement cases run once. "
+            f"Load average at the end of the run (1/5/15 min): {load}.\n\n")
     text = head + to_markdown(rows)
     print(text)
     if not q:

@@ -860,20 +860,22 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
     """
     G = cd.G
     m_all = np.bincount(cd.u, minlength=cd.U)
-    keep = m_all[cd.u] >= 2
-    if keep.all():
-        u, vals_raw = cd.u, cd.x
-    else:
-        u, vals_raw = cd.u[keep], cd.x[keep]
     ug = cd.ug
+
+    def pairable_ratings(*arrays):
+        # ratings of units with two or more values (the others are not pairable)
+        keep = m_all[cd.u] >= 2
+        return arrays if keep.all() else tuple(a[keep] for a in arrays)
+
     m = m_all.astype(float)
     pu = m >= 2
     n = _gsum(ug[pu], m[pu], G)                            # pairable values per group
     M = _gsum(ug[pu], (m * (m - 1) / 2)[pu], G)            # pairs of values per group
     inv = 1.0 / np.where(m >= 2, m - 1.0, 1.0)
-    g_r = ug[u] if G > 1 else None
     if level == "interval" and not need_cells:
         # moments need no value coding
+        u, vals_raw = pairable_ratings(cd.u, cd.x)
+        g_r = ug[u] if G > 1 else None
         out: dict[str, Any] = dict(n=n, M=M, V=-1, vals=None)
         Do, De = _interval_moments(vals_raw, u, g_r, ug, m, pu, inv, n, G, cd.U)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -881,16 +883,22 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
         out.update(alpha=alpha, Do=Do / np.where(n > 0, n, np.nan),
                    De=De / np.where(n > 1, n * (n - 1.0), np.nan))
         return out
-    vcodes, vals = _value_codes(vals_raw)
+    vcodes, vals = _value_codes(cd.x)
     V = len(vals)
     out = dict(n=n, M=M, V=V, vals=vals)
-    if G == 1 and (level != "nominal" or V <= _DENSE_V):
-        g_r = None                      # single group: no per-rating group codes needed
-    elif G == 1:
-        g_r = np.zeros(u.size, dtype=np.int64)
-    if V <= _DENSE_V and (need_cells or level in ("nominal", "ratio")):
-        # dense unit x value table: every level from the coincidence matrix
-        N = np.bincount(u * V + vcodes, minlength=cd.U * V).reshape(cd.U, V).astype(float)
+    dense = V <= _DENSE_V and (need_cells or level in ("nominal", "ratio"))
+    if not dense:
+        u, vcodes = pairable_ratings(cd.u, vcodes)
+        if G > 1:
+            g_r = ug[u]
+        elif level == "nominal":
+            g_r = np.zeros(u.size, dtype=np.int64)
+        else:
+            g_r = None                  # single group: no per-rating group codes needed
+    if dense:
+        # dense unit x value table: every level from the coincidence matrix; units with a
+        # single value get weight 0 below, so they need not be dropped first
+        N = np.bincount(cd.u * V + vcodes, minlength=cd.U * V).reshape(cd.U, V).astype(float)
         O = _coincidences(N, inv * pu, ug, G)
         nc = O.sum(2)
         delta = _delta(level, vals, nc)
