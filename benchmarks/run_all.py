@@ -3,7 +3,8 @@
 Each ``bench_<module>.py`` measures evaltools side by side with the peer package in
 the same run and writes ``results_<module>.md``; this script runs them one after the
 other (they must not compete for the two cores) and writes one report with the machine
-and library versions. ``--quick`` passes through for a small-size smoke run.
+and library versions. ``--quick`` passes through for a small-size smoke run; ``--collect`` only gathers the
+tables the scripts last wrote; names given as arguments select scripts.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def versions() -> str:
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     only = [a for a in argv if not a.startswith("--")]
-    scripts = sorted(HERE.glob("bench_*.py"))
+    # --collect: only gather the tables the scripts last wrote
+    scripts = [] if "--collect" in argv else sorted(HERE.glob("bench_*.py"))
     if only:
         scripts = [s for s in scripts if any(o in s.stem for o in only)]
     failed = []
