@@ -30,7 +30,7 @@ def test_unknown_threshold_is_named_and_ignored():
 def _secs(**kw):
     base = {
         "coverage": {"n_subjects": 40, "raters_per_subject": 5.0, "missing_share": 0.03},
-        "consistency": {"agreement_median": 0.8, "agreement_min": 0.7, "items_below": []},
+        "consistency": {"agreement_median": 0.8, "agreement_min": 0.7, "items_below": [], "items_outlying": []},
         "calibration": {"flagged_share": 0.04, "n_severity_flagged": 1, "predikat_ok": True},
         "impact": {"harm": [], "outcomes": {}},
     }
@@ -48,6 +48,7 @@ def test_verdict_ready_when_every_check_passes():
 @pytest.mark.parametrize("change, code, reason", [
     ({"calibration": {"flagged_share": 0.25, "n_severity_flagged": 6}}, "PERBAIKI DULU", "raters_flagged"),
     ({"consistency": {"agreement_min": 0.3, "items_below": ["Loyal"]}}, "PERBAIKI DULU", "agreement_low"),
+    ({"consistency": {"agreement_min": 0.55, "items_outlying": ["Loyal"]}}, "PERBAIKI DULU", "agreement_low"),
     ({"coverage": {"raters_per_subject": 2.0}}, "PERBAIKI DULU", "few_raters"),
     ({"coverage": {"missing_share": 0.35}}, "PERBAIKI DULU", "missing_360"),
     ({"coverage": {"n_subjects": 6}}, "TUNDA", "few_subjects"),
@@ -278,3 +279,27 @@ def test_verdict_overview_switches_to_regions_at_scale(monkeypatch):
     assert "Angka kunci" in report.verdict_overview(recs).figures[0][0]
     monkeypatch.setattr(report, "MAX_PANELS", 1)
     assert report.verdict_overview(recs).figures[0][0] == "Jumlah unit per putusan dan wilayah"
+
+
+def test_outlying_item_needs_its_interval_below_the_median(study, monkeypatch):
+    """The gap rule fires on an item whose interval lies below the unit's median, not on noise."""
+    from evaltools import reliability
+
+    unit = study.pilot_units[0]
+    real = reliability.agreement
+
+    def fake(data, **kw):
+        out = real(data, **kw)
+        if kw.get("by") == "item":
+            rows = out["coefficient"] == "ICC1k"
+            first = out.index[rows][0]
+            out.loc[first, ["value", "ci_low", "ci_high"]] = [-0.3, -0.5, -0.1]
+            second = out.index[rows][1]
+            out.loc[second, ["value", "ci_low", "ci_high"]] = [-0.3, -0.9, 0.99]
+        return out
+
+    monkeypatch.setattr(reliability, "agreement", fake)
+    # the absolute rule off, to see the gap rule alone
+    res = report.consistency(study, unit, thresholds={**report.DEFAULT_THRESHOLDS, "min_agreement": -1}).results
+    assert res["agreement_median"] - (-0.3) > 0.2
+    assert len(res["items_outlying"]) == 1  # the second item's interval reaches the median

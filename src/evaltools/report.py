@@ -21,6 +21,9 @@ key                          default  rule
 ``hold_agreement``           0.50     hold: the median item's reliability is poor (Koo & Li
                                       2016: below 0.5 is poor)
 ``min_agreement``            0.50     fix: any item's reliability is poor (below this)
+``max_item_gap``             0.20     fix: an item more than this below the unit's median item,
+                                      with its 95% interval wholly below the median (raters
+                                      read that item differently: clarify it)
 ``min_raters_per_subject``   3        fix: median distinct raters per employee and period
 ``max_missing_share``        0.20     fix: share of item ratings a rater skipped (among the
                                       items their role rates in the unit)
@@ -110,6 +113,7 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "min_subjects": 10,
     "hold_agreement": 0.50,
     "min_agreement": 0.50,
+    "max_item_gap": 0.20,
     "min_raters_per_subject": 3,
     "max_missing_share": 0.20,
     "max_flagged_share": 0.10,
@@ -488,10 +492,15 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     vals = pd.to_numeric(pi["value"], errors="coerce")
     med = float(vals.median()) if vals.notna().any() else float("nan")
     below = [str(i) for i, v in zip(pi["item"], vals) if pd.notna(v) and v < th["min_agreement"]]
+    # an item raters read differently from the unit's other items: well below the unit's median
+    # and its interval entirely below it (so sampling noise in a small unit does not count)
+    hi = pd.to_numeric(pi["ci_high"], errors="coerce") if "ci_high" in pi else vals
+    outlying = [str(i) for i, v, h in zip(pi["item"], vals, hi)
+                if pd.notna(v) and str(i) not in below and med - v > th["max_item_gap"] and pd.notna(h) and h < med]
     label_col = "label_en" if lang == "en" else "label_id"
     sec.results = {"available": True, "coefficient": coef, "agreement_median": med,
                    "agreement_min": float(vals.min()) if vals.notna().any() else float("nan"),
-                   "items_below": below,
+                   "items_below": below, "items_outlying": outlying,
                    "by_item": {str(i): _num(v) for i, v in zip(pi["item"], vals)},
                    "by_role": {str(i): _num(v) for i, v in zip(pr["rater_role"], pd.to_numeric(pr["value"],
                                                                                              errors="coerce"))}}
@@ -886,6 +895,14 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
                                f"(terendah {fmt(low)}): {', '.join(items[:3])}",
                                f"{len(items)} item(s) with agreement below {fmt(th['min_agreement'], 'en', 3)} "
                                f"(lowest {fmt(low, 'en')}): {', '.join(items[:3])}", lang))
+    elif med is not None and con.get("items_outlying"):
+        items = con["items_outlying"]
+        low = _num(con.get("agreement_min"))
+        reasons.append(_reason("agreement_low", "PERBAIKI DULU", low, th["max_item_gap"],
+                               f"butir {', '.join(items[:3])} dinilai jauh kurang konsisten daripada butir lain "
+                               f"({fmt(low)} vs median {fmt(med)})",
+                               f"item(s) {', '.join(items[:3])} are rated far less consistently than the others "
+                               f"({fmt(low, 'en')} vs median {fmt(med, 'en')})", lang))
     rps = _num(cov.get("raters_per_subject"))
     if rps is not None and rps < th["min_raters_per_subject"]:
         reasons.append(_reason("few_raters", "PERBAIKI DULU", rps, th["min_raters_per_subject"],
