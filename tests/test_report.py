@@ -303,3 +303,41 @@ def test_outlying_item_needs_its_interval_below_the_median(study, monkeypatch):
     res = report.consistency(study, unit, thresholds={**report.DEFAULT_THRESHOLDS, "min_agreement": -1}).results
     assert res["agreement_median"] - (-0.3) > 0.2
     assert len(res["items_outlying"]) == 1  # the second item's interval reaches the median
+
+
+def test_pooled_effect_reports_ri_holm_and_pretrend_from_the_library(study):
+    """The briefing's pooled table is the library's numbers: CS (2021) ATT, its randomization
+    p-value, the Holm (1979) adjustment across outcomes and the Wald pre-trend test."""
+    from evaltools import pilot
+
+    sec = report.pooled_effect(study, lang="en")
+    panel = study.panel()
+    ri_p = []
+    for oc in study.outcome_info:
+        fit = pilot.staggered_att(panel, outcome=oc, unit="unit", period="period", first_treated="first_treated")
+        got = sec.results["outcomes"][oc]
+        assert got["value"] == pytest.approx(fit.aggregate("simple").value)
+        assert got["pval_pretrend"] == pytest.approx(fit.pretrend_test().pval, nan_ok=True)
+        ri = fit.randomization_test(n_perm=999, seed=0).pval
+        assert got["pval_ri"] == pytest.approx(ri)
+        ri_p.append(ri)
+    holm = pilot.adjust_pvalues(np.array(ri_p), method="holm")
+    assert [sec.results["outcomes"][oc]["pval_ri_holm"] for oc in study.outcome_info] == pytest.approx(list(holm))
+    cols = sec.tables[0][1].columns
+    assert {"Randomization p", "Holm p", "Pre-trend p"} <= set(cols)
+
+
+def test_balance_section_reads_balance_table(study):
+    from evaltools import pilot
+
+    sec = report.balance(study, lang="en")
+    assert sec.available and sec.tables
+    panel = study.panel()
+    panel["pilot"] = (panel["first_treated_idx"] > 0).astype(int)
+    pre = sec.results["pre_periods"]
+    assert pre == study.periods[: int(study.units.loc[study.units.first_treated_idx > 0, "first_treated_idx"].min()) - 1]
+    ref = pilot.balance_table(panel, treated="pilot", covariates=["n_employees"], unit="unit", period="period",
+                              outcome="ikm", pre=pre).set_index("variable")["smd"]
+    for v in ("n_employees", "pre_level:ikm", "pre_trend:ikm"):
+        assert sec.results["smd"][v] == pytest.approx(ref[v])
+    assert "Number of employees" in sec.tables[0][1].iloc[:, 0].tolist()

@@ -184,6 +184,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "briefing_title": ("Ringkasan kebijakan: kesiapan unit uji coba", "Policy briefing: readiness of the pilot units"),
     "verdict_per_unit": ("Putusan per unit", "Verdict per unit"),
     "pooled": ("Efek uji coba gabungan (gelombang bertahap)", "Pooled pilot effect (staggered waves)"),
+    "balance": ("Keseimbangan unit uji coba dan kontrol sebelum uji coba",
+                "Balance of pilot and control units before the pilot"),
     "blockers": ("Apa yang menahan unit yang belum siap", "What holds back the units that are not ready"),
     "actions": ("Tindakan yang disarankan", "Recommended actions"),
     "power": ("Rencana gelombang berikutnya: daya uji", "Planning the next wave: statistical power"),
@@ -217,6 +219,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "effect": ("Efek", "Effect"),
     "interval": ("Interval 95%", "95% interval"),
     "pvalue": ("Nilai p", "p-value"),
+    "pvalue_ri": ("p acak", "Randomization p"),
+    "pvalue_holm": ("p Holm", "Holm p"),
+    "pvalue_pretrend": ("p pra-tren", "Pre-trend p"),
     "status": ("Status", "Status"),
     "reason": ("Alasan utama", "Main reason"),
     "role": ("Peran penilai", "Rater role"),
@@ -1247,10 +1252,20 @@ def actions(records: Sequence[dict], *, lang: str = "id") -> Section:
     return sec
 
 
-def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | None = None) -> Section:
-    """The pooled staggered effect per outcome (Callaway & Sant'Anna) and its event study."""
+def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | None = None,
+                  n_perm: int = 999, seed: int = 0) -> Section:
+    """The pooled staggered effect per outcome (Callaway & Sant'Anna) and its event study.
+
+    Each outcome's row carries the overall ATT with its analytic 95% interval and
+    p-value, the randomization-inference p-value (pilot starts permuted across units,
+    ``n_perm`` draws or exact enumeration; honest with few clusters), the same p-value
+    Holm-adjusted across the study's outcomes (Holm 1979), and the Wald pre-trend test
+    p-value (a small value warns that treated and control units were already drifting
+    apart before the pilot).
+    """
     staggered_att = _lib_func("pilot", "staggered_att")
     event_study = _lib_func("pilot", "event_study")
+    adjust = _lib_func("pilot", "adjust_pvalues")
     if staggered_att is None:
         return _unavailable("pooled", "evaltools.pilot.staggered_att", lang)
     from evaltools import plots
@@ -1266,6 +1281,8 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
         try:
             fit = staggered_att(panel, outcome=oc, unit="unit", period="period", first_treated="first_treated")
             simple = fit.aggregate("simple")
+            pre = _as_row(fit.pretrend_test())
+            ri = _as_row(fit.randomization_test(n_perm=n_perm, seed=seed))
             es = event_study(panel, outcome=oc, unit="unit", period="period", first_treated="first_treated") \
                 if event_study is not None else _as_frame(fit.aggregate("dynamic").table)
         except Exception as exc:
@@ -1274,20 +1291,118 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
             sec.notes.append(f"{label}: " + text("not_computable", lang, why=str(exc)))
             continue
         est = _as_row(simple)
+        est["pval_ri"] = _num(ri.get("pval"))
+        est["pval_pretrend"] = _num(pre.get("pval", pre.get("p")))
         res[oc] = est
-        rows.append({text("outcome", lang): label, text("effect", lang): fmt(est.get("att", est.get("value")), lang),
+        rows.append({"_oc": oc, text("outcome", lang): label,
+                     text("effect", lang): fmt(est.get("att", est.get("value")), lang),
                      text("interval", lang): _ci(est.get("ci_low"), est.get("ci_high"), lang),
-                     text("pvalue", lang): fmt(est.get("pval"), lang, 3)})
+                     text("pvalue", lang): fmt(est.get("pval"), lang, 3),
+                     text("pvalue_ri", lang): fmt(est["pval_ri"], lang, 3)})
         if len(sec.figures) < 2:
             es = es.rename(columns={"key": "event_time"})
             if "reference" not in es:
                 es["reference"] = False
             sec.add_figure(label, plots.event_study_plot(es, lang=lang, title=label))
     if rows:
+        # several outcomes are tested at once: control the family-wise error (Holm 1979)
+        p_ri = np.array([res[r["_oc"]]["pval_ri"] if res[r["_oc"]]["pval_ri"] is not None else np.nan
+                         for r in rows], dtype=float)
+        holm = np.asarray(adjust(p_ri, method="holm"), dtype=float) if adjust is not None else p_ri * np.nan
+        for r, h in zip(rows, holm):
+            res[r["_oc"]]["pval_ri_holm"] = _num(h)
+            r[text("pvalue_holm", lang)] = fmt(h, lang, 3)
+            r[text("pvalue_pretrend", lang)] = fmt(res[r.pop("_oc")]["pval_pretrend"], lang, 3)
         sec.tables.append(("", pd.DataFrame(rows)))
-    sec.lead = ("Rata-rata efek uji coba atas semua gelombang (Callaway & Sant'Anna 2021), dengan interval 95%."
-                if lang != "en" else "Average pilot effect over all waves (Callaway & Sant'Anna 2021), with 95% intervals.")
+    sec.lead = ("Rata-rata efek uji coba atas semua gelombang (Callaway & Sant'Anna 2021), dengan interval 95%. "
+                "Nilai p acak membandingkan hasil ini dengan semua penempatan uji coba yang mungkin (jujur bila unit "
+                "sedikit); p Holm menyesuaikannya karena beberapa indikator diuji sekaligus; p pra-tren yang kecil "
+                "berarti unit uji coba dan kontrol sudah berbeda arah sebelum uji coba dimulai."
+                if lang != "en" else
+                "Average pilot effect over all waves (Callaway & Sant'Anna 2021), with 95% intervals. The "
+                "randomization p-value compares the result with every possible placement of the pilot (honest with "
+                "few units); the Holm p-value adjusts it for testing several outcomes at once; a small pre-trend "
+                "p-value means pilot and control units were already drifting apart before the pilot began.")
     sec.results = {"available": True, "outcomes": res}
+    return sec
+
+
+def balance(study: Any, *, lang: str = "id", outcomes: Sequence[str] | None = None,
+            covariates: Sequence[str] | None = None) -> Section:
+    """Pilot vs control units before the pilot: covariates and pre-period outcome levels and trends.
+
+    Standardized mean differences (Austin 2009) from ``evaltools.pilot.balance_table``;
+    pre-period = the periods before the first wave starts. Flags mark |SMD| above 0.1
+    and 0.25 (Stuart 2010).
+    """
+    balance_table = _lib_func("pilot", "balance_table")
+    if balance_table is None:
+        return _unavailable("balance", "evaltools.pilot.balance_table", lang)
+    sec = Section(key="balance", title=text("balance", lang))
+    panel = study.panel()
+    ft = panel["first_treated_idx"].fillna(0).astype(int)
+    panel = panel.assign(pilot=(ft > 0).astype(int))
+    first_wave = int(ft[ft > 0].min()) if (ft > 0).any() else 0
+    pre = list(study.periods[: max(first_wave - 1, 0)])
+    info = getattr(study, "outcome_info", {}) or {}
+    if covariates is None:
+        covariates = [c for c in study.units.columns
+                      if c not in ("unit", "region", "first_treated", "first_treated_idx")
+                      and pd.api.types.is_numeric_dtype(study.units[c])]
+    if not pre:
+        sec.lead = text("not_computable", lang, why="no period before the first wave" if lang == "en"
+                        else "tidak ada periode sebelum gelombang pertama")
+        sec.results = {"available": True}
+        return sec
+    tabs = []
+    for i, oc in enumerate(list(outcomes or info)):
+        if oc not in panel:
+            continue
+        try:
+            t = balance_table(panel, treated="pilot", covariates=list(covariates) if i == 0 else [],
+                              unit="unit", period="period", outcome=oc, pre=pre)
+        except Exception as exc:
+            if not _is_data_problem(exc):
+                raise
+            sec.notes.append(text("not_computable", lang, why=str(exc)))
+            continue
+        tabs.append(t)
+    if not tabs:
+        sec.results = {"available": True}
+        return sec
+    bt = pd.concat(tabs, ignore_index=True).drop_duplicates("variable")
+
+    def _name(v: str) -> str:
+        kind, _, oc = v.partition(":")
+        lab = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
+        if kind == "pre_level":
+            return (f"{lab}: level before the pilot" if lang == "en" else f"{lab}: tingkat sebelum uji coba")
+        if kind == "pre_trend":
+            return (f"{lab}: trend before the pilot" if lang == "en" else f"{lab}: tren sebelum uji coba")
+        known = {"n_employees": ("Jumlah pegawai", "Number of employees")}
+        return known.get(v, (v, v))[lang == "en"]
+
+    sec.tables.append(("", pd.DataFrame({
+        ("Characteristic" if lang == "en" else "Karakteristik"): [_name(v) for v in bt["variable"]],
+        ("Pilot units" if lang == "en" else "Unit uji coba"): [fmt(x, lang) for x in bt["mean_treated"]],
+        ("Control units" if lang == "en" else "Unit kontrol"): [fmt(x, lang) for x in bt["mean_control"]],
+        ("Std. difference" if lang == "en" else "Selisih baku"): [fmt(x, lang) for x in bt["smd"]],
+    })))
+    big = bt[bt["smd"].abs() > 0.25]
+    n_t, n_c = int(bt["n_treated"].iloc[0]), int(bt["n_control"].iloc[0])
+    if lang == "en":
+        sec.lead = (f"{n_t} pilot units and {n_c} control units compared over {', '.join(pre)}. "
+                    + (f"{len(big)} characteristic(s) differ by more than 0.25 standard deviations: the impact "
+                       "estimates compare changes, not levels, which removes fixed differences but not different "
+                       "trends." if len(big) else "No characteristic differs by more than 0.25 standard deviations."))
+    else:
+        sec.lead = (f"{n_t} unit uji coba dan {n_c} unit kontrol dibandingkan pada {', '.join(pre)}. "
+                    + (f"{len(big)} karakteristik berbeda lebih dari 0,25 simpangan baku: perkiraan dampak "
+                       "membandingkan perubahan, bukan tingkat, sehingga perbedaan tetap tersingkirkan tetapi "
+                       "perbedaan tren tidak." if len(big) else
+                       "Tidak ada karakteristik yang berbeda lebih dari 0,25 simpangan baku."))
+    sec.results = {"available": True, "n_treated": n_t, "n_control": n_c, "pre_periods": pre,
+                   "smd": {str(v): _num(x) for v, x in zip(bt["variable"], bt["smd"])}}
     return sec
 
 
