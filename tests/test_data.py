@@ -338,3 +338,43 @@ def test_pseudonymize_is_injective_on_normalized_ids(values):
     for i in range(len(s)):
         for j in range(len(s)):
             assert (out[i] == out[j]) == (norm[i] == norm[j])
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_corrupt_copy_of_the_sample_fails_with_one_error_listing_all(tmp_path, monkeypatch):
+    """Issue acceptance: a copy of data/sample with a misspelled column, a score of 9 on the 1-5
+    scale, a duplicated row and an unknown unit fails once, naming each problem."""
+    import shutil
+
+    monkeypatch.delenv("EVALTOOLS_KEY", raising=False)
+    copy = tmp_path / "sample"
+    shutil.copytree(SAMPLE, copy)
+    r = pd.read_csv(copy / "ratings.csv.gz", dtype=str, keep_default_na=False)
+    numeric = r.index[r["indikator"] == "Akuntabel"]
+    r.loc[numeric[0], "nilai"] = "9"
+    r.loc[numeric[1], "unit_kerja"] = "Dinas Pariwisata Kota Sabang"
+    r = pd.concat([r, r.iloc[[numeric[2]]]], ignore_index=True)
+    r = r.rename(columns={"peran_penilai": "peran_penilia"})
+    r.to_csv(copy / "ratings.csv.gz", index=False)
+    before = _snapshot(copy)
+    with pytest.raises(DataError) as e:
+        load_study(copy)
+    assert _snapshot(copy) == before
+    msg = str(e.value)
+    by_col = {p.column: p for p in e.value.problems}
+    assert "did you mean 'peran_penilia'" in by_col["peran_penilai"].message
+    assert by_col["nilai"].row == numeric[0] + 2 and "outside the scale" in by_col["nilai"].message
+    assert by_col["unit_kerja"].row == numeric[1] + 2 and "Dinas Pariwisata Kota Sabang" in msg
+    dup = [p for p in e.value.problems if "duplicate" in p.message]
+    assert len(dup) == 1 and dup[0].row == len(r) + 1 and f"first seen at row {numeric[2] + 2}" in dup[0].message
+    assert all(p.file.endswith("ratings.csv.gz") for p in e.value.problems)
+
+
+def test_sample_study_loads_pseudonymized():
+    study = load_study(SAMPLE)
+    raw = pd.read_csv(SAMPLE / "ratings.csv.gz", dtype=str, usecols=["nip", "nip_penilai"])
+    assert not set(raw["nip"]) & set(study.ratings["subject"])
+    assert study.ratings["subject"].str.fullmatch(r"P-[0-9a-f]{16}").all()
+    assert len(study.pilot_units) >= 3 and (study.units["first_treated_idx"] == 0).any()
