@@ -745,27 +745,15 @@ def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, ite
 
 
 def _p_adjust(p: np.ndarray, method: str) -> np.ndarray:
-    """Holm (1979) step-down or Benjamini & Hochberg (1995) step-up adjusted p-values
-    (``nan`` entries are left out), as R's ``p.adjust``."""
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    o = np.argsort(q, kind="stable")
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * q[o])
-    elif method in ("bh", "fdr"):
-        adj = np.minimum.accumulate((m / np.arange(m, 0, -1)) * q[o][::-1])[::-1]
-    elif method == "none":
-        adj = q[o]
-    else:
+    """Holm (1979) or Benjamini & Hochberg (1995) adjusted p-values (``nan`` entries left
+    out, as R's ``p.adjust``), by :func:`evaltools.pilot.adjust_pvalues`; ``"none"`` keeps them."""
+    if method == "none":
+        return np.asarray(p, dtype=float).copy()
+    if method not in ("holm", "bh", "fdr"):
         raise ValueError("adjust must be 'holm', 'bh' or 'none'")
-    res = np.empty(m)
-    res[o] = np.clip(adj, 0, 1)
-    out[ok] = res
-    return out
+    from .pilot._power import adjust_pvalues
+
+    return np.asarray(adjust_pvalues(np.asarray(p, dtype=float), method=method), dtype=float)
 
 
 def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, period: str,
