@@ -8,6 +8,7 @@ STUDY  ?= data/sample
 OUT    ?= reports
 JOBS   ?=
 LANG_REPORT ?= id
+BENCH_ARGS ?=
 
 .PHONY: report test bench lab install clean summary
 
@@ -41,7 +42,7 @@ test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.stamp-bench
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab notebooks/
