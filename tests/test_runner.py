@@ -295,6 +295,35 @@ def test_kernel_start_is_retried_once(monkeypatch):
         run_sync(km.shutdown_kernel)(now=True)
 
 
+def test_kernel_runs_single_threaded_blas_unless_the_user_says_otherwise(monkeypatch):
+    """Parallel units, not BLAS threads, use the cores: a report kernel gets one math thread;
+    a value exported by the user is kept."""
+    from jupyter_core.utils import run_sync
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    env = runner._kernel_env()
+    assert env["OPENBLAS_NUM_THREADS"] == "1"
+    assert env["OMP_NUM_THREADS"] == "3"
+    km, kc = runner._start_kernel("python3", 60, None)
+    try:
+        msg_id = kc.execute("import os; print(os.environ.get('OPENBLAS_NUM_THREADS'), "
+                            "os.environ.get('OMP_NUM_THREADS'))")
+        out = ""
+        while True:
+            m = run_sync(kc.get_iopub_msg)(timeout=30)
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            if m["msg_type"] == "stream":
+                out += m["content"]["text"]
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+        assert out.split() == ["1", "3"]
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+
 def test_kernel_start_gives_up_after_two_failures(monkeypatch):
     from jupyter_client import manager
 

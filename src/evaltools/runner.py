@@ -339,6 +339,26 @@ def _shutdown_warm() -> None:
         run_sync(km.cleanup_resources)()
 
 
+#: math-library thread pools a report kernel gets one thread of, unless the user set them
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                "NUMEXPR_NUM_THREADS")
+
+
+def _kernel_env() -> dict[str, str]:
+    """The environment of a report kernel: this process's, with single-threaded BLAS.
+
+    The runner's parallelism is across units (``--jobs`` kernels side by side); a unit's
+    matrices are small, and OpenBLAS threads that busy-wait for a core another kernel holds
+    make every kernel slower: on this 2-core machine four sample-study unit reports took
+    7.5 s with OpenBLAS's default threads and 3.9 s with one thread (one kernel), and two
+    kernels side by side took 14.1 s each against 8.0 s. A value the user exported wins.
+    """
+    env = dict(os.environ)
+    for var in _THREAD_VARS:
+        env.setdefault(var, "1")
+    return env
+
+
 def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
     """Start a kernel and a ready client; try once more if the first start fails.
 
@@ -363,7 +383,8 @@ def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
         km = manager.AsyncKernelManager(**opts)
         # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
         start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-                                 "extra_arguments": ["--HistoryManager.hist_file=:memory:"]}
+                                 "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
+                                 "env": _kernel_env()}
         if cwd:
             start["cwd"] = cwd
         try:
