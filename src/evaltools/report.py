@@ -311,7 +311,8 @@ class Section:
     lead: str = ""
     available: bool = True
     tables: list = dataclasses.field(default_factory=list)
-    figures: list = dataclasses.field(default_factory=list)
+    # PNG bytes in a repr would be the bulk of a notebook's plain-text output
+    figures: list = dataclasses.field(default_factory=list, repr=False)
     notes: list = dataclasses.field(default_factory=list)
     results: dict = dataclasses.field(default_factory=dict)
     raw: dict = dataclasses.field(default_factory=dict, repr=False)
@@ -340,6 +341,11 @@ class Section:
             parts.append('<ul class="evt-note">' + "".join(f"<li>{_esc(n)}</li>" for n in self.notes) + "</ul>")
         parts.append("</div>")
         return "".join(parts)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # the notebook's text/plain output: the readable summary, not the dataclass fields
+        # (the escaped PNG bytes there doubled each executed report notebook's size)
+        p.text(f"Section({self.key!r})" if cycle else str(self))
 
     def __str__(self) -> str:
         lines = [self.title, self.lead]
