@@ -139,15 +139,20 @@ def main(argv=None) -> int:
     ap.add_argument("--only-national", action="store_true", help="run only the 1,000-unit study")
     a = ap.parse_args(argv)
     n = 3 if a.quick else 10
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         work = Path(tmp)
         ov = None if a.only_national else overhead(n, work)
-        sp = None if a.only_national else jobs_speedup(4 if a.quick else 12, work)
+        # 24 units: each worker's kernel start (~2.6 s) and the serial loading are paid once per run
+        sp = None if a.only_national else jobs_speedup(4 if a.quick else 24, work)
         nat = national(work, a.jobs) if (a.national or a.only_national) else None
+    load_after = os.getloadavg()
     lines = [
         "## Runner (`evaltools.runner`)",
         "",
-        f"Machine: {os.cpu_count()} cores, shared; one run, timings are noisy. Python {sys.version.split()[0]}.",
+        f"Machine: {os.cpu_count()} cores, shared; one run, timings are noisy. Python {sys.version.split()[0]}. "
+        f"Load average (1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} before the run, "
+        f"{'/'.join(f'{x:.2f}' for x in load_after)} after it.",
         "",
         "| measure | ours | peer | ratio (peer / ours) |",
         "|---|---|---|---|",

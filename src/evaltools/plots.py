@@ -150,7 +150,7 @@ def event_study_plot(es: pd.DataFrame, *, lang: str = "id", ax=None, title: str 
     ax.axvline(-0.5, color="0.6", lw=0.8, ls="--")
     ax.set_xticks(np.unique(t))
     ax.set_xlabel(_t("event_time", lang))
-    ax.set_ylabel(ylabel or _t("effect", lang))
+    ax.set_ylabel(_t("effect", lang) if ylabel is None else ylabel)  # "" = no label (grid panels)
     ax.set_title(title or _t("es_title", lang), fontsize=10, loc="left")
     return fig
 
@@ -158,6 +158,7 @@ def event_study_plot(es: pd.DataFrame, *, lang: str = "id", ax=None, title: str 
 def event_study_grid(paths, *, lang: str = "id", ncols: int = 2):
     """Several event-study panels side by side: ``paths`` is a list of (title, frame)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     n = max(1, len(paths))
     ncols = min(ncols, n)
@@ -170,6 +171,8 @@ def event_study_grid(paths, *, lang: str = "id", ncols: int = 2):
             continue
         title, es = paths[k]
         event_study_plot(es, lang=lang, ax=ax, title=title, ylabel="")
+        # four labelled y ticks are enough in a small panel; every tick is several artists to draw
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.set_xlabel("")
         ax.title.set_fontsize(8)
         ax.tick_params(labelsize=7)
