@@ -378,3 +378,11 @@ def test_sample_study_loads_pseudonymized():
     assert not set(raw["nip"]) & set(study.ratings["subject"])
     assert study.ratings["subject"].str.fullmatch(r"P-[0-9a-f]{16}").all()
     assert len(study.pilot_units) >= 3 and (study.units["first_treated_idx"] == 0).any()
+
+
+def test_unit_treated_in_first_period_is_a_note_not_an_error(tmp_path):
+    u = _units()
+    u.loc[2, "first_treated"] = "2024-S1"
+    study = load_study(write_study(tmp_path / "s", units=u))
+    assert study.units["first_treated_idx"].tolist() == [2, 3, 1]
+    assert any("first period" in n for n in study.notes)

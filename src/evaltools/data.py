@@ -495,7 +495,7 @@ def load_study(path: str | os.PathLike) -> Study:
         raise DataError(problems)
 
     colmaps = cfg.get("columns", {})
-    period_idx = {p: i + 1 for i, p in enumerate(periods)}
+    notes: list[str] = []
     all_problems: list[Problem] = []
     more = 0
 
@@ -517,13 +517,10 @@ def load_study(path: str | os.PathLike) -> Study:
                     + "; leave empty for never-treated units")
         units["first_treated"] = pd.Categorical(ft.where(~never & ~bad), categories=periods, ordered=True)
         units["first_treated_idx"] = (units["first_treated"].cat.codes.to_numpy() + 1).astype(np.int64)
-        first = units["first_treated_idx"].to_numpy() == 1
-        if first.any():
-            all_problems_note = f"{int(first.sum())} unit(s) start the pilot in the first period and have no pre-period"
-        else:
-            all_problems_note = ""
-    else:
-        all_problems_note = ""
+        n_first = int((units["first_treated_idx"].to_numpy() == 1).sum())
+        if n_first:
+            # a property of the design, not an error: impact estimators leave such units out
+            notes.append(f"{n_first} unit(s) start the pilot in the first period and have no pre-period")
     for c in units.columns:
         if c in ("unit", "region", "first_treated", "first_treated_idx"):
             continue
@@ -633,7 +630,6 @@ def load_study(path: str | os.PathLike) -> Study:
     outcomes.insert(2, "t", (outcomes["period"].cat.codes.to_numpy() + 1).astype(np.int64))
     outcomes = outcomes.sort_values(["unit", "t"], kind="stable").reset_index(drop=True)
 
-    notes = [n for n in [all_problems_note] if n]
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
     lone = ratings.groupby("unit", observed=True)["rater"].nunique()
