@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
     failed = []
     for script in scripts:
         print(f"== {script.name}", flush=True)
-        rc = subprocess.call([sys.executable, str(script)] + (["--quick"] if quick else []), cwd=HERE.parent)
+        args = ["--quick"] if quick else (["--national"] if script.stem == "bench_runner" else [])
+        rc = subprocess.call([sys.executable, str(script)] + args, cwd=HERE.parent)
         if rc:
             failed.append(script.name)
     if quick:
