@@ -214,6 +214,17 @@ def _map_columns(df: pd.DataFrame, mapping: dict[str, str], required: Sequence[s
     return df
 
 
+def _open_table(root: Path, files: dict, name: str, colmaps: dict,
+                required: Sequence[str]) -> tuple[Path, pd.DataFrame, _Collector]:
+    """Read table ``name``, map its columns to contract names, and start its problem list."""
+    path = root / files[name]
+    col = _Collector(str(path), _row_numbers(path))
+    df = _map_columns(read_table(path), dict(colmaps.get(name, {})), required, col, name)
+    if len(df) == 0:
+        col.add("the table is empty")
+    return path, df, col
+
+
 def _check_missing(df: pd.DataFrame, columns: Iterable[str], col: _Collector) -> None:
     for c in columns:
         if c in df.columns:
@@ -500,12 +511,7 @@ def load_study(path: str | os.PathLike) -> Study:
     more = 0
 
     # -- units
-    upath = root / files["units"]
-    units_raw = read_table(upath)
-    cu = _Collector(str(upath), _row_numbers(upath))
-    units = _map_columns(units_raw.copy(), dict(colmaps.get("units", {})), UNIT_COLUMNS, cu, "units")
-    if len(units) == 0:
-        cu.add("the table is empty")
+    upath, units, cu = _open_table(root, files, "units", colmaps, UNIT_COLUMNS)
     _check_missing(units, ("unit", "region"), cu)
     _check_duplicates(units, ("unit",), cu)
     if "first_treated" in units.columns:
@@ -534,12 +540,7 @@ def load_study(path: str | os.PathLike) -> Study:
     more += cu.more
 
     # -- ratings
-    rpath = root / files["ratings"]
-    ratings = read_table(rpath)
-    cr = _Collector(str(rpath), _row_numbers(rpath))
-    ratings = _map_columns(ratings, dict(colmaps.get("ratings", {})), RATING_COLUMNS, cr, "ratings")
-    if len(ratings) == 0:
-        cr.add("the table is empty")
+    rpath, ratings, cr = _open_table(root, files, "ratings", colmaps, RATING_COLUMNS)
     _check_missing(ratings, [c for c in RATING_COLUMNS if c != "score"], cr)
     for c in ("period", "unit", "subject", "rater", "rater_role", "item"):
         if c in ratings.columns:
@@ -564,12 +565,7 @@ def load_study(path: str | os.PathLike) -> Study:
     more += cr.more
 
     # -- outcomes
-    opath = root / files["outcomes"]
-    outcomes = read_table(opath)
-    co = _Collector(str(opath), _row_numbers(opath))
-    outcomes = _map_columns(outcomes, dict(colmaps.get("outcomes", {})), OUTCOME_KEYS, co, "outcomes")
-    if len(outcomes) == 0:
-        co.add("the table is empty")
+    opath, outcomes, co = _open_table(root, files, "outcomes", colmaps, OUTCOME_KEYS)
     _check_missing(outcomes, OUTCOME_KEYS, co)
     for c in ("unit", "period") + (("subject",) if "subject" in outcomes.columns else ()):
         if c in outcomes.columns:
