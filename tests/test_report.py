@@ -341,3 +341,28 @@ def test_balance_section_reads_balance_table(study):
     for v in ("n_employees", "pre_level:ikm", "pre_trend:ikm"):
         assert sec.results["smd"][v] == pytest.approx(ref[v])
     assert "Number of employees" in sec.tables[0][1].iloc[:, 0].tolist()
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("no subject was rated by two or more raters; one-way ICCs use all 109 subjects (1 ratings each)",
+     "setiap pegawai dinilai oleh satu penilai saja dalam peran ini (109 pegawai)"),
+    ("only 8 placebo donors: the smallest attainable p-value is 0.111 > alpha = 0.05; fewer than 39 placebos: the "
+     "placebo intervals span the placebo range and cover less than 95%",
+     "hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0.111, di atas batas 0.05; kurang dari 39 "
+     "pembanding"),
+    ("poor pre-period fit: pre-RMSPE 1.46 exceeds 0.5 x the SD of pre-period service_days (1.22); the unit may lie "
+     "outside the donors' range, read the synthetic-control estimate with care",
+     "kecocokan sebelum uji coba lemah (RMSPE 1.46 > 0.5 × SD service_days sebelum uji coba = 1.22)"),
+    ("3 of 8 placebo units fit exactly in the pre-period (many donors, few pre-periods): the RMSPE-ratio p-value has "
+     "little power; compare pval_gap, the placebo interval and the DiD", "3 dari 8 unit plasebo cocok sempurna"),
+    ("deviation: Sangat Baik: 5 of 54, should be the largest group (largest other group: 34)",
+     "penyimpangan: Sangat Baik: 5 dari 54, seharusnya kelompok terbesar (kelompok lain terbesar: 34)"),
+    ("deviation: Butuh Perbaikan: 6 of 44 (14%), at least 26 expected (60%)",
+     "penyimpangan: Butuh Perbaikan: 6 dari 44 (14%), diharapkan minimal 26 (60%)"),
+    ("deviation: Baik: 58 of 80 (72%), at most 56 allowed (70%)",
+     "penyimpangan: Baik: 58 dari 80 (72%), paling banyak 56 (70%)"),
+])
+def test_library_notes_read_in_indonesian(note, expected):
+    assert expected in report._localize(note, "id")
+    assert report._localize(note, "en") == note
+    assert report._localize("a note nobody translated", "id") == "a note nobody translated"

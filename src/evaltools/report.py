@@ -65,6 +65,7 @@ import importlib
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -355,6 +356,42 @@ class Section:
         return "\n".join(s for s in lines if s)
 
 
+# The statistics modules explain undefined or fragile values in English notes; an
+# Indonesian report shows the common ones in Indonesian (unknown notes pass unchanged).
+_NOTES_ID: tuple[tuple[str, str], ...] = (
+    (r"no subject was rated by two or more raters; one-way ICCs use all (\d+) subjects \(\d+ ratings each\)",
+     r"setiap pegawai dinilai oleh satu penilai saja dalam peran ini (\1 pegawai), sehingga kesepakatan "
+     r"antarpenilai tidak dapat dihitung"),
+    (r"only (\d+) placebo donors: the smallest attainable p-value is ([\d.]+) > alpha = ([\d.]+)",
+     r"hanya \1 unit kontrol pembanding: nilai p terkecil yang mungkin \2, di atas batas \3"),
+    (r"fewer than (\d+) placebos: the placebo intervals span the placebo range and cover less than (\d+)%",
+     r"kurang dari \1 pembanding: interval plasebo selebar rentang pembanding dan cakupannya di bawah \2%"),
+    (r"poor pre-period fit: pre-RMSPE ([\d.e+-]+) exceeds ([\d.]+) x the SD of pre-period (\w+) \(([\d.e+-]+)\); "
+     r"the unit may lie outside the donors' range, read the synthetic-control estimate with care",
+     r"kecocokan sebelum uji coba lemah (RMSPE \1 > \2 × SD \3 sebelum uji coba = \4): unit mungkin di luar "
+     r"jangkauan unit kontrol, baca perkiraan kontrol sintetis dengan hati-hati"),
+    (r"(\d+) of (\d+) placebo units fit exactly in the pre-period \(many donors, few pre-periods\): the "
+     r"RMSPE-ratio p-value has little power; compare pval_gap, the placebo interval and the DiD",
+     r"\1 dari \2 unit plasebo cocok sempurna sebelum uji coba (banyak pembanding, sedikit periode): nilai p "
+     r"rasio RMSPE kurang peka; bandingkan dengan interval plasebo dan DiD"),
+    (r"deviation: (.+?): (\d+) of (\d+), should be the largest group \(largest other group: (\d+)\)",
+     r"penyimpangan: \1: \2 dari \3, seharusnya kelompok terbesar (kelompok lain terbesar: \4)"),
+    (r"deviation: (.+?): (\d+) of (\d+) \((\d+)%\), at least (\d+) expected \((\d+)%\)",
+     r"penyimpangan: \1: \2 dari \3 (\4%), diharapkan minimal \5 (\6%)"),
+    (r"deviation: (.+?): (\d+) of (\d+) \((\d+)%\), at most (\d+) allowed \((\d+)%\)",
+     r"penyimpangan: \1: \2 dari \3 (\4%), paling banyak \5 (\6%)"),
+)
+
+
+def _localize(note: str, lang: str) -> str:
+    """A library note in the report's language (Indonesian for the common notes)."""
+    if lang == "en":
+        return note
+    for pattern, repl in _NOTES_ID:
+        note = re.sub(pattern, repl, note)
+    return note
+
+
 def _lib(module: str):
     """The evaltools submodule, or None when it is not part of this installation."""
     try:
@@ -538,8 +575,8 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     # a note explains an undefined value; notes on defined values are method details
     both = pd.concat([pi, pr], ignore_index=True)
     undefined = both[pd.to_numeric(both["value"], errors="coerce").isna()]
-    notes = [f"{row['item'] if pd.notna(row.get('item')) else row.get('rater_role')}: {row['note']}"
-             for _, row in undefined.iterrows() if str(row.get("note", ""))]
+    notes = [f"{row['item'] if pd.notna(row.get('item')) else row.get('rater_role')}: "
+             + _localize(str(row["note"]), lang) for _, row in undefined.iterrows() if str(row.get("note", ""))]
     sec.notes.extend(notes[:6])
     sec.raw = {"by_item": by_item, "by_role": by_role}
     return sec
@@ -667,10 +704,10 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
                 text("evidence", lang): raters["evidence"].astype(str).to_numpy(),
             })))
         sec.notes.append((f"{n_moved} employees would change predikat after adjusting for rater severity "
-                          "(listed by pseudonym in the calibration worklist of evaltools.calibration)."
+                          "(listed by pseudonym in the calibration worklist)."
                           if lang == "en" else
                           f"{n_moved} pegawai akan berganti predikat setelah koreksi keketatan penilai "
-                          "(daftar pseudonim: calibration_worklist di evaltools.calibration)."))
+                          "(pseudonimnya ada dalam daftar kerja kalibrasi)."))
     sec.results = res
     sec.raw = {"rater_effects": fx}
     return sec
@@ -716,7 +753,7 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
                             [c for c in counts.index if c not in order]).fillna(0).astype(int)
     tab = pd.DataFrame({"Predikat": counts.index.astype(str), text("n_subjects", lang): counts.to_numpy()})
     sec.tables.append((f"Predikat {last} (org: {org.iloc[0]})", tab))
-    msgs = [str(m) for m, k in zip(chk.get("message", []), chk.get("ok", [])) if not k]
+    msgs = [_localize(str(m), lang) for m, k in zip(chk.get("message", []), chk.get("ok", [])) if not k]
     sec.notes.extend(msgs[:3])
     return {"predikat_ok": ok, "predikat_period": str(last), "org_predikat": str(org.iloc[0]),
             "predikat_rules_failed": len(msgs)}
@@ -764,7 +801,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                      text("interval", lang): _ci(ue.ci_low, ue.ci_high, lang), text("pvalue", lang): fmt(p, lang, 3),
                      "DiD 2x2": fmt(ue.did.value, lang)})
         if ue.note:
-            sec.notes.append(f"{label}: {ue.note}")
+            sec.notes.append(f"{label}: {_localize(ue.note, lang)}")
         paths.append((label, _gaps_as_event_study(ue)))
     if paths:
         sec.add_figure(("Selisih unit dengan kontrol sintetis per periode (0 = periode pertama uji coba)"
