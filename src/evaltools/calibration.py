@@ -1602,21 +1602,18 @@ def _weighted_kappa_by_group(a: np.ndarray, b: np.ndarray, g: np.ndarray, n_grou
 
     ``kappa_w = 1 - sum(v * O) / sum(v * E)`` with disagreement weights
     ``v_jk = |x_j - x_k|`` (linear) or ``(x_j - x_k)^2`` (quadratic) on the category
-    values, ``O`` the observed and ``E`` the chance (product of margins) proportions.
+    values (any weighting :func:`evaltools.reliability.weight_matrix` knows), ``O`` the
+    observed and ``E`` the chance (product of margins) proportions.
     """
+    from .reliability import weight_matrix
+
     k = len(cats)
     ia = np.searchsorted(cats, a)
     ib = np.searchsorted(cats, b)
     tab = np.bincount((g * k + ia) * k + ib, minlength=n_groups * k * k).reshape(n_groups, k, k).astype(float)
-    diff = cats[:, None] - cats[None, :]
-    if weights == "quadratic":
-        v = diff ** 2
-    elif weights == "linear":
-        v = np.abs(diff)
-    elif weights in ("none", "unweighted"):
-        v = (diff != 0).astype(float)
-    else:
-        raise ValueError("weights must be 'quadratic', 'linear' or 'unweighted'")
+    # disagreement = 1 - agreement weight; kappa_w is invariant to the weights' scale, so the
+    # reliability module's weights (normalized by the category span) give Cohen's kappa_w
+    v = 1.0 - weight_matrix(None if weights in ("none", "unweighted") else weights, cats)
     n = tab.sum(axis=(1, 2))
     obs = np.einsum("gjk,jk->g", tab, v)
     exp = np.einsum("gj,gk,jk->g", tab.sum(axis=2), tab.sum(axis=1), v)

@@ -1308,9 +1308,9 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
     """
     staggered_att = _lib_func("pilot", "staggered_att")
     event_study = _lib_func("pilot", "event_study")
-    adjust = _lib_func("pilot", "adjust_pvalues")
     if staggered_att is None:
         return _unavailable("pooled", "evaltools.pilot.staggered_att", lang)
+    from evaltools.pilot import adjust_pvalues as adjust
     from evaltools import plots
 
     panel = study.panel()
@@ -1351,7 +1351,7 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
         # several outcomes are tested at once: control the family-wise error (Holm 1979)
         p_ri = np.array([res[r["_oc"]]["pval_ri"] if res[r["_oc"]]["pval_ri"] is not None else np.nan
                          for r in rows], dtype=float)
-        holm = np.asarray(adjust(p_ri, method="holm"), dtype=float) if adjust is not None else p_ri * np.nan
+        holm = np.asarray(adjust(p_ri, method="holm"), dtype=float)
         for r, h in zip(rows, holm):
             res[r["_oc"]]["pval_ri_holm"] = _num(h)
             r[text("pvalue_holm", lang)] = fmt(h, lang, 3)
