@@ -215,6 +215,7 @@ class _Coded:
     categories: list | None
     groups: pd.DataFrame | None  # by-column values per group code
     n_missing: int
+    missing_by_group: np.ndarray | None = None   # missing scores per group (with by=)
     cache: dict = dataclasses.field(default_factory=dict)
 
 
@@ -349,8 +350,18 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     ug = np.zeros(U, dtype=np.int64)
     if g is not None and G > 1:
         ug[u] = g
+    miss_g = None
+    if by and n_missing:
+        # count each group's own missing scores (a group whose scores are all missing
+        # has no row to carry the count)
+        dropped = data[by].iloc[np.flatnonzero(~keep)]
+        if len(by) == 1:
+            gi = pd.Index(groups[by[0]]).get_indexer(dropped[by[0]])
+        else:
+            gi = pd.MultiIndex.from_frame(groups).get_indexer(pd.MultiIndex.from_frame(dropped))
+        miss_g = np.bincount(gi[gi >= 0], minlength=G)
     return _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
-                  n_missing=n_missing)
+                  n_missing=n_missing, missing_by_group=miss_g)
 
 
 class _Columns:
@@ -795,6 +806,10 @@ def _cohen(cd: _Coded, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
         var = ((p * (W[None] - s * (1 - kappa)[:, None, None]) ** 2).sum((1, 2))
                - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
         var0 = ((pr[:, :, None] * pc[:, None, :] * (W[None] - s) ** 2).sum((1, 2)) - pe**2) / (n * (1 - pe) ** 2)
+        # every pair in a cell of full agreement weight: kappa is 1 and its variance is
+        # exactly 0 (the formula's two terms then cancel only up to roundoff)
+        perfect = (n > 0) & ((T * (W[None] < 1)).sum((1, 2)) == 0)
+        var = np.where(perfect, 0.0, var)
         se = np.sqrt(np.maximum(var, 0))
         se0 = np.sqrt(np.maximum(var0, 0))
         z = kappa / se0
@@ -1266,6 +1281,10 @@ def _alpha_coded(data, subject, rater, score, level, categories, by) -> _Coded:
 # Intraclass correlations
 # ---------------------------------------------------------------------------
 
+# a sum of squares below this share of the total sum of squares is roundoff of an exact 0
+_ZERO_SS = 1e-12
+
+
 def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
     """Grouped Shrout & Fleiss (1979) ICCs.
 
@@ -1294,12 +1313,16 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         ssb = between - S1**2 / Nn
         ssw = S2 - between
+        # a within-subject sum of squares at roundoff level of the total is exactly 0
+        # (every subject's ratings agree): F = inf, p = 0, limits (1, 1) below
+        w0 = ssw <= _ZERO_SS * S2
+        ssw = np.where(w0, 0.0, ssw)
         df_b, df_w = n1 - 1, Nn - n1
         msb, msw = ssb / df_b, ssw / df_w
         k0 = (Nn - _gsum(ug, m * m, G) / Nn) / df_b
         icc1 = (msb - msw) / (msb + (k0 - 1) * msw)
         icc1k = (msb - msw) / msb
-        F1 = msb / msw
+        F1 = np.where(w0 & (msb > 0), np.inf, msb / msw)
         p1 = stats.f.sf(F1, df_b, df_w)
     # two-way on complete blocks
     nr = _n_raters(cd).astype(float)
@@ -1322,13 +1345,16 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         ssc = _gsum(pg, colsum**2, G) / n
         sst = _gsum(g2, y * y, G)
         sse = sst - ssr - ssc
+        # additive scores (each rater a constant offset from the others): error SS 0
+        e0 = sse <= _ZERO_SS * sst
+        sse = np.where(e0, 0.0, sse)
         dfr, dfc, dfe = n - 1, k - 1, (n - 1) * (k - 1)
         MSB, MSJ, MSE = ssr / dfr, ssc / dfc, sse / dfe
         icc2 = (MSB - MSE) / (MSB + (k - 1) * MSE + k * (MSJ - MSE) / n)
         icc3 = (MSB - MSE) / (MSB + (k - 1) * MSE)
         icc2k = (MSB - MSE) / (MSB + (MSJ - MSE) / n)
         icc3k = (MSB - MSE) / MSB
-        F3 = MSB / MSE
+        F3 = np.where(e0 & (MSB > 0), np.inf, MSB / MSE)
         p3 = stats.f.sf(F3, dfr, dfe)
         a = 0.5 - ci / 2
         # one-way limits with k0 (equals k when balanced)
@@ -1343,12 +1369,17 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         fj = MSJ / MSE
         vn = dfe * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
         vd = dfr * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-        v = vn / vd
+        # Satterthwaite's df as MSE -> 0 (fj -> inf): dfe / dfr when MSJ > 0; with MSJ = 0
+        # too the limits below are exactly 1 for any df
+        v = np.where(e0, np.where(MSJ > 0, dfe / dfr, 1.0), vn / vd)
         f2u = stats.f.ppf(1 - a, dfr, v)
         f2l = stats.f.ppf(1 - a, v, dfr)
         l2 = n * (MSB - f2u * MSE) / (f2u * (k * MSJ + (k * n - k - n) * MSE) + n * MSB)
         u2_ = n * (f2l * MSB - MSE) / (k * MSJ + (k * n - k - n) * MSE + n * f2l * MSB)
         l2k, u2k = l2 * k / (1 + l2 * (k - 1)), u2_ * k / (1 + u2_ * (k - 1))
+        # with a zero error mean square the F-based limits of ICC1/ICC3 degenerate to (1, 1)
+        l1, u1, l1k, u1k = (np.where(w0 & (msb > 0), 1.0, t) for t in (l1, u1, l1k, u1k))
+        l3, u3, l3k, u3k = (np.where(e0 & (MSB > 0), 1.0, t) for t in (l3, u3, l3k, u3k))
     notes1, notes2 = _notes(G), _notes(G)
     _add_note(notes1, n1 < 2, "fewer than two subjects")
     _add_note(notes1, (n1 >= 2) & (df_w <= 0), "no subject was rated by two or more raters")
@@ -1370,6 +1401,10 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
                  f"({int(mmin[i])} to {int(mmax[i])}; k0 = {k0[i]:.3g})" if mmax[i] != mmin[i] else
                  f"one-way ICCs use all {int(n1[i])} subjects ({int(mmax[i])} ratings each)")
             notes1[i] = t if not notes1[i] else notes1[i] + "; " + t
+    _add_note(notes1, w0 & (msb > 0) & (n1 >= 2) & (df_w > 0),
+              "within-subject mean square is 0 (every subject's ratings agree): F = inf, p = 0, CI (1, 1)")
+    _add_note(notes2, e0 & (MSB > 0) & (n >= 2) & (k >= 2),
+              "error mean square is 0 (raters differ at most by a constant): F = inf, p = 0; ICC3 CI (1, 1)")
     ok2 = (n >= 2) & (k >= 2) & (MSB + MSE > 0)
     _add_note(notes2, (n >= 2) & (k >= 2) & ~(MSB + MSE > 0), "no variance in scores")
     ok1 = (n1 >= 2) & (df_w > 0) & (msb + msw > 0)
@@ -1648,6 +1683,9 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
             emit(name, core[name], "koo_li", "")
     out = pd.concat(frames, ignore_index=True)
     if base.n_missing:
-        miss = f"{base.n_missing} rows with a missing score ignored"
-        out["note"] = [miss if not n_ else n_ + "; " + miss for n_ in out["note"]]
+        # every frame holds the G groups in group order
+        per_group = (base.missing_by_group if base.missing_by_group is not None
+                     else np.full(G, base.n_missing))[np.tile(np.arange(G), len(frames))]
+        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + f"{k} rows with a missing score ignored"
+                       for n_, k in zip(out["note"], per_group)]
     return out.reset_index(drop=True)
