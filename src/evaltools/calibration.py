@@ -23,8 +23,9 @@ Methods
 * Variance components use Henderson's (1953) Method 1 (Brennan's 2001 "analogous
   ANOVA" for unbalanced designs): moments of uncorrected sums of squares, exact and
   unbiased for random models, and identical to the ANOVA expected-mean-square
-  estimates (Brennan 2001, ch. 3) when the design is balanced. REML through
-  statsmodels ``MixedLM`` is offered for small data (``method="reml"``).
+  estimates (Brennan 2001, ch. 3) when the design is balanced. REML (``method="reml"``)
+  minimizes lme4's profiled REML deviance directly (Bates, Maechler, Bolker & Walker
+  2015), for small data.
 
 References
 ----------
@@ -37,6 +38,8 @@ Searle, S. R., Casella, G., & McCulloch, C. E. (1992). *Variance Components*. Wi
 Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B*, 57(1), 289-300.
 Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Statist.*, 6, 65-70.
 Shavelson, R. J., & Webb, N. M. (1991). *Generalizability Theory: A Primer*. Sage.
+Bates, D., Maechler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects models
+    using lme4. *Journal of Statistical Software*, 67(1), 1-48.
 Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70(4), 213-220.
 Myford, C. M., & Wolfe, E. W. (2003, 2004). Detecting and measuring rater effects using
     many-facet Rasch measurement, Parts I and II. *Journal of Applied Measurement*.
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -177,7 +181,7 @@ class _CrossedFit:
     def __init__(self, y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray,
                  n_s: int, n_r: int, n_i: int, lam_s: float = 0.0, lam_r: float = 0.0,
                  want_cov: bool = True, dense_limit: int = 6000, w: np.ndarray | None = None,
-                 pairs: np.ndarray | None = None):
+                 groups: np.ndarray | None = None):
         n = y.size
         self.n_r, self.n_i = n_r, n_i
         nx = n_r + n_i
@@ -218,7 +222,19 @@ class _CrossedFit:
         if lam_s == 0.0:
             Mii += 1.0          # + 1 1' for the item null vector
         comp_size = np.bincount(comp, minlength=n_comp)
+        # centring groups of the raters (nested in components): severities are contrasts
+        # with the group's mean rater, the estimable functions when a rater-level facet
+        # such as a pure role is confounded with the nuisance facet
+        if groups is None:
+            grp = comp.astype(np.int64)
+        else:
+            grp = pd.factorize(np.asarray(groups).astype(np.int64) * max(n_comp, 1) + comp)[0].astype(np.int64)
+        n_grp = int(grp.max()) + 1 if n_r else 0
+        self.rater_group = grp
+        self.n_groups = n_grp
         cov_diag = np.full(nx, np.nan)
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        self._W = self._Cdiag = None
         if n_r == 0 or comp_size.max() <= dense_limit:
             # Block elimination: the rater block is block-diagonal over components, so
             # each component is factored on its own (a loop over components, i.e. units),
@@ -226,21 +242,9 @@ class _CrossedFit:
             # S = Mii - Mir A^-1 Mri with A = Mrr (+ 1 1' per component when fixed).
             order = np.argsort(comp, kind="stable")
             bounds = np.r_[0, np.cumsum(comp_size)]
-            # covariances of requested rater pairs (same component), for contrasts
-            pa = pb = None
-            if pairs is not None and len(pairs):
-                pa, pb = np.asarray(pairs[:, 0], np.int64), np.asarray(pairs[:, 1], np.int64)
-                cov_pairs = np.full(len(pa), np.nan)
-                pos = np.empty(n_r, dtype=np.int64)
-                same = comp[pa] == comp[pb]
             u = np.zeros(n_r)
             W = np.zeros((n_r, n_i))
             dA = np.zeros(n_r)
-            # for contrasts with the component mean: row means and grand mean of the
-            # rater block of the inverse, per component
-            rm = np.zeros(n_r)
-            gm = np.zeros(n_comp)
-            Wm = np.zeros((n_comp, n_i))
             rr_ = rhs[:n_r]
             for k in range(n_comp):
                 idx = order[bounds[k]:bounds[k + 1]]
@@ -254,37 +258,31 @@ class _CrossedFit:
                     Binv = np.linalg.pinv(B)
                     self.note = "normal equations rank-deficient beyond the connected components; pseudo-inverse used"
                 u[idx] = Binv @ rr_[idx]
-                if pa is not None:
-                    pos[idx] = np.arange(len(idx))
-                    sel = same & (comp[pa] == k)
-                    cov_pairs[sel] = Binv[pos[pa[sel]], pos[pb[sel]]]
                 W[idx] = Binv @ Mri[idx]
                 dA[idx] = np.diag(Binv)
-                rm[idx] = Binv.mean(axis=1)
-                gm[k] = Binv.mean()
-                Wm[k] = W[idx].mean(axis=0)
+                self._blocks.append((idx, Binv))
             Sm = Mii - Mri.T @ W
             Sinv = np.linalg.pinv(Sm) if n_i else np.zeros((0, 0))
+            # kept for refits with new scores (the normal matrix depends on the design only)
+            self._W, self._Sinv, self._Mri = W, Sinv, Mri
+            self._solve_parts = (wt, s, r, i, n_s, Xw, XtS, ds)
             xi = Sinv @ (rhs[n_r:] - Mri.T @ u)
             xr = u - W @ xi
             x = np.r_[xr, xi]
             if want_cov:
+                # the block inverse with a generalized inverse of the Schur complement is a
+                # generalized inverse of the (augmented) normal matrix, which gives the exact
+                # covariance of every estimable contrast (Searle 1971, sec. 5.3)
                 cov_diag[:n_r] = dA + np.einsum("ij,jk,ik->i", W, Sinv, W)
                 cov_diag[n_r:] = np.diag(Sinv)
-                rowm = rm + np.einsum("ij,jk,ik->i", W, Sinv, Wm[comp])
-                grand = gm[comp] + np.einsum("ij,jk,ik->i", Wm[comp], Sinv, Wm[comp])
-                # Var(x_r - mean of the component's x) = C_rr - 2 mean_j C_rj + mean_jk C_jk
-                self.cov_centred = cov_diag[:n_r] - 2 * rowm + grand
+                # the rater block of that inverse, C = Binv (per component) + W Sinv W',
+                # is kept for contrasts (C_rr here; the rest in ``contrast``)
+                self._Cdiag = cov_diag[:n_r].copy()
                 # Var(x) = s2 (Mc^-1 - C (C'C)^-2 C') for the constrained solution
                 if fixed:
                     cov_diag[:n_r] -= 1.0 / comp_size[comp] ** 2
                 if lam_s == 0.0 and n_i:
                     cov_diag[n_r:] -= 1.0 / n_i ** 2
-                if pa is not None:
-                    cov_pairs += np.einsum("ij,jk,ik->i", W[pa], Sinv, W[pb])
-                    if fixed:
-                        cov_pairs -= 1.0 / comp_size[comp[pa]] ** 2
-                    self.cov_pairs = cov_pairs
         else:
             # A component too large for dense algebra: ground one rater per component and
             # one item, solve the sparse system, re-centre; no standard errors.
@@ -315,8 +313,8 @@ class _CrossedFit:
         self.df = n - rank
         self.s2 = self.rss / self.df if self.df > 0 else np.nan
         self.cov_diag = cov_diag * self.s2 if lam_s == 0 and lam_r == 0 else cov_diag
-        if hasattr(self, "cov_pairs") and lam_s == 0 and lam_r == 0:
-            self.cov_pairs = self.cov_pairs * self.s2
+        # fixed effects: the inverse is in units of s2; mixed-model equations: PEVs already
+        self._scale = self.s2 if fixed else 1.0
         self.resid = resid
         self.fitted = fitted
 
@@ -330,6 +328,99 @@ class _CrossedFit:
 
     def rater_se(self) -> np.ndarray:
         return np.sqrt(np.clip(self.cov_diag[: self.n_r], 0, None))
+
+    def fitted_for(self, y: np.ndarray) -> np.ndarray:
+        """Fitted values of the same model for new scores ``y`` on the same design, from
+        the factors already computed (one pass of matrix-vector products)."""
+        if self._W is None:
+            raise ValueError("refits need the dense solver")
+        wt, s, r, i, n_s, Xw, XtS, ds = self._solve_parts
+        n_r = self.n_r
+        Sty = np.bincount(s, weights=wt * y, minlength=n_s)
+        rhs = Xw.T @ y - XtS @ (Sty / ds)
+        u = np.zeros(n_r)
+        for idx, Binv in self._blocks:
+            u[idx] = Binv @ rhs[idx]
+        xi = self._Sinv @ (rhs[n_r:] - self._Mri.T @ u)
+        x = np.r_[u - self._W @ xi, xi]
+        a = (Sty - XtS.T @ x) / ds
+        return a[s] + x[r] + x[n_r + i]
+
+    def _ref_weights(self, ref: np.ndarray | None) -> np.ndarray:
+        """Reference weights normalised to 1 within each group (a group without
+        reference raters falls back to all of its raters)."""
+        grp, ng = self.rater_group, self.n_groups
+        w = np.ones(self.n_r) if ref is None else np.asarray(ref, float).copy()
+        tot = np.bincount(grp, w, ng)
+        w[tot[grp] <= 0] = 1.0
+        return w / np.bincount(grp, w, ng)[grp]
+
+    def contrast(self, ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each rater's effect minus the mean effect of the reference raters of its
+        group, and the variance of that contrast.
+
+        ``ref`` weights (default: every rater) are normalised within each centring
+        group. The contrast ``x_r - w_g'x`` is estimable whenever the group's weights sum
+        to 1 (the model's null directions are constant within a group), and its variance
+        is ``C_rr - 2 (C w_g)_r + w_g' C w_g`` for any generalized inverse ``C`` of the
+        normal matrix (Searle 1971, sec. 5.4), times ``s2`` for the fixed-effect fit.
+        """
+        grp, ng, n_r = self.rater_group, self.n_groups, self.n_r
+        wn = self._ref_weights(ref)
+        xr = self.x[:n_r]
+        val = xr - np.bincount(grp, wn * xr, ng)[grp]
+        if self._Cdiag is None:
+            return val, np.full(n_r, np.nan)
+        cw = np.zeros(n_r)              # (C w_g(r))_r, block part
+        wcw = np.zeros(ng)              # w_g' C w_g, block part
+        for idx, Binv in self._blocks:  # one block per component (unit)
+            gl, gu = pd.factorize(grp[idx])
+            Wl = np.zeros((len(idx), len(gu)))
+            Wl[np.arange(len(idx)), gl] = wn[idx]
+            BW = Binv @ Wl
+            cw[idx] = BW[np.arange(len(idx)), gl]
+            wcw[np.asarray(gu, np.int64)] = np.einsum("jg,jg->g", Wl, BW)
+        Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
+        Q = (Wg @ self._W).T                     # n_i x groups: W' w_g
+        SQ = self._Sinv @ Q
+        cw += np.einsum("ri,ir->r", self._W, SQ[:, grp])
+        wcw += np.einsum("ig,ig->g", Q, SQ)
+        var = (self._Cdiag - 2 * cw + wcw[grp]) * self._scale
+        return val, np.clip(var, 0, None)
+
+    def contrast_cov(self, pa: np.ndarray, pb: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of the contrasts of :meth:`contrast` for rater pairs (``nan`` for
+        pairs in different components): ``C_ab - (C w_gb)_a - (C w_ga)_b + w_ga' C w_gb``."""
+        pa, pb = np.asarray(pa, np.int64), np.asarray(pb, np.int64)
+        out = np.full(len(pa), np.nan)
+        if self._Cdiag is None or not len(pa):
+            return out
+        grp, ng, n_r = self.rater_group, self.n_groups, self.n_r
+        wn = self._ref_weights(ref)
+        comp = self.rater_component
+        Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
+        Q = (Wg @ self._W).T
+        SQ = self._Sinv @ Q
+        WS = self._W @ self._Sinv
+        pos = np.empty(n_r, dtype=np.int64)
+        for idx, Binv in self._blocks:
+            sel = np.flatnonzero((comp[pa] == comp[idx[0]]) & (comp[pb] == comp[idx[0]]))
+            if not len(sel):
+                continue
+            pos[idx] = np.arange(len(idx))
+            gl, gu = pd.factorize(grp[idx])
+            Wl = np.zeros((len(idx), len(gu)))
+            Wl[np.arange(len(idx)), gl] = wn[idx]
+            BW = Binv @ Wl
+            WBW = Wl.T @ BW
+            a, b = pa[sel], pb[sel]
+            ga, gb = gl[pos[a]], gl[pos[b]]
+            c_ab = Binv[pos[a], pos[b]] + np.einsum("ki,ki->k", WS[a], self._W[b])
+            cw_a = BW[pos[a], gb] + np.einsum("ki,ik->k", self._W[a], SQ[:, grp[b]])
+            cw_b = BW[pos[b], ga] + np.einsum("ki,ik->k", self._W[b], SQ[:, grp[a]])
+            wcw = WBW[ga, gb] + np.einsum("ik,ik->k", Q[:, grp[a]], SQ[:, grp[b]])
+            out[sel] = c_ab - cw_a - cw_b + wcw
+        return out * self._scale
 
 
 def _grouped_sd(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -394,25 +485,36 @@ def _rater_vc(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, float]:
             "subject:rater": float(v.get("s:r", 0.0)), "residual": float(v.get("residual", np.nan))}
 
 
+class _ZeroFit:
+    """Stands in for the BLUP fit when the rater variance is 0: every severity is 0."""
+
+    def __init__(self, n_r: int):
+        self.n_r = n_r
+
+    def contrast(self, ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.n_r), np.zeros(self.n_r)
+
+
 def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n_s: int, n_r: int,
-                vc: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, str]:
+                vc: Mapping[str, float]) -> tuple["_CrossedFit | _ZeroFit", str]:
     """Empirical-Bayes (BLUP) rater effects and their prediction error variances.
 
     Model for the nuisance-free scores ``y`` of rater r on subject s (rating k):
     ``y = c_comp + a_s + b_r + (ab)_sr + e`` with ``a ~ N(0, s2_subject)``,
     ``b ~ N(0, s2_rater)``, ``(ab) ~ N(0, s2_subject:rater)``, ``e ~ N(0, s2_residual)``
-    and one fixed level per connected component; the BLUPs are returned centred on
-    the component's mean rater, with the PEV of that contrast. The rater x subject cell means are
+    and one fixed level per centring group ``comp`` (a connected component, or a role
+    within it); :meth:`_CrossedFit.contrast` of the returned fit gives the BLUPs centred
+    on the group's reference raters, with the PEV of that contrast. The rater x subject cell means are
     sufficient for ``b`` given the cell structure: a cell of m ratings has error variance
     ``s2_sr + s2_e / m``, so the mixed-model equations are solved on cell means with those
     precisions as weights (Henderson 1975; Searle, Casella & McCulloch 1992, sec. 7.4).
     The prediction error variance ``Var(b - b_hat)`` is the rater block of the inverse of
-    the mixed-model coefficient matrix (Henderson 1975, eq. 5). Returns BLUPs, PEVs and a note.
+    the mixed-model coefficient matrix (Henderson 1975, eq. 5). Returns the fit and a note.
     """
     s2s, s2r = vc.get("subject", np.nan), vc.get("rater", np.nan)
     s2sr, s2e = max(vc.get("subject:rater", 0.0), 0.0), vc.get("residual", np.nan)
     if not (np.isfinite(s2r) and np.isfinite(s2e)) or s2r <= 0 or s2e <= 0:
-        return np.zeros(n_r), np.zeros(n_r), "rater variance estimated as 0: every severity shrinks to 0"
+        return _ZeroFit(n_r), "rater variance estimated as 0: every severity shrinks to 0"
     key = r.astype(np.int64) * n_s + s
     cell, code = np.unique(key, return_inverse=True)
     m = np.bincount(code).astype(float)
@@ -422,14 +524,27 @@ def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n
     _, cc = np.unique(comp[cr], return_inverse=True)
     lam_s = 1.0 / max(s2s, 1e-8) if np.isfinite(s2s) else 1e8
     fit = _CrossedFit(ybar, cs, cr, cc.astype(np.int64), n_s, n_r, int(cc.max()) + 1, lam_s=lam_s,
-                      lam_r=1.0 / s2r, w=w)
-    # severities are read against the component's average rater: centre the BLUPs and
-    # report the prediction error variance of that contrast
-    b = fit.rater.copy()
-    nc = int(comp.max()) + 1
-    b -= (np.bincount(comp, b, nc) / np.bincount(comp, minlength=nc))[comp]
-    pev = getattr(fit, "cov_centred", fit.cov_diag[:n_r])
-    return b, np.clip(pev, 0, None), fit.note
+                      lam_r=1.0 / s2r, w=w, groups=comp)
+    return fit, fit.note
+
+
+def _role_blocks(r: np.ndarray, g: np.ndarray, n_r: int, g_lab: pd.Index) -> tuple[np.ndarray, list[str]]:
+    """Blocks of roles linked by raters who rate in more than one of them.
+
+    With the role crossed into the nuisance facet, shifting every rating of a block of
+    roles by ``c`` and every rater of that block by ``-c`` leaves the fit unchanged when
+    no rater also rates in another block: the block's shift is not separable from its
+    raters' mean severity, so severities are contrasts within the block. The blocks are
+    the connected components of the rater-role graph. Returns each rater's block and the
+    block labels (roles joined by ``+``).
+    """
+    n_g = len(g_lab)
+    adj = sp.csr_matrix((np.ones(r.size), (r, g)), shape=(n_r, n_g))
+    _, lab = connected_components(sp.bmat([[None, adj], [adj.T, None]]).tocsr(), directed=False)
+    blk, uniq = pd.factorize(lab[:n_r])
+    role_blk = pd.Index(uniq).get_indexer(lab[n_r:])
+    names = ["+".join(str(x) for x in g_lab[role_blk == b]) for b in range(len(uniq))]
+    return blk.astype(np.int64), names
 
 
 def _flag_rules(sev_t: float, central_t: float, halo_t: float, isr_t: float, min_n: int) -> str:
@@ -442,8 +557,9 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
                   role: str | None = None, period: str | None = None, severity_threshold: float = 0.5,
                   central_threshold: float = 0.65, halo_threshold: float = 0.2, halo_item_sd_ratio: float = 0.7,
                   min_ratings: int = 10, halo_min_subjects: int = 3, adjust_role: bool = True,
-                  centre: str = "mean", alpha: float = 0.05, estimator: str = "blup",
-                  variance_components: Mapping[str, float] | None = None) -> pd.DataFrame:
+                  centre: str = "calibrated", alpha: float = 0.05, estimator: str = "blup",
+                  variance_components: Mapping[str, float] | None = None, latent: bool = False,
+                  score_range: tuple[float, float] | None = None) -> pd.DataFrame:
     """Rater severity, spread and halo from the crossed model subject + rater (+ item).
 
     Parameters
@@ -477,11 +593,18 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         The halo index needs at least this many subjects rated by the rater (else ``nan``).
     adjust_role : bool
         With ``role``, remove role shifts (item x role is the nuisance facet), so a
-        rater's severity is net of e.g. the inflation of self-ratings.
-    centre : {"mean", "median"}
-        Severity 0 is the mean rater (default) or the median rater (among those with
-        ``min_ratings``) of each connected component. Severities are only identified up
-        to this constant. Standard errors are those of the mean-centred contrasts.
+        rater's severity is net of e.g. the inflation of self-ratings; severity is then
+        relative to raters of the same role (see Notes).
+    centre : {"calibrated", "mean", "median"}
+        Which raters define severity 0 within each reference group (connected component,
+        and role block when roles are adjusted). ``"calibrated"`` (default): the mean of
+        the raters with ``min_ratings`` who are not themselves flagged severe or lenient,
+        found by a fixed point started from the group's shorth (a trimmed mean whose
+        trimming rule is the flag rule; with nobody flagged it is the mean rater), so a
+        lenient clique does not make its unit's calibrated raters look severe.
+        ``"mean"``: the mean rater (sum-to-zero contrasts). ``"median"``: the median rater
+        among those with ``min_ratings``. Standard errors are those of the contrast with
+        the reference mean (for ``"median"``, of the mean contrast).
     alpha : float
         1 - confidence level of ``ci_low``/``ci_high``.
     estimator : {"blup", "fixed"}
@@ -492,6 +615,14 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     variance_components : mapping, optional
         ``subject``, ``rater``, ``subject:rater``, ``residual`` variances for the BLUP
         (default: Henderson Method 1 on the nuisance-free scores, per component centred).
+    latent : bool
+        Read integer scores as rounded, bounded readings of a latent normal score and fit
+        the model to their expected latent values (EM for the interval-censored normal
+        model, :func:`_latent_scores`): severities are then on the latent score scale,
+        not compressed by the scale's ceiling or floor. Default ``False``: the scores as
+        they are.
+    score_range : (low, high), optional
+        The scale's lowest and highest categories for ``latent`` (default: observed).
 
     Returns
     -------
@@ -511,9 +642,25 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     Notes
     -----
     ``severity_fixed`` is minus the rater fixed effect of ``y = mu + subject + rater (+ item) + e``
-    (the "rater severity" of Myford & Wolfe 2003, additive-model version), centred on
-    the mean (or median) rater of each connected component of the subject-rater graph
-    (severities are only comparable within a component). It is estimated exactly by
+    (the "rater severity" of Myford & Wolfe 2003, additive-model version), as a contrast
+    with the reference raters (``centre``) of the rater's group: severities are only
+    comparable within a connected component of the subject-rater graph.
+
+    Identification with roles. With ``role`` and ``adjust_role`` the nuisance facet is
+    item x role. When every rater of a set of roles rates in those roles only (the usual
+    case: an atasan rates as atasan, a member of the public only as masyarakat), adding
+    ``c`` to every rating effect of those roles and ``-c`` to every one of their raters
+    leaves the fit unchanged: the role's shift and its raters' mean severity are not
+    separately identified, and any split between them is arbitrary. The estimable
+    contrasts are those within a *role block* (the connected components of the
+    rater-role graph: roles linked by raters who rate in several of them), so severity
+    is relative to raters of the same role block in the same component. A role whose
+    shift is systematic (the public rates higher) therefore flags nobody; roles linked by
+    multi-role raters are compared with each other, their shifts being identified. A
+    rater who is the only one of their role block in a component (one atasan per unit)
+    has no such contrast: severity ``nan`` with that reason (``adjust_role=False``
+    compares across roles, including the role's shift). ``attrs["reference"]`` states the
+    reference in words. It is estimated exactly by
     sparse normal equations with subjects absorbed (Searle 1971, ch. 7); ``se_model``
     is ``s * sqrt(diag(M^-))`` of that fit, and ``se`` multiplies it by the square root of
     Kish's (1965) design effect ``1 + (m - 1) rho`` (m ratings per rater-subject cell,
@@ -547,47 +694,31 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     """
     if estimator not in ("blup", "fixed"):
         raise ValueError("estimator must be 'blup' or 'fixed'")
+    if centre not in ("calibrated", "mean", "median"):
+        raise ValueError("centre must be 'calibrated', 'mean' or 'median'")
     d = _clean(data, [subject, rater, item, role, period], score)
     if d.empty:
         raise DataError("no ratings with a score", column=score)
-    y = d[score].to_numpy()
-    s_person, _ = _codes(d[subject])
-    if period is not None:
-        s, _ = _codes(pd.Series(s_person * (len(d) + 1) + _codes(d[period].astype(str))[0]))
-    else:
-        s = s_person
-    r, r_lab = _codes(d[rater])
-    if item is not None:
-        i, _ = _codes(d[item])
-    else:
-        i = np.zeros(len(d), dtype=np.int64)
-    # the nuisance facet: items, crossed with roles when role shifts are removed (a
-    # self-rating's inflation is a property of the role, not of the person rating)
-    if role is not None and adjust_role:
-        g, _ = _codes(d[role].astype(str))
-        nu, _ = _codes(pd.Series(i * (int(g.max()) + 1) + g))
-    else:
-        nu = i
-    n_s, n_r, n_i = int(s.max()) + 1, len(r_lab), int(nu.max()) + 1
-    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i)
-    sev = -fit.rater
+    dz = _rater_design(d, subject=subject, rater=rater, score=score, item=item, role=role, period=period,
+                       adjust_role=adjust_role)
+    n_r, r, s = dz["n_r"], dz["r"], dz["s"]
+    latent_note = ""
+    if latent:
+        dz["y"], latent_note = _latent_scores(dz["y"], s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1,
+                                              score_range)
+    # severities are contrasts within the same role block of the same connected
+    # component: the estimable rater contrasts of this model (see Notes)
+    fit = _CrossedFit(dz["y"], s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1, groups=dz["blk"])
+    comp, grp = fit.rater_component, fit.rater_group
     n_rat = np.bincount(r, minlength=n_r)
-    comp = fit.rater_component
-    use = n_rat >= min_ratings
-    if centre not in ("mean", "median"):
-        raise ValueError("centre must be 'median' or 'mean'")
-
-    def median_shift(v: np.ndarray) -> np.ndarray:
-        # Re-centre each component on its median rater (among raters with enough
-        # ratings): when a third of a unit's raters are lenient, the mean rater is
-        # lenient too, and ok raters would look severe against it.
-        med = pd.Series(np.where(use, v, np.nan)).groupby(comp).median()
-        med_all = pd.Series(v).groupby(comp).median()
-        return med.fillna(med_all).reindex(np.arange(fit.n_components)).to_numpy()[comp]
-
-    if centre == "median":
-        sev = sev - median_shift(sev)
-    se_model = fit.rater_se()
+    # nuisance-free scores: the group-level part of the rater effects is not identified
+    # apart from the nuisance facet (its null direction), so it goes with it
+    val0, _ = fit.contrast()
+    yi = dz["y"] - fit.item[dz["nu"]] - (fit.rater - val0)[r]
+    vc = _rater_variance_components(yi, s, r, comp, fit.n_components, n_rat, variance_components)
+    bfit, blup_note = (_rater_blup(yi, s, r, grp, dz["n_s"], n_r, vc) if estimator == "blup" else (None, ""))
+    sc = _severity_scores(fit, bfit, n_rat, alpha=alpha, centre=centre, min_ratings=min_ratings,
+                          severity_threshold=severity_threshold)
     # Ratings of one subject by one rater share the rater's impression of that subject
     # (rater x subject interaction), so they are not independent: inflate the model SE
     # by Kish's (1965) design effect 1 + (m - 1) rho, m = ratings per rater-subject
@@ -595,73 +726,287 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     # Henderson Method 1 G study of the same facets (the residuals' own intra-cell
     # correlation is biased to 0: the rater effect absorbs the cells of raters who
     # scored one subject).
-    cell_key = r.astype(np.int64) * n_s + s
-    # nuisance-free scores, centred per component (a unit's level belongs to its
-    # subjects and raters alike; severities compare raters within a component)
-    yi = y - fit.item[nu]
-    cm = np.bincount(comp[r], yi, fit.n_components) / np.maximum(np.bincount(comp[r], minlength=fit.n_components), 1)
-    yc = yi - cm[comp[r]]
-    if variance_components is not None:
-        vc = {k: float(variance_components[k]) for k in ("subject", "rater", "subject:rater", "residual")}
-    else:
-        vc = _rater_vc(yc, s, r) if n_rat.max() > 1 else {"subject": np.nan, "rater": np.nan,
-                                                          "subject:rater": 0.0, "residual": np.nan}
     s2sr, s2e = vc["subject:rater"], vc["residual"]
     rho = s2sr / (s2sr + s2e) if np.isfinite(s2e) and s2sr + s2e > 0 else 0.0
-    n_cells = np.bincount(np.unique(cell_key) // n_s, minlength=n_r)
-    deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
-    se_fx = se_model * np.sqrt(deff)
-    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
-    blup_note = ""
+    n_cells = np.bincount(np.unique(r.astype(np.int64) * dz["n_s"] + s) // dz["n_s"], minlength=n_r)
+    se_fx = sc["se_model"] * np.sqrt(1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho)
+    sp_ = _spread_and_halo(yi, fit, s, r, n_r, item is not None, halo_min_subjects)
+    # a rater alone in a component (or in a role block of it) has nobody to be compared with
+    alone_comp = np.bincount(comp, minlength=fit.n_components)[comp] < 2
+    alone = np.bincount(grp, minlength=fit.n_groups)[grp] < 2
+    sev_fx = np.where(alone, np.nan, sc["severity_fixed"])
+    se_fx = np.where(alone, np.nan, se_fx)
+    se_model = np.where(alone, np.nan, sc["se_model"])
     if estimator == "blup":
-        b, pev, blup_note = _rater_blup(yc, s, r, comp, n_s, n_r, vc)
-        sev_bl = -b
-        if centre == "median":
-            sev_bl = sev_bl - median_shift(sev_bl)
-        se_bl = np.sqrt(pev)
+        sev, se = np.where(alone, np.nan, sc["severity"]), np.where(alone, np.nan, sc["se"])
+    else:
+        sev, se = sev_fx, se_fx
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    ci_low, ci_high = sev - z * se, sev + z * se
+    fl = _flag_raters(sev, ci_low, ci_high, sp_, n_rat >= min_ratings, severity_threshold=severity_threshold,
+                      central_threshold=central_threshold, halo_threshold=halo_threshold,
+                      halo_item_sd_ratio=halo_item_sd_ratio, min_ratings=min_ratings)
+    note = np.where(n_rat >= min_ratings, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
+    if dz["blk_names"]:
+        lone = alone & ~alone_comp
+        note[lone] = [f"the only {dz['blk_names'][b]} rater of these subjects: severity not separable from the "
+                      f"role's shift (adjust_role=False compares across roles)" for b in dz["blk"][lone]]
+    note[alone_comp] = "no other rater scored these subjects: severity undefined"
+    if fit.n_components > 1:
+        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
+                         for n, c in zip(note, comp)], dtype=object)
+    for extra in (latent_note, sc["note"], blup_note, fit.note):
+        if extra:
+            note = np.array([(n + "; " if n else "") + extra for n in note], dtype=object)
+    out = pd.DataFrame({
+        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
+        "severity_fixed": sev_fx, "se_fixed": se_fx, "se_model": se_model,
+        "n_ratings": n_rat.astype(np.int64), "n_subjects": dz["n_sub"].astype(np.int64),
+        "mean_score": np.bincount(r, dz["y"], n_r) / n_rat, "sd_ratio": sp_["sd_ratio"], "halo": sp_["halo"],
+        "mean_item_corr": sp_["mean_item_corr"], "item_sd_ratio": sp_["item_sd_ratio"],
+        "flag": fl["flag"], "flags": fl["flags"], "flag_rule": fl["why"],
+        "component": comp.astype(np.int64), "note": note,
+    }, index=pd.Index(dz["r_lab"], name=rater))
+    if role is not None:
+        modal = (pd.DataFrame({"r": r, "role": d[role].astype(str).to_numpy()}).groupby(["r", "role"]).size()
+                 .sort_values(ascending=False).reset_index().drop_duplicates("r").set_index("r")["role"])
+        out.insert(out.columns.get_loc("flag"), "role", modal.reindex(np.arange(n_r)).to_numpy())
+    out.attrs["method"] = (("empirical-Bayes BLUP (Henderson 1975) of rater effects, variance components by "
+                            "Henderson Method 1; severity_fixed: " if estimator == "blup" else "")
+                           + "fixed-effects crossed model subject + rater" + (" + item" if item else "")
+                           + ", sparse normal equations with subjects absorbed")
+    out.attrs["reference"] = _REFERENCE_TEXT[centre] + (
+        " of the same role block (" + ", ".join(dz["blk_names"]) + ")" if len(dz["blk_names"]) > 1 else "")
+    out.attrs["flag_rule"] = _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio,
+                                         min_ratings)
+    out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
+    out.attrs["intracell_corr"] = rho
+    out.attrs["variance_components"] = vc
+    return out
+
+
+_REFERENCE_TEXT = {
+    "calibrated": "severity 0 = the mean of the raters with enough ratings that are not flagged severe or lenient",
+    "mean": "severity 0 = the mean rater",
+    "median": "severity 0 = the median rater with enough ratings",
+}
+
+
+def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, n_s: int, n_r: int, n_i: int,
+                   score_range: tuple[float, float] | None, *, max_iter: int = 500,
+                   tol: float = 1e-5) -> tuple[np.ndarray, str]:
+    """Expected latent scores of rounded, bounded ratings under the crossed model (EM).
+
+    A score ``k`` on an integer scale ``lo..hi`` is read as a latent normal score
+    ``y* = subject + rater + nuisance + e`` rounded to the nearest category, so ``y*``
+    lies in ``[k - 1/2, k + 1/2)``, open below for ``lo`` and above for ``hi`` (an
+    interval-censored normal model: the additive model behind ordinal "rounded normal"
+    scales; at the scale ends it is Tobin's 1958 censored regression). The EM algorithm
+    (Dempster, Laird & Rubin 1977, sec. 4.1.3) replaces each score by its conditional
+    mean given its interval and the current fit,
+    ``mu + sigma (phi(a) - phi(b)) / (Phi(b) - Phi(a))`` with ``a, b`` the standardized
+    interval ends, refits the model on the design's factors (one pass of products per
+    step), and updates ``sigma^2`` from the conditional second moments. A lenient rater
+    whose scores pile up at the top category is then no longer compressed toward the
+    others by the ceiling. Returns the latent scores and a note.
+    """
+    import scipy.special
+
+    lo_s, hi_s = (float(np.min(y)), float(np.max(y))) if score_range is None else map(float, score_range)
+    if not np.allclose(y, np.round(y)) or hi_s - lo_s < 2:
+        return y, "latent: scores are not on an integer scale of three or more categories; used as they are"
+    # A rater (or subject) whose every score is the top category has no finite maximum
+    # likelihood effect; a weak normal prior on subject and rater effects (SD = half the
+    # scale's range) keeps every effect finite and barely moves the others.
+    lam = float(np.var(y)) / (0.5 * (hi_s - lo_s)) ** 2
+    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, lam_s=lam, lam_r=lam, want_cov=False)
+    if fit._W is None or not y.size > n_s + n_r + n_i:
+        return y, "latent: design too large or too small for the EM refits; scores used as they are"
+    df = y.size - n_s - n_r - n_i
+    lo = np.where(y <= lo_s, -np.inf, y - 0.5)
+    hi = np.where(y >= hi_s, np.inf, y + 0.5)
+    z = y.astype(float).copy()
+    mu = fit.fitted
+    sig = math.sqrt(max(float(np.sum((y - mu) ** 2)) / df, 1e-12))
+    sq2 = math.sqrt(2.0)
+    note = "latent: EM did not converge in %d steps" % max_iter
+    for _ in range(max_iter):
+        a, b = (lo - mu) / sig, (hi - mu) / sig
+        # Phi(b) - Phi(a) without cancellation in the upper tail
+        Z = np.where(a > 0, 0.5 * (scipy.special.erfc(a / sq2) - scipy.special.erfc(b / sq2)),
+                     0.5 * (scipy.special.erfc(-b / sq2) - scipy.special.erfc(-a / sq2)))
+        Z = np.maximum(Z, 1e-300)
+        pa, pb = scipy.stats.norm.pdf(a), scipy.stats.norm.pdf(b)
+        m1 = (pa - pb) / Z
+        with np.errstate(invalid="ignore"):      # inf * 0 at the open ends
+            ta = np.where(np.isfinite(a), a * pa, 0.0)
+            tb = np.where(np.isfinite(b), b * pb, 0.0)
+        z_new = mu + sig * m1
+        cvar = sig * sig * np.clip(1.0 + (ta - tb) / Z - m1 * m1, 0.0, None)
+        step = float(np.max(np.abs(z_new - z)))
+        z = z_new
+        mu = fit.fitted_for(z)
+        sig = math.sqrt(max(float(np.sum((z - mu) ** 2 + cvar)) / df, 1e-12))
+        if step < tol:
+            note = ""
+            break
+    return z, note
+
+
+def _rater_design(d: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None, role: str | None,
+                  period: str | None, adjust_role: bool) -> dict[str, Any]:
+    """Integer codes of the crossed model: subjects (x period), raters, the nuisance
+    facet (items, crossed with roles when role shifts are removed: a self-rating's
+    inflation is a property of the role, not of the person rating) and the role blocks."""
+    y = d[score].to_numpy()
+    s_person, _ = _codes(d[subject])
+    if period is not None:
+        s, _ = _codes(pd.Series(s_person * (len(d) + 1) + _codes(d[period].astype(str))[0]))
+    else:
+        s = s_person
+    r, r_lab = _codes(d[rater])
+    n_r = len(r_lab)
+    i = _codes(d[item])[0] if item is not None else np.zeros(len(d), dtype=np.int64)
+    blk_names: list[str] = []
+    if role is not None and adjust_role:
+        g, g_lab = _codes(d[role].astype(str))
+        nu, _ = _codes(pd.Series(i * (int(g.max()) + 1) + g))
+        blk, blk_names = _role_blocks(r, g, n_r, g_lab)
+    else:
+        nu, blk = i, np.zeros(n_r, dtype=np.int64)
     n_p = int(s_person.max()) + 1
     n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
-    mean_score = np.bincount(r, y, n_r) / n_rat
+    return {"y": y, "s": s, "r": r, "r_lab": r_lab, "n_r": n_r, "n_s": int(s.max()) + 1, "nu": nu, "blk": blk,
+            "blk_names": blk_names, "n_sub": n_sub}
+
+
+def _rater_variance_components(yi: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n_comp: int,
+                               n_rat: np.ndarray, given: Mapping[str, float] | None) -> dict[str, float]:
+    """The caller's variance components, or Henderson Method 1 on the nuisance-free
+    scores centred per component (a unit's level belongs to its subjects and raters alike)."""
+    if given is not None:
+        return {k: float(given[k]) for k in ("subject", "rater", "subject:rater", "residual")}
+    if n_rat.max() <= 1:
+        return {"subject": np.nan, "rater": np.nan, "subject:rater": 0.0, "residual": np.nan}
+    cm = np.bincount(comp[r], yi, n_comp) / np.maximum(np.bincount(comp[r], minlength=n_comp), 1)
+    return _rater_vc(yi - cm[comp[r]], s, r)
+
+
+def _severity_scores(fit: "_CrossedFit", bfit: "_CrossedFit | None", n_rat: np.ndarray, *, alpha: float,
+                     centre: str, min_ratings: int, severity_threshold: float) -> dict[str, Any]:
+    """Severities (fixed and BLUP) as contrasts with the reference raters of each group.
+
+    ``centre="calibrated"`` finds the reference by a fixed point: start from the raters
+    with ``min_ratings`` who are not flagged severe/lenient against the group's shorth
+    (:func:`_shorth_shift`), flag against the mean of that reference, drop the flagged raters from it,
+    repeat until the reference set stops changing (a trimmed mean whose trimming rule is
+    the flag rule). A lenient third of a unit then no
+    longer makes its calibrated raters look severe, and with no biased rater the result
+    is the plain mean contrast.
+    """
+    use = n_rat >= min_ratings
+    z = float(scipy.stats.norm.ppf(1 - alpha / 2))
+    grp, ng = fit.rater_group, fit.n_groups
+
+    def median_shift(v: np.ndarray) -> np.ndarray:
+        # each group's median rater among those with enough ratings (else any rater)
+        med = pd.Series(np.where(use, v, np.nan)).groupby(grp).median()
+        med_all = pd.Series(v).groupby(grp).median()
+        return med.fillna(med_all).reindex(np.arange(ng)).to_numpy()[grp]
+
+    def scores(ref: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        x_fx, v_fx = fit.contrast(ref)
+        if bfit is None:
+            return -x_fx, np.sqrt(v_fx), -x_fx, np.sqrt(v_fx)
+        b, pev = bfit.contrast(ref)
+        return -x_fx, np.sqrt(v_fx), -b, np.sqrt(pev)
+
+    note = ""
+    sev_fx, se_model, sev, se = scores(None if centre == "mean" else use)
+    if centre == "median":
+        sev_fx = sev_fx - median_shift(sev_fx)
+        sev = sev - median_shift(sev) if bfit is not None else sev_fx
+    elif centre == "calibrated":
+        # the first reference leaves out the raters flagged against the median rater,
+        # later ones those flagged against the mean of the previous reference
+        def off(v: np.ndarray, e: np.ndarray) -> np.ndarray:
+            return (np.abs(v) >= severity_threshold) & (np.abs(v) > z * e)
+
+        ref = use & ~off(sev - _shorth_shift(sev, grp, ng, use), se)
+        for _ in range(25):
+            sev_fx, se_model, sev, se = scores(ref)
+            new_ref = use & ~off(sev, se)
+            if np.array_equal(new_ref, ref):
+                break
+            ref = new_ref
+        else:
+            note = "reference raters did not settle in 25 steps: severities relative to the last reference"
+    return {"severity_fixed": sev_fx, "se_model": se_model, "severity": sev, "se": se, "note": note}
+
+
+def _shorth_shift(v: np.ndarray, grp: np.ndarray, ng: int, use: np.ndarray) -> np.ndarray:
+    """Each group's shorth: the mean of the shortest half of its values (among ``use``;
+    Andrews et al. 1972; Rousseeuw & Leroy 1987, sec. 4.2), repeated for its members.
+
+    Unlike the median, it stays inside the majority cluster when a large minority of a
+    unit's raters shares one bias (a 40 % lenient clique moves the median a third of the
+    way toward the clique; it moves the shorth little).
+    """
+    ok = use & np.isfinite(v)
+    order = np.lexsort((v, grp))
+    order = order[ok[order]]
+    gs, vs = grp[order], v[order]
+    loc = pd.Series(v).groupby(grp).median().reindex(np.arange(ng)).to_numpy().copy()
+    starts = np.searchsorted(gs, np.arange(ng))
+    counts = np.bincount(gs, minlength=ng)
+    cs = np.r_[0.0, np.cumsum(vs)]
+    for g in np.flatnonzero(counts >= 3):          # one pass per unit x role block
+        a, m = starts[g], counts[g]
+        h = m // 2 + 1
+        w = vs[a + h - 1:a + m] - vs[a:a + m - h + 1]
+        j = a + int(np.argmin(w))
+        loc[g] = (cs[j + h] - cs[j]) / h
+    return loc[grp]
+
+
+def _spread_and_halo(yi: np.ndarray, fit: "_CrossedFit", s: np.ndarray, r: np.ndarray, n_r: int, has_item: bool,
+                     halo_min_subjects: int) -> dict[str, np.ndarray]:
+    """Central tendency (``sd_ratio``) and halo (``mean_item_corr``, ``halo``, ``item_sd_ratio``)."""
     # spread after removing item difficulty, so a rater who scores only hard items
     # is not mistaken for a narrow one
     sd_r, _ = _grouped_sd(yi, r, n_r)
     # the spread a typical rater would show on this rater's subjects: the variance of
     # the subjects' fitted levels over the rater's ratings plus the residual variance
     sd_lvl, _ = _grouped_sd(fit.a[s], r, n_r)
-    expected = np.sqrt(sd_lvl ** 2 + fit.s2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd_ratio = sd_r / expected
-    if item is not None:
-        mic, _m, item_sd_ratio = _halo_index(yi, s, r, n_r)
-        mic = np.where(_m >= halo_min_subjects, mic, np.nan)
+        sd_ratio = sd_r / np.sqrt(sd_lvl ** 2 + fit.s2)
+    if has_item:
+        mic, m_sub, item_sd_ratio = _halo_index(yi, s, r, n_r)
+        mic = np.where(m_sub >= halo_min_subjects, mic, np.nan)
     else:
         mic = item_sd_ratio = np.full(n_r, np.nan)
     pool_mic = np.nanmedian(mic) if np.isfinite(mic).any() else np.nan
-    halo = mic - pool_mic
-    # a rater alone in a component has nobody to be compared with
-    alone = np.bincount(fit.rater_component, minlength=fit.n_components)[fit.rater_component] < 2
-    sev_fx = np.where(alone, np.nan, sev + 0.0)
-    se_fx = np.where(alone, np.nan, se_fx)
-    se_model = np.where(alone, np.nan, se_model)
-    if estimator == "blup":
-        sev = np.where(alone, np.nan, sev_bl)
-        se = np.where(alone, np.nan, se_bl)
-    else:
-        sev, se = sev_fx, se_fx
-    ci_low, ci_high = sev - z * se, sev + z * se
-    enough = n_rat >= min_ratings
+    return {"sd_ratio": sd_ratio, "mean_item_corr": mic, "halo": mic - pool_mic, "item_sd_ratio": item_sd_ratio}
+
+
+def _flag_raters(sev: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray, sp_: Mapping[str, np.ndarray],
+                 enough: np.ndarray, *, severity_threshold: float, central_threshold: float, halo_threshold: float,
+                 halo_item_sd_ratio: float, min_ratings: int) -> dict[str, np.ndarray]:
+    """The primary flag, every flag that fired, and the rule that fired with the rater's numbers."""
+    sd_ratio, halo, isr = sp_["sd_ratio"], sp_["halo"], sp_["item_sd_ratio"]
     is_sev = enough & (sev >= severity_threshold) & (ci_low > 0)
     is_len = enough & (sev <= -severity_threshold) & (ci_high < 0)
     is_cen = enough & (sd_ratio < central_threshold)
-    is_halo = enough & (halo > halo_threshold) & (item_sd_ratio < halo_item_sd_ratio)
-    rule_all = _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio, min_ratings)
+    is_halo = enough & (halo > halo_threshold) & (isr < halo_item_sd_ratio)
+    n_r = sev.size
     flags = np.full(n_r, "", dtype=object)
     flag = np.full(n_r, "ok", dtype=object)
-    why = np.full(n_r, rule_all, dtype=object)
+    why = np.full(n_r, _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio,
+                                   min_ratings), dtype=object)
     # later assignments win for the primary flag: severity first, then central, halo
     for mask, name, fmt in [
         (is_halo, "halo", lambda k: f"halo: halo {halo[k]:.2f} > {halo_threshold:g} and item_sd_ratio "
-                                    f"{item_sd_ratio[k]:.2f} < {halo_item_sd_ratio:g}"),
+                                    f"{isr[k]:.2f} < {halo_item_sd_ratio:g}"),
         (is_cen, "central", lambda k: f"central: sd_ratio {sd_ratio[k]:.2f} < {central_threshold:g}"),
         (is_len, "lenient", lambda k: f"lenient: severity {sev[k]:.2f} <= -{severity_threshold:g} "
                                       f"and CI [{ci_low[k]:.2f}, {ci_high[k]:.2f}] below 0"),
@@ -672,37 +1017,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         flag[idx] = name
         flags[idx] = [name + ("+" + f if f else "") for f in flags[idx]]
         why[idx] = [fmt(k) for k in idx]
-    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
-    note[alone] = "no other rater scored these subjects: severity undefined"
-    if fit.n_components > 1:
-        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
-                         for n, c in zip(note, fit.rater_component)], dtype=object)
-    out = pd.DataFrame({
-        "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
-        "severity_fixed": sev_fx, "se_fixed": se_fx, "se_model": se_model,
-        "n_ratings": n_rat.astype(np.int64), "n_subjects": n_sub.astype(np.int64),
-        "mean_score": mean_score, "sd_ratio": sd_ratio, "halo": halo, "mean_item_corr": mic,
-        "item_sd_ratio": item_sd_ratio,
-        "flag": flag, "flags": [f if f else "ok" for f in flags], "flag_rule": why,
-        "component": fit.rater_component.astype(np.int64), "note": note,
-    }, index=pd.Index(r_lab, name=rater))
-    if role is not None:
-        rl = d[role].astype(str).to_numpy()
-        modal = (pd.DataFrame({"r": r, "role": rl}).groupby(["r", "role"]).size()
-                 .sort_values(ascending=False).reset_index().drop_duplicates("r").set_index("r")["role"])
-        out.insert(out.columns.get_loc("flag"), "role", modal.reindex(np.arange(n_r)).to_numpy())
-    out.attrs["method"] = (("empirical-Bayes BLUP (Henderson 1975) of rater effects, variance components by "
-                            "Henderson Method 1; severity_fixed: " if estimator == "blup" else "")
-                           + "fixed-effects crossed model subject + rater" + (" + item" if item else "")
-                           + ", sparse normal equations with subjects absorbed")
-    out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
-    out.attrs["intracell_corr"] = rho
-    out.attrs["variance_components"] = vc
-    if blup_note:
-        out["note"] = [(n + "; " if n else "") + blup_note for n in out["note"]]
-    if fit.note:
-        out["note"] = [(n + "; " if n else "") + fit.note for n in out["note"]]
-    return out
+    return {"flag": flag, "flags": np.array([f if f else "ok" for f in flags], dtype=object), "why": why}
 
 
 def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, item: str | None = None,
@@ -806,7 +1121,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         for t, p in enumerate(present):   # a handful of periods
             sub = d[per == p]
             fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, role=role, alpha=alpha,
-                               estimator="fixed")
+                               estimator="fixed", centre="mean")
             part = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].copy()
             part[period] = p
             part["t"] = t
@@ -824,7 +1139,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         if item is not None:
             dd["_i"] = d[item].to_numpy()
         fx = rater_effects(dd, subject="_s", rater="_rp", score="_y", item="_i" if item is not None else None,
-                           role="_n", alpha=alpha, estimator="fixed")
+                           role="_n", alpha=alpha, estimator="fixed", centre="mean")
         sp_ = fx.index.to_series().str.split("\x1f", n=1, expand=True)
         long = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].reset_index(drop=True)
         long.insert(0, rater, sp_[0].to_numpy())
@@ -836,8 +1151,9 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         s_c, _ = _codes(dd["_s"])
         r_c, r_lab = _codes(dd["_rp"])
         i_c = _codes(dd["_i"])[0] if item is not None else np.zeros(len(dd), dtype=np.int64)
-        g_c, _ = _codes(dd["_n"])
+        g_c, g_lab = _codes(dd["_n"])
         nu_c, _ = _codes(pd.Series(i_c * (int(g_c.max()) + 1) + g_c))
+        blk_c, _ = _role_blocks(r_c, g_c, len(r_lab), g_lab)
         lr = long.reset_index(drop=True)
         ok_rows = lr["severity"].notna() & (lr["n_ratings"] >= min_ratings)
         firsts = lr[ok_rows].sort_values("t").groupby(rater, sort=False).head(1)
@@ -846,8 +1162,9 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         fl = fl[fl["a"] != fl["b"]]
         pr = np.column_stack([fl["a"].to_numpy(), fl["b"].to_numpy()]).astype(np.int64)
         mfit = _CrossedFit(dd["_y"].to_numpy(float), s_c, r_c, nu_c, int(s_c.max()) + 1, len(r_lab),
-                           int(nu_c.max()) + 1, pairs=pr)
-        cov_m = getattr(mfit, "cov_pairs", np.full(len(pr), np.nan))
+                           int(nu_c.max()) + 1, groups=blk_c)
+        # the covariance of the two period contrasts (each against its role block's mean)
+        cov_m = mfit.contrast_cov(pr[:, 0], pr[:, 1]) if len(pr) else np.zeros(0)
         se_m = fx["se_model"].to_numpy()
         se_r = fx["se"].to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -951,26 +1268,111 @@ def _henderson1(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple,
     return sol[1:], note
 
 
-def _gstudy_reml(d: pd.DataFrame, y: str, terms: list[tuple[str, ...]], names: list[str]) -> tuple[np.ndarray, str]:
-    import statsmodels.formula.api as smf
-    import warnings
-    df = d.copy()
-    ren = {f: f"f{k}" for k, f in enumerate(sorted({f for t in terms for f in t}))}
-    df = df.rename(columns=ren)
-    df["_y"] = df[y].to_numpy(float)
-    df["_g"] = 1
-    for f in ren.values():
-        df[f] = df[f].astype(str)
-    vc = {}
-    for t, nm in zip(terms, names):
-        vc[nm] = "0 + " + ":".join(f"C({ren[f]})" for f in t)
+def _reml_deviance(theta: np.ndarray, q_of: np.ndarray, ZtZ: np.ndarray, Zty: np.ndarray, Zt1: np.ndarray,
+                   n: int, yty: float, y1: float) -> float:
+    """Profiled REML deviance ``-2 log L_R`` of ``y = mu + sum_k Z_k u_k + e`` at relative
+    standard deviations ``theta_k = sigma_k / sigma_e`` (lme4's parametrization; Bates,
+    Maechler, Bolker & Walker 2015, *J. Stat. Softw.* 67(1), eqs. 34 and 41).
+
+    With ``D = diag(theta of each random level)``, ``L L' = I + D Z'Z D`` and Woodbury's
+    identity ``a'H^-1 b = a'b - (D Z'a)' (L L')^-1 (D Z'b)`` for ``H = I + Z D^2 Z'``:
+    ``-2 log L_R = log|L L'| + log(1'H^-1 1) + (n - 1) (1 + log(2 pi r'H^-1 r / (n - 1)))``.
+    """
+    d = theta[q_of]
+    A = d[:, None] * ZtZ * d[None, :]
+    A[np.diag_indices_from(A)] += 1.0
+    try:
+        cf = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return np.inf
+    logdet = 2.0 * np.log(np.diag(cf[0])).sum()
+    by, b1 = d * Zty, d * Zt1
+    sy, s1 = scipy.linalg.cho_solve(cf, by, check_finite=False), scipy.linalg.cho_solve(cf, b1, check_finite=False)
+    q11 = n - b1 @ s1
+    q1y = y1 - b1 @ sy
+    qyy = yty - by @ sy
+    rss = qyy - q1y * q1y / q11
+    if not (rss > 0 and q11 > 0):
+        return np.inf
+    return float(logdet + np.log(q11) + (n - 1) * (1.0 + np.log(2.0 * np.pi * rss / (n - 1))))
+
+
+def _gstudy_reml(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple, tuple[np.ndarray, int]],
+                 start: np.ndarray) -> tuple[np.ndarray, float, str]:
+    """REML variance components of the random model by direct optimization of the profiled
+    REML deviance (:func:`_reml_deviance`) over ``theta >= 0`` (bounded L-BFGS-B), from the
+    Henderson Method 1 solution and from two neutral starts; the best optimum is kept and
+    restarted once. The likelihood depends on the design only through ``Z'Z``, so the result does
+    not depend on how levels are labelled or rows ordered; a component at the boundary is
+    exactly 0. Returns the components (terms..., residual), the REML log-likelihood
+    (as lme4's ``logLik(REML = TRUE)``) and a note (empty when converged).
+    """
+    import scipy.optimize
+
+    n = y.size
+    tss = float(((y - y.mean()) ** 2).sum())
+    if not tss > 0 or start[-1] <= 1e-12 * tss / n:
+        # no residual variation: the REML likelihood grows without bound as sigma_e -> 0
+        return (np.clip(np.asarray(start, float), 0, None), np.nan,
+                "residual variance 0: REML likelihood unbounded; Henderson Method 1 components reported")
+    blocks, q_of = [], []
+    for k, t in enumerate(terms):
+        c, m = tcodes[t]
+        blocks.append(c + sum(tcodes[u][1] for u in terms[:k]))
+        q_of.append(np.full(m, k))
+    q = sum(tcodes[t][1] for t in terms)
+    q_of = np.concatenate(q_of) if terms else np.zeros(0, dtype=np.int64)
+    rows = np.repeat(np.arange(n), len(terms))
+    cols = np.column_stack(blocks).ravel() if terms else np.zeros(0, dtype=np.int64)
+    Z = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, q))
+    ZtZ = (Z.T @ Z).toarray()
+    # centre y: the intercept is profiled out, and centring only improves the arithmetic
+    yc = y - y.mean()
+    Zty, Zt1 = Z.T @ yc, np.asarray(Z.sum(axis=0)).ravel()
+    yty, y1 = float(yc @ yc), float(yc.sum())
+    f = lambda th: _reml_deviance(np.abs(th), q_of, ZtZ, Zty, Zt1, n, yty, y1)  # noqa: E731
+    s2e0 = max(float(start[-1]), 1e-8 * max(yty / n, 1e-300))
+    th0 = np.sqrt(np.clip(np.asarray(start[:-1], float), 0, None) / s2e0)
+    starts = [th0, np.full(len(terms), 0.5), np.full(len(terms), 1.0)]
+    bounds = [(0.0, None)] * len(terms)
+    opts = {"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000}
+    best = None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = smf.mixedlm("_y ~ 1", df, groups="_g", vc_formula=vc, re_formula="0")
-        res = model.fit(reml=True, method=["lbfgs", "powell"])
-    est = dict(zip(model.exog_vc.names, np.asarray(res.vcomp)))
-    vals = np.array([est[nm] for nm in names] + [res.scale])
-    return vals, "REML (statsmodels MixedLM variance components)"
+        # trial points where the deviance is infinite make finite differences inf - inf
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for th in starts:
+            res = scipy.optimize.minimize(f, th, method="L-BFGS-B", bounds=bounds, options=opts)
+            if best is None or res.fun < best.fun:
+                best = res
+        # restart from the best point: L-BFGS-B's finite-difference gradient can stop
+        # early on flat ridges
+        res = scipy.optimize.minimize(f, best.x, method="L-BFGS-B", bounds=bounds, options=opts)
+    th = res.x if res.fun <= best.fun else best.x
+    th = np.where(th < 1e-7, 0.0, th)
+    dev = f(th)
+    # the residual variance at theta: the profiled sigma^2 = r'H^-1 r / (n - 1)
+    d = th[q_of]
+    A = d[:, None] * ZtZ * d[None, :]
+    A[np.diag_indices_from(A)] += 1.0
+    cf = scipy.linalg.cho_factor(A, lower=True)
+    by, b1 = d * Zty, d * Zt1
+    sy, s1 = scipy.linalg.cho_solve(cf, by), scipy.linalg.cho_solve(cf, b1)
+    q11, q1y, qyy = n - b1 @ s1, y1 - b1 @ sy, yty - by @ sy
+    s2 = (qyy - q1y * q1y / q11) / (n - 1)
+    note = ""
+    # convergence: no coordinate direction (inward at a boundary) lowers the deviance
+    h = 1e-5
+    for k in range(len(terms)):
+        for step in (h, -h):
+            t2 = th.copy()
+            t2[k] += step
+            if t2[k] < 0:
+                continue
+            if f(t2) < dev - 1e-7:
+                note = "REML optimizer did not converge: the reported components are not the optimum"
+    if not np.isfinite(dev):
+        note = "REML deviance not finite: components not estimable"
+    return np.r_[th ** 2 * s2, s2], -dev / 2.0, note
 
 
 def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,
@@ -989,8 +1391,13 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
         ``"anova"``: Henderson's (1953) Method 1, which Brennan (2001, ch. 7) calls the
         analogous-ANOVA procedure; for balanced data it equals the ANOVA expected
         mean-square solution (Brennan 2001, sec. 3.4). Fast at any size.
-        ``"reml"``: statsmodels ``MixedLM`` with one variance component per effect
-        (small data only).
+        ``"reml"``: restricted maximum likelihood with one variance component per
+        effect, by direct minimization of the profiled REML deviance of lme4 (Bates et
+        al. 2015, eqs. 34 and 41) over the relative standard deviations, bounded at 0
+        (small data: one dense Cholesky factor per evaluation, of the size of the
+        number of random levels). ``attrs["reml_loglik"]`` is the REML log-likelihood
+        (lme4's ``logLik(REML = TRUE)``); a ``note`` says when the optimizer did not
+        reach a point that no coordinate step improves.
 
     Returns
     -------
@@ -1052,13 +1459,13 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
     cell_n = np.bincount(cf, minlength=ncf)
     per_level_ok = all(np.unique(np.bincount(tc(t)[0])).size == 1 for t in terms)
     balanced = bool(np.unique(cell_n).size == 1 and per_level_ok)
-    if method == "anova":
-        est, mnote = _henderson1(y, terms, {t: tc(t) for t in terms}, tc)
-        how = ("ANOVA expected mean squares (balanced design; Brennan 2001 sec. 3.4)" if balanced else
-               "Henderson (1953) Method 1 / analogous ANOVA (unbalanced design; Brennan 2001 ch. 7)")
-    else:
-        est, how = _gstudy_reml(d, score, terms, names)
-        mnote = ""
+    est, mnote = _henderson1(y, terms, {t: tc(t) for t in terms}, tc)
+    how = ("ANOVA expected mean squares (balanced design; Brennan 2001 sec. 3.4)" if balanced else
+           "Henderson (1953) Method 1 / analogous ANOVA (unbalanced design; Brennan 2001 ch. 7)")
+    loglik = np.nan
+    if method == "reml":
+        est, loglik, mnote = _gstudy_reml(y, terms, {t: tc(t) for t in terms}, np.asarray(est, float))
+        how = "REML (profiled REML deviance minimized directly, as lme4)"
     res_name = "residual"
     idx = names + [res_name]
     if residual_confounded:
@@ -1078,14 +1485,13 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
         out["note"] = [((x + "; ") if x else "") + mnote for x in out["note"]]
     # facet sample sizes for the D study: raters per subject (per item when nested)
     n_sub = sizes[subject]
-    n_r_per = n / n_sub / (sizes[item] if item is not None else 1)
     rater_obs = np.unique(codes[rater] * n_sub + codes[subject]).size / n_sub
     item_obs = (np.unique(codes[item] * n_sub + codes[subject]).size / n_sub) if item is not None else 1.0
     out.attrs.update({
         "subject": subject, "rater": rater, "item": item, "method": how, "balanced": balanced,
         "n_subjects": n_sub, "n_raters": float(rater_obs), "n_items": float(item_obs),
         "n_ratings": n, "components": {nm: list(t) for nm, t in zip(names, terms)},
-        "residual_facets": list(full),
+        "residual_facets": list(full), "reml_loglik": loglik,
     })
     return out
 
