@@ -1380,6 +1380,9 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         # with a zero error mean square the F-based limits of ICC1/ICC3 degenerate to (1, 1)
         l1, u1, l1k, u1k = (np.where(w0 & (msb > 0), 1.0, t) for t in (l1, u1, l1k, u1k))
         l3, u3, l3k, u3k = (np.where(e0 & (MSB > 0), 1.0, t) for t in (l3, u3, l3k, u3k))
+        # ... and of ICC2 too when the raters' mean square is 0 as well (perfect agreement)
+        j0 = e0 & (MSB > 0) & (ssc <= _ZERO_SS * sst)
+        l2, u2_, l2k, u2k = (np.where(j0, 1.0, t) for t in (l2, u2_, l2k, u2k))
     notes1, notes2 = _notes(G), _notes(G)
     _add_note(notes1, n1 < 2, "fewer than two subjects")
     _add_note(notes1, (n1 >= 2) & (df_w <= 0), "no subject was rated by two or more raters")
@@ -1404,7 +1407,7 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
     _add_note(notes1, w0 & (msb > 0) & (n1 >= 2) & (df_w > 0),
               "within-subject mean square is 0 (every subject's ratings agree): F = inf, p = 0, CI (1, 1)")
     _add_note(notes2, e0 & (MSB > 0) & (n >= 2) & (k >= 2),
-              "error mean square is 0 (raters differ at most by a constant): F = inf, p = 0; ICC3 CI (1, 1)")
+              "error mean square is 0 (raters differ at most by a constant): F = inf, p = 0, ICC3 CI (1, 1)")
     ok2 = (n >= 2) & (k >= 2) & (MSB + MSE > 0)
     _add_note(notes2, (n >= 2) & (k >= 2) & ~(MSB + MSE > 0), "no variance in scores")
     ok1 = (n1 >= 2) & (df_w > 0) & (msb + msw > 0)
