@@ -973,3 +973,16 @@ def test_gstudy_reml_degenerate_and_non_convergence_notes(monkeypatch):
     monkeypatch.setattr(scipy.optimize, "minimize", one_step)
     g = gstudy(dd, subject="subject", rater="rater", score="score", method="reml")
     assert g["note"].str.contains("did not converge").all()
+
+
+def test_calibration_worklist_accepts_precomputed_effects():
+    """The report computes rater_effects once and passes it (effects=): the worklist is
+    the same as when it refits."""
+    df, truth = simulate_local(n_s=200, n_r=20, n_i=4, k=3, seed=17)
+    full = _with_predikat(df, truth)
+    wl = calibration_worklist(full, subject="subject", rater="rater", score="score", item="item")
+    num = full[~full["item"].isin(["Hasil Kerja", "Perilaku Kerja"])]
+    fx = rater_effects(num, subject="subject", rater="rater", score="score", item="item")
+    wl2 = calibration_worklist(full, subject="subject", rater="rater", score="score", item="item", effects=fx)
+    pd.testing.assert_frame_equal(wl, wl2)
+    assert (wl["kind"] == "rater").any()

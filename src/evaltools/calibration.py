@@ -2099,7 +2099,8 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
                          unit: str | None = None, role: str | None = None, period: str | None = None,
                          hasil_item: str | None = "Hasil Kerja",
                          perilaku_item: str | None = "Perilaku Kerja", method: str = "blup",
-                         max_subjects: int | None = 50, **thresholds: Any) -> pd.DataFrame:
+                         max_subjects: int | None = 50, effects: pd.DataFrame | None = None,
+                         **thresholds: Any) -> pd.DataFrame:
     """What a calibration meeting should look at first, per unit, ordered by impact.
 
     For each unit: raters flagged by :func:`rater_effects` (with the rule that fired
@@ -2119,6 +2120,9 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
         subject).
     max_subjects : int, optional
         Keep at most this many subject rows per unit (the highest impact ones).
+    effects : DataFrame, optional
+        A :func:`rater_effects` table already computed on the same ratings (e.g. by the
+        report), used instead of refitting; each unit block uses the rows of its raters.
     **thresholds
         Passed to :func:`rater_effects` (``severity_threshold``, ``central_threshold``,
         ``halo_threshold``, ``min_ratings``).
@@ -2138,9 +2142,12 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
         num = du[~is_ord]
         rows = []
         fx = None
-        if len(num) and num[rater].nunique() >= 2:
+        if effects is not None:
+            fx = effects[effects.index.isin(pd.unique(num[rater]))]
+        elif len(num) and num[rater].nunique() >= 2:
             fx = rater_effects(num, subject=subject, rater=rater, score=score, item=item, role=role, period=period,
                                **thresholds)
+        if fx is not None:
             flagged = fx[fx["flag"] != "ok"]
             for rid, fr in flagged.iterrows():
                 fl = fr["flag"]
