@@ -48,6 +48,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evaltools._io import atomic_write
+from evaltools.data import Study, load_study
+from evaltools.report import thresholds as report_thresholds
+from evaltools.report import write_summary
+from evaltools.report.pages import export_html
+from evaltools.report.records import read_manifest, write_failed_record, write_manifest
+
 __all__ = [
     "DEFAULT_NOTEBOOK",
     "BRIEFING_NOTEBOOK",
@@ -111,47 +118,6 @@ def _inside(path: Path, root: Path) -> Path:
     return path
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    A reader (or a run interrupted half-way) sees either the old file or the new one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode(encoding)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-@contextlib.contextmanager
-def _atomic_path(path: Path):
-    """Yield a temporary path beside ``path``; move it into place if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False, default=str).encode("utf-8")
-
-
 # ---------------------------------------------------------------------------------------
 # hashes
 # ---------------------------------------------------------------------------------------
@@ -194,45 +160,6 @@ def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------
 # HTML export (in-process: a subprocess per file costs seconds, this costs milliseconds)
 # ---------------------------------------------------------------------------------------
-
-_EXPORTER = threading.local()
-
-
-def export_html(nb: Any, path: str | os.PathLike, *, title: str) -> Path:
-    """Render an executed notebook to HTML without input cells or prompts, atomically.
-
-    Cells tagged ``remove_cell`` are dropped (notes meant for notebook readers only).
-    ``title`` becomes the page title (escaped by the template: a unit name never becomes markup).
-    """
-    import nbformat
-
-    exporter = getattr(_EXPORTER, "exp", None)
-    if exporter is None:
-        from nbconvert import HTMLExporter
-        from traitlets.config import Config
-
-        c = Config()
-        c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
-        c.TagRemovePreprocessor.enabled = True
-        exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
-        _EXPORTER.exp = exporter
-    if not isinstance(nb, nbformat.NotebookNode):
-        nb = nbformat.read(str(nb), as_version=4)
-    # the page title is the unit (the template prefers the notebook's own title and escapes it;
-    # the end-to-end test checks that a unit name with markup stays inert)
-    saved = nb.metadata.get("title")
-    nb.metadata["title"] = title
-    try:
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    finally:
-        if saved is None:
-            nb.metadata.pop("title", None)
-        else:
-            nb.metadata["title"] = saved
-    return atomic_write(path, body)
-
 
 # ---------------------------------------------------------------------------------------
 # papermill engines
@@ -594,7 +521,7 @@ def execute_unit(task: UnitTask) -> dict:
     if status == "ok":
         os.replace(staged_json, out_json)
     else:
-        atomic_write(out_json, _json_bytes({"unit": task.unit, "status": "failed", "error": error}))
+        write_failed_record(out_json, task.unit, error)
     with contextlib.suppress(FileNotFoundError):
         staged_nb.unlink()
     return {"unit": task.unit, "status": status, "duration": round(time.perf_counter() - t0, 3), "error": error}
@@ -780,13 +707,6 @@ def _library_version() -> str:
         return "unknown"
 
 
-def _read_manifest(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
 def _scale_info(scale: Any) -> dict:
     out = {}
     for k in ("kind", "min", "max", "levels", "categories"):
@@ -796,27 +716,6 @@ def _scale_info(scale: Any) -> dict:
         if v is not None:
             out[k] = list(v) if isinstance(v, (list, tuple)) else v
     return out
-
-
-def _plain(v: Any) -> Any:
-    """JSON-safe scalar (numpy numbers, pandas NA/NaT, categories)."""
-    import math
-
-    try:
-        import pandas as pd
-
-        if v is None or (not isinstance(v, (str, bytes, list, dict)) and pd.isna(v)):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        with contextlib.suppress(Exception):
-            v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)
 
 
 def study_meta(study: Any) -> dict:
@@ -833,9 +732,8 @@ def study_meta(study: Any) -> dict:
 
 
 def pilot_units(study: Any) -> list[str]:
-    """Units whose pilot has started (``first_treated_idx > 0``), in the units table's order."""
-    u = study.units
-    return [str(x) for x in u.loc[u["first_treated_idx"].fillna(0).astype(int) > 0, "unit"]]
+    """Deprecated alias of :attr:`evaltools.Study.pilot_units` (the one definition)."""
+    return Study.pilot_units.fget(study)
 
 
 #: a unit's control pool is its own region's never-treated units when there are at least this
@@ -844,29 +742,8 @@ MIN_REGIONAL_CONTROLS = 10
 
 
 def control_pools(study: Any, units: Sequence[str], *, min_regional: int = MIN_REGIONAL_CONTROLS) -> dict:
-    """The never-treated units each pilot unit is compared with.
-
-    Units of the same region share labour markets, budgets and regional policy, so the
-    region's never-treated units are the natural donors when there are ``min_regional`` or
-    more of them (at national scale this also keeps each unit's placebo runs to a region,
-    not the whole country); with fewer, every never-treated unit is the pool.
-    """
-    import pandas as pd
-
-    u = study.units
-    names = u["unit"].astype(str)
-    never = u["first_treated_idx"].fillna(0).astype(int).to_numpy() == 0
-    region = u["region"].astype(str) if "region" in u else pd.Series("", index=u.index)
-    all_ctrl = names[never].tolist()
-    by_region: dict[str, list[str]] = {}
-    for name, reg in zip(names[never], region[never]):
-        by_region.setdefault(reg, []).append(name)
-    reg_of = dict(zip(names, region))
-    out = {}
-    for unit in units:
-        pool = by_region.get(reg_of.get(unit, ""), [])
-        out[unit] = pool if len(pool) >= min_regional else all_ctrl
-    return out
+    """Deprecated alias of :meth:`evaltools.Study.control_pools` (the one definition)."""
+    return Study.control_pools(study, units, min_regional=min_regional)
 
 
 def _restrict(study: Any, unit: str | None, ratings: Any, controls: Sequence[str]) -> Any:
@@ -943,13 +820,10 @@ def run(
         raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    from evaltools import report as _report
-    from evaltools.data import load_study
-
     study_path = Path(study)
     st = load_study(study_path)
     meta = study_meta(st)
-    thresholds = _report.thresholds(getattr(st, "config", {}) or {})
+    thresholds = report_thresholds(getattr(st, "config", {}) or {})
     out_root = Path(out)
     out_root.mkdir(parents=True, exist_ok=True)
     run_dir = _inside(out_root / safe_name(run_id or study_path.resolve().name or "run"), out_root)
@@ -962,7 +836,7 @@ def run(
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     chash = code_hash(nb_path)
 
-    all_pilots = pilot_units(st)
+    all_pilots = st.pilot_units
     if units is not None:
         wanted = [str(u) for u in units]
         unknown = [u for u in wanted if u not in all_pilots]
@@ -976,11 +850,9 @@ def run(
     safe_of = {u: safe_name(u) for u in selected}
     if len(set(safe_of.values())) != len(safe_of):  # pragma: no cover - sha1 prefix collision
         raise ValueError("two unit names map to the same file name")
-    ft = st.units.set_index(st.units["unit"].astype(str))["first_treated_idx"].fillna(0).astype(int)
-    pools = control_pools(st, selected)
+    pools = st.control_pools(selected, min_regional=MIN_REGIONAL_CONTROLS)
 
-    manifest_path = run_dir / "manifest.json"
-    old = _read_manifest(manifest_path)
+    old = read_manifest(run_dir)
     old_units = old.get("units", {}) or {}
     manifest = {
         "run_id": run_dir.name,
@@ -1002,7 +874,7 @@ def run(
 
     def save_manifest() -> None:
         with lock:
-            atomic_write(manifest_path, _json_bytes(manifest))
+            write_manifest(run_dir, manifest)
 
     ratings_by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
     no_ratings = st.ratings.iloc[0:0]
@@ -1081,7 +953,7 @@ def run(
         # the briefing's own record only marks that it finished; keep the run folder tidy
         with contextlib.suppress(FileNotFoundError):
             (run_dir / "briefing.json").unlink()
-        _report.write_summary(run_dir, lang=lang)
+        write_summary(run_dir, lang=lang)
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:
