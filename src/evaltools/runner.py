@@ -16,12 +16,8 @@ Executors and kernel engines are small registries (``EXECUTORS``, papermill engi
 
 * ``local``: a process pool (``jobs`` workers, default = cores); ``jobs=1`` runs in-process.
 * ``dask``: the same task function submitted to a Dask distributed scheduler.
-* ``fresh`` engine: one new kernel per notebook, shut down immediately (not gracefully:
-  a graceful shutdown sometimes waits seconds for nothing), started again once if the
-  first start fails (two kernels starting at once can race for a port).
-* ``warm`` engine: each worker keeps one kernel with the libraries imported and, before each
-  notebook, resets its namespace, matplotlib state, warnings filters, working directory and
-  random seeds, so a notebook costs its own computation and little else.
+* ``fresh`` / ``warm`` engines: one kernel per notebook, or one reset kernel per worker
+  (:mod:`evaltools._kernels`).
 
 Resumability: each unit's manifest entry stores the hash of its inputs (its partition,
 parameters and thresholds) and of the code (notebook template and library sources); a
@@ -39,7 +35,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -49,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from evaltools._io import atomic_write
+from evaltools._kernels import kernel_env, register_engines, shutdown_warm, start_kernel
 from evaltools.data import Study, load_study
 from evaltools.report import thresholds as report_thresholds
 from evaltools.report import write_summary
@@ -161,275 +157,11 @@ def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
 # HTML export (in-process: a subprocess per file costs seconds, this costs milliseconds)
 # ---------------------------------------------------------------------------------------
 
-# ---------------------------------------------------------------------------------------
-# papermill engines
-# ---------------------------------------------------------------------------------------
-
-_KERNEL_START_ATTEMPTS = 2
-_engines_registered = False
-
-# Executed once in a warm kernel: the imports every unit notebook needs, then a snapshot of
-# the state that _kernel_reset restores before each notebook.
-_WARM_PRELUDE = """
-import evaltools.runner as _evaltools_runner
-_evaltools_runner._kernel_prepare()
-del _evaltools_runner
-"""
-# binds no name: the reset empties the namespace it runs in
-_WARM_RESET = "__import__('evaltools.runner').runner._kernel_reset({cwd!r}, {seed})"
-_WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "evaltools", "evaltools.report",
-                 "evaltools.plots", "evaltools.reliability", "evaltools.calibration", "evaltools.pilot")
-_KSTATE: dict[str, Any] = {}
-
-
-def _kernel_prepare() -> None:
-    """(In a kernel.) Import the analysis stack once and snapshot the state to restore."""
-    import importlib
-    import warnings
-
-    for mod in _WARM_IMPORTS:
-        try:
-            importlib.import_module(mod)
-        except Exception:  # a library part not landed yet is reported by the notebook itself
-            pass
-    # the lazily exported pilot functions import their submodules on first attribute access
-    try:
-        import evaltools.pilot as pilot
-
-        for name in getattr(pilot, "__all__", []):
-            with contextlib.suppress(Exception):
-                getattr(pilot, name)
-    except Exception:
-        pass
-    import matplotlib
-
-    _KSTATE["rc"] = dict(matplotlib.rcParams)
-    _KSTATE["warnings"] = list(warnings.filters)
-    _KSTATE["path"] = list(sys.path)
-
-
-def _kernel_reset(cwd: str, seed: int = 0) -> None:
-    """(In a kernel.) Make the kernel look fresh: namespace, figures, rcParams, warnings, seeds, cwd."""
-    import random
-    import warnings
-
-    from IPython import get_ipython
-
-    ip = get_ipython()
-    ip.reset(new_session=True)  # user namespace, Out history and execution count
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-    if "rc" in _KSTATE:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            matplotlib.rcParams.update(_KSTATE["rc"])
-    if "warnings" in _KSTATE:
-        warnings.filters[:] = _KSTATE["warnings"]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-    if "path" in _KSTATE:
-        sys.path[:] = _KSTATE["path"]
-    random.seed(seed)
-    try:
-        import numpy as np
-
-        np.random.seed(seed)
-    except ImportError:
-        pass
-    os.chdir(cwd)
-
-
-class _WarmSlot(threading.local):
-    km: Any = None
-    kc: Any = None
-    kernel_name: str | None = None
-
-
-_WARM = _WarmSlot()
-
-
-def _shutdown_warm() -> None:
-    """Stop this thread's warm kernel now (also registered with atexit)."""
-    km, kc = _WARM.km, _WARM.kc
-    _WARM.km = _WARM.kc = None
-    if km is None:
-        return
-    from jupyter_core.utils import run_sync
-
-    with contextlib.suppress(Exception):
-        if kc is not None:
-            kc.stop_channels()
-    with contextlib.suppress(Exception):
-        run_sync(km.shutdown_kernel)(now=True)
-    with contextlib.suppress(Exception):
-        run_sync(km.cleanup_resources)()
-
-
-#: math-library thread pools a report kernel gets one thread of, unless the user set them
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                "NUMEXPR_NUM_THREADS")
-
-
-def _kernel_env() -> dict[str, str]:
-    """The environment of a report kernel: this process's, with single-threaded BLAS.
-
-    The runner's parallelism is across units (``--jobs`` kernels side by side); a unit's
-    matrices are small, and OpenBLAS threads that busy-wait for a core another kernel holds
-    make every kernel slower: on this 2-core machine four sample-study unit reports took
-    7.5 s with OpenBLAS's default threads and 3.9 s with one thread (one kernel), and two
-    kernels side by side took 14.1 s each against 8.0 s. A value the user exported wins.
-    """
-    env = dict(os.environ)
-    for var in _THREAD_VARS:
-        env.setdefault(var, "1")
-    return env
-
-
-def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
-    """Start a kernel and a ready client; try once more if the first start fails.
-
-    Two kernels starting at the same moment can collide (a port, a connection file); the
-    second attempt gets fresh addresses. Unix sockets are used where available.
-    """
-    import subprocess
-    import uuid
-
-    from jupyter_client import manager
-    from jupyter_core.utils import run_sync
-
-    last: BaseException | None = None
-
-    for _attempt in range(_KERNEL_START_ATTEMPTS):
-        opts: dict[str, Any] = {"kernel_name": kernel_name}
-        if os.name == "posix":
-            # Unix sockets: no TCP port to race for, nothing listening on the network
-            sock_dir = Path(tempfile.gettempdir()) / f"evaltools-{os.getuid()}"
-            sock_dir.mkdir(mode=0o700, exist_ok=True)
-            opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
-        km = manager.AsyncKernelManager(**opts)
-        # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
-        start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-                                 "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
-                                 "env": _kernel_env()}
-        if cwd:
-            start["cwd"] = cwd
-        try:
-            run_sync(km.start_kernel)(**start)
-            kc = km.client()
-            kc.start_channels()
-            run_sync(kc.wait_for_ready)(timeout=startup_timeout)
-            return km, kc
-        except Exception as exc:  # port race, slow start: clean up and try again
-            last = exc
-            with contextlib.suppress(Exception):
-                run_sync(km.shutdown_kernel)(now=True)
-            with contextlib.suppress(Exception):
-                run_sync(km.cleanup_resources)()
-    raise RuntimeError(f"kernel failed to start twice: {last}") from last
-
-
-def _register_engines() -> None:
-    global _engines_registered
-    if _engines_registered:
-        return
-    import atexit
-
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.utils import merge_kwargs, remove_args
-
-    def _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                       execution_timeout, kwargs):
-        from papermill.log import logger
-
-        kwargs = remove_args(["input_path"], **kwargs)
-        safe = remove_args(["timeout", "startup_timeout"], **kwargs)
-        return merge_kwargs(safe, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
-                            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-
-    class _Engine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, **kwargs):
-            # papermill saves the output after every cell; the runner publishes the notebook once,
-            # complete (papermill still writes it at the end, or with the error when a cell fails)
-            return super().execute_notebook(nb, kernel_name, output_path=None, **kwargs)
-
-    class FreshEngine(_Engine):
-        """One new kernel per notebook; started again once on failure, shut down immediately."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            from jupyter_core.utils import run_sync
-
-            cwd = kwargs.pop("kernel_cwd", None)
-            seed = int(kwargs.pop("seed", 0) or 0)
-            km, kc = _start_kernel(kernel_name, start_timeout, cwd)
-            final = _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                                   execution_timeout, kwargs)
-            client = PapermillNotebookClient(nb_man, km=km, **final)
-            client.kc = kc
-            try:
-                # same seeds and working directory as a warm kernel gets, so both engines agree
-                client.wait_for_reply(kc.execute(_WARM_RESET.format(cwd=str(cwd or os.getcwd()), seed=seed),
-                                                 silent=True, store_history=False))
-                return client.execute()
-            finally:
-                with contextlib.suppress(Exception):
-                    kc.stop_channels()
-                with contextlib.suppress(Exception):
-                    run_sync(km.shutdown_kernel)(now=True)
-                with contextlib.suppress(Exception):
-                    run_sync(km.cleanup_resources)()
-
-    class WarmEngine(_Engine):
-        """Reuse this worker's kernel: reset it, then run the notebook's cells in it."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            cwd = kwargs.pop("kernel_cwd", None) or os.getcwd()
-            seed = int(kwargs.pop("seed", 0) or 0)
-            final = _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                                   execution_timeout, kwargs)
-            alive = _WARM.km is not None and _WARM.kernel_name == kernel_name
-            if alive:
-                from jupyter_core.utils import run_sync
-
-                try:
-                    alive = bool(run_sync(_WARM.km.is_alive)())
-                except Exception:
-                    alive = False
-                if not alive:
-                    _shutdown_warm()
-            if not alive:
-                _WARM.km, _WARM.kc = _start_kernel(kernel_name, start_timeout, cwd)
-                _WARM.kernel_name = kernel_name
-                atexit.register(_shutdown_warm)
-                client = PapermillNotebookClient(nb_man, km=_WARM.km, **final)
-                client.kc = _WARM.kc
-                client.wait_for_reply(_WARM.kc.execute(_WARM_PRELUDE, silent=True, store_history=False))
-            client = PapermillNotebookClient(nb_man, km=_WARM.km, **final)
-            client.kc = _WARM.kc
-            reply = client.wait_for_reply(
-                _WARM.kc.execute(_WARM_RESET.format(cwd=str(cwd), seed=seed), silent=True, store_history=False))
-            if reply is None or reply.get("content", {}).get("status") != "ok":
-                # a kernel we cannot reset cannot be trusted for the next unit
-                content = (reply or {}).get("content", {})
-                _shutdown_warm()
-                raise RuntimeError(f"warm kernel reset failed: {content.get('ename')}: {content.get('evalue')}")
-            try:
-                return client.execute()
-            except BaseException:
-                # a kernel that died or timed out mid-notebook is replaced on the next unit
-                _shutdown_warm()
-                raise
-
-    papermill_engines.register("evaltools-fresh", FreshEngine)
-    papermill_engines.register("evaltools-warm", WarmEngine)
-    _engines_registered = True
+# kernel engines live in evaltools._kernels; the old private names stay importable from here
+_register_engines = register_engines
+_start_kernel = start_kernel
+_kernel_env = kernel_env
+_shutdown_warm = shutdown_warm
 
 
 # ---------------------------------------------------------------------------------------
@@ -483,7 +215,7 @@ def execute_unit(task: UnitTask) -> dict:
     import nbformat
     import papermill as pm
 
-    _register_engines()
+    register_engines()
     t0 = time.perf_counter()
     units_dir = Path(task.units_dir)
     work = Path(task.work_dir)
@@ -500,6 +232,9 @@ def execute_unit(task: UnitTask) -> dict:
             task.notebook, str(staged_nb), parameters=params, engine_name=f"evaltools-{task.engine}",
             kernel_name=task.kernel_name, progress_bar=False, log_output=False, report_mode=True,
             execution_timeout=task.timeout, kernel_cwd=str(work), seed=task.seed,
+            # the runner publishes the notebook once, complete (papermill still writes it at the
+            # end, or with the error when a cell fails)
+            request_save_on_cell_execute=False,
         )
     except Exception as exc:  # the unit's failure is recorded; the run goes on
         status, error = "failed", _error_tail(nb, exc)
@@ -957,7 +692,7 @@ def run(
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:
-        _shutdown_warm()  # this process's kernel, if any; pool workers stop theirs at exit
+        shutdown_warm()  # this process's kernel, if any; pool workers stop theirs at exit
         shutil.rmtree(work, ignore_errors=True)
         with contextlib.suppress(OSError):
             work_root.rmdir()
