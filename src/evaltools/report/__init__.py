@@ -66,7 +66,7 @@ from __future__ import annotations
 
 from evaltools.asn import ORDINAL_ITEMS
 
-from ._base import Section
+from ._base import Section, unit_ratings
 from ._text import _NOTES_ID, _TEXT, _ci, _esc, _localize, fmt, text
 from .briefing import actions, blockers, briefing_header, failures, suppress, verdict_overview, verdict_table
 from .impact import _gaps_as_event_study, impact
@@ -102,6 +102,7 @@ __all__ = [
     "text",
     "thresholds",
     "unit_header",
+    "unit_ratings",
     "unit_record",
     "unit_sections",
     "verdict",

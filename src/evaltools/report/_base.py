@@ -111,12 +111,35 @@ def _is_data_problem(exc: BaseException) -> bool:
     return isinstance(exc, (DataError, KeyError, ValueError))
 
 
-def _unit_ratings(study: Any, unit: str) -> pd.DataFrame:
+def unit_ratings(study: Any, unit: str, *, numeric_only: bool = False) -> pd.DataFrame:
+    """The ratings of ``unit`` as the report sections read them, with a ``target`` column.
+
+    The object of measurement is one employee in one period (``target`` = period | subject):
+    a person rated in two periods is two objects. ``numeric_only`` keeps the items on a
+    numeric scale (drops the ordinal SKP ratings, :data:`evaltools.asn.ORDINAL_ITEMS`, which
+    the agreement and rater-effect tables do not average).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> ratings = pd.DataFrame({"period": ["2024-S1"] * 3, "unit": ["U1", "U1", "U2"],
+    ...                         "subject": ["s1", "s1", "s9"], "item": ["Loyal", "Hasil Kerja", "Loyal"],
+    ...                         "score": [4.0, 2.0, 3.0]})
+    >>> unit_ratings(SimpleNamespace(ratings=ratings), "U1", numeric_only=True)[["target", "item"]]
+           target   item
+    0  2024-S1|s1  Loyal
+    """
     r = study.ratings
     r = r[r["unit"].astype(str) == str(unit)].copy()
-    # a person rated in two periods is two objects of measurement
     r["target"] = r["period"].astype(str) + "|" + r["subject"].astype(str)
+    if numeric_only:
+        r = r[r["item"].isin(_numeric_items(study, r))]
     return r
+
+
+# the name the section modules use
+_unit_ratings = unit_ratings
 
 
 def _item_kinds(study: Any, items: Iterable[str]) -> dict[str, str]:
