@@ -97,6 +97,11 @@ def safe_name(name: str) -> str:
     Names made only of ASCII letters, digits, ``.``, ``_`` and ``-`` (not starting with a dot)
     are kept as they are; any other name becomes an ASCII slug plus the first 8 hex digits of
     the SHA-1 of the original, so two names that slug alike (``"A/B"``, ``"A_B"``) stay apart.
+
+    Examples
+    --------
+    >>> safe_name("Dinas_Sosial"), safe_name("Dinas Sosial (Kota)")
+    ('Dinas_Sosial', 'Dinas_Sosial_Kota-7614883c')
     """
     name = str(name)
     if _SAFE_RE.match(name) and ".." not in name and name.lower() not in _WINDOWS_RESERVED:

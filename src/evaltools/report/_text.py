@@ -71,14 +71,26 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, lang: str = "id", **kw: Any) -> str:
-    """The Indonesian (``lang="id"``) or English text for ``key``, formatted with ``kw``."""
+    """The Indonesian (``lang="id"``) or English text for ``key``, formatted with ``kw``.
+
+    Examples
+    --------
+    >>> text("SIAP", "en"), text("verdict")
+    ('READY', 'Putusan')
+    """
     pair = _TEXT[key]
     s = pair[1] if lang == "en" else pair[0]
     return s.format(**kw) if kw else s
 
 
 def fmt(x: Any, lang: str = "id", digits: int = 2, pct: bool = False) -> str:
-    """A number as a reader expects it: decimal comma in Indonesian, '–' when missing."""
+    """A number as a reader expects it: decimal comma in Indonesian, '–' when missing.
+
+    Examples
+    --------
+    >>> fmt(0.8123), fmt(0.8123, "en"), fmt(0.25, pct=True), fmt(float("nan"))
+    ('0,81', '0.81', '25%', '–')
+    """
     try:
         v = float(x)
     except (TypeError, ValueError):

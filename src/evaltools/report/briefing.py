@@ -22,6 +22,14 @@ def suppress(df: pd.DataFrame, count_col: str, value_cols: Sequence[str], *, min
 
     The count itself becomes ``"<min_cell"`` and the ``value_cols`` of that row become
     ``"–"`` (statistical disclosure control: a small cell can point at a person).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> suppress(pd.DataFrame({"unit": ["A", "B"], "n": [12, 3], "mean": [3.9, 4.4]}), "n", ["mean"], lang="en")
+      unit   n mean
+    0    A  12  3.9
+    1    B  <5    –
     """
     out = df.copy().astype(object)
     n = pd.to_numeric(df[count_col], errors="coerce")

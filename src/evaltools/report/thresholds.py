@@ -41,6 +41,12 @@ def thresholds(config: Mapping[str, Any] | None = None, **overrides: Any) -> dic
 
     ``config`` is the study's raw ``study.toml`` dict (``study.config``) or directly a
     thresholds mapping. Unknown keys are ignored with a warning naming them.
+
+    Examples
+    --------
+    >>> th = thresholds({"thresholds": {"min_subjects": 20}})
+    >>> th["min_subjects"], th["min_agreement"]
+    (20, 0.5)
     """
     if not config:
         given: dict[str, Any] = {}

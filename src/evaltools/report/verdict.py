@@ -65,8 +65,17 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
             lang: str = "id") -> Verdict:
     """The unit's verdict from its sections' key figures and the thresholds.
 
-    Sections that are not available (library part missing) or not computable add no
-    reason; every rule that fires adds one, with its value and threshold.
+    Sections that are not available or not computable add no reason; every rule that fires
+    adds one, with its value and threshold.
+
+    Examples
+    --------
+    Four rated employees are too few to judge (``min_subjects`` = 10):
+
+    >>> from evaltools.report import Section
+    >>> v = verdict({"coverage": Section("coverage", "Coverage", results={"n_subjects": 4})}, lang="en")
+    >>> v.code, v.label, [r["code"] for r in v.reasons]
+    ('TUNDA', 'HOLD', ['few_subjects'])
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
 
