@@ -158,10 +158,6 @@ def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
     return h.hexdigest()
 
 
-# ---------------------------------------------------------------------------------------
-# HTML export (in-process: a subprocess per file costs seconds, this costs milliseconds)
-# ---------------------------------------------------------------------------------------
-
 # kernel engines live in evaltools._kernels; the old private names stay importable from here
 _register_engines = register_engines
 _start_kernel = start_kernel

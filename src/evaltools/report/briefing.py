@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._base import Section, _num
 from ._text import fmt, text
 from .thresholds import DEFAULT_THRESHOLDS, thresholds
-from ._base import Section, _num
 from .verdict import VERDICTS
 
 

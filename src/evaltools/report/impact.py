@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 
-from evaltools import plots
 from evaltools import pilot
+from evaltools import plots
+
+from ._base import Section, _is_data_problem, _num
 from ._text import _ci, _localize, fmt, text
 from .thresholds import DEFAULT_THRESHOLDS, thresholds
-from ._base import Section, _is_data_problem, _num
 
 
 def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",

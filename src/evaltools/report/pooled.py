@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 
+from evaltools import pilot
 from evaltools import plots
 from evaltools._multitest import adjust_pvalues as adjust
-from evaltools import pilot
-from ._text import _ci, fmt, text
+
 from ._base import Section, _is_data_problem, _num
+from ._text import _ci, fmt, text
 from .records import _jsonable
 
 

@@ -9,16 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaltools import calibration as _calibration_lib
+from evaltools import plots, reliability
 from evaltools.asn import ORDINAL_ITEMS
 
-
-import evaltools.calibration as _calibration_lib
-from evaltools import plots
-from evaltools import reliability
-from ._text import _ci, _localize, fmt, text
-from .thresholds import DEFAULT_THRESHOLDS, PRIMARY_COEFFICIENTS, thresholds
 from ._base import Section, _is_data_problem, _num, _numeric_items, _unit_ratings
+from ._text import _ci, _localize, fmt, text
 from .impact import impact
+from .thresholds import DEFAULT_THRESHOLDS, PRIMARY_COEFFICIENTS, thresholds
 
 
 def coverage(study: Any, unit: str, *, lang: str = "id") -> Section:

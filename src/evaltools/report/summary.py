@@ -12,9 +12,9 @@ import pandas as pd
 
 from evaltools._io import atomic_path, atomic_write
 
-from .thresholds import DEFAULT_THRESHOLDS
-from .records import collect
 from .briefing import _ok, suppress, verdict_table
+from .records import collect
+from .thresholds import DEFAULT_THRESHOLDS
 
 
 def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 5) -> dict[str, pd.DataFrame]:
