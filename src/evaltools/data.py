@@ -80,9 +80,10 @@ _PSEUDONYM_RE = re.compile(r"^P-[0-9a-f]{16}$")
 # NIP: 18 digits (PNS and PPPK), the old 9-digit NIP; separators are removed first
 _NIP_RE = re.compile(r"^(\d{18}|\d{9})$")
 # NIP-shaped digits anywhere in a value ("pegawai-1986...", an e-mail built on the NIP)
-_NIP_INSIDE_RE = r"(?<!\d)(?:\d{18}|\d{9})(?!\d)"
+_NIP_INSIDE_RE = r"(?:^|\D)(?:\d{18}|\d{9})(?:\D|$)"
 # what real exports put around a NIP: an Excel text apostrophe and a "NIP", "NIP." or "NIP:" label
-_NIP_DECORATION_RE = r"^[\s'\u2018\u2019`]*(?:NIP\s*[.:]?\s*)?(?=\d)"
+_NIP_QUOTES = " '\u2018\u2019`\t"
+_NIP_LABEL_RE = r"^[Nn][Ii][Pp]\s*[.:]?\s*"
 _SEPARATORS_RE = r"[\s.\-]"
 _EMAIL_RE = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 # a personal name: words of letters (any script) with dots, apostrophes or commas; one word
@@ -370,14 +371,23 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None) -> 
     src = _Source(path, 2, delim, [h.strip() for h in header])
     raw_of = {h.strip(): h for h in header}
     keep = [raw_of[c] for c in columns if c in raw_of] if columns is not None else list(header)
-    try:
-        table = pacsv.read_csv(
+    def read(newlines: bool) -> pa.Table:
+        return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=opts.encoding, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  include_columns=keep, strings_can_be_null=True,
                                                  null_values=[""], quoted_strings_can_be_null=True))
+
+    try:
+        try:
+            table = read(False)
+        except pa.ArrowInvalid as exc:
+            # a quoted value spanning lines (an address) needs the slower quote-aware split
+            if "UTF8" in str(exc):
+                raise
+            table = read(True)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if opts.encoding == "utf-8" and ("UTF8" in str(exc) or "utf-8" in str(exc).lower()):
             located = _locate_bad_utf8(path, opts, src.header, delim)
@@ -656,18 +666,21 @@ def normalize_id(values: pd.Series | pd.Index) -> pd.Index:
     ...                         "s-01"])).tolist()
     ['196608011988031001', '196608011988031001', '196608011988031001', 'S01']
     """
-    s = pd.Index(values).astype(str).str.strip()
-    s = s.str.replace(_NIP_DECORATION_RE, "", regex=True, flags=re.IGNORECASE)
+    s = pd.Index(values).astype(str).str.strip().str.lstrip(_NIP_QUOTES)
+    # Arrow's regex engine has no look-ahead: drop the label, and keep the value as it was
+    # where no digit follows the label (a name such as "Nipah" is not a NIP)
+    unlabelled = s.str.replace(_NIP_LABEL_RE, "", regex=True)
+    s = pd.Index(np.where(np.asarray(unlabelled.str.match(r"\d"), bool), unlabelled, s), dtype="str")
     return s.str.replace(_SEPARATORS_RE, "", regex=True).str.upper()
 
 
-def _identifying(uniques: pd.Index, names: bool = True) -> np.ndarray:
+def _identifying(uniques: pd.Index, names: bool = True, norm: pd.Index | None = None) -> np.ndarray:
     """True where a distinct value holds NIP-shaped digits, an e-mail address or (``names``) looks like a name."""
     s = pd.Index(uniques).astype(str).str.strip()
     if not len(s):
         return np.zeros(0, bool)
     pseudo = np.asarray(s.str.fullmatch(_PSEUDONYM_RE), bool)
-    digits = normalize_id(s)
+    digits = normalize_id(s) if norm is None else norm
     nip = np.asarray(digits.str.contains(_NIP_INSIDE_RE, regex=True), bool)
     email = np.asarray(s.str.contains(_EMAIL_RE, regex=True), bool)
     name = np.asarray(s.str.fullmatch(_NAME_RE), bool) if names else np.zeros(len(s), bool)
@@ -692,9 +705,15 @@ def looks_identifying(values: pd.Series) -> pd.Series:
 
 
 def _hash_ids(norm: pd.Index, key: bytes) -> np.ndarray:
-    # one HMAC per distinct identifier: the loop is over distinct values, not records
-    return np.array([PSEUDONYM_PREFIX + hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-                     for v in norm], dtype=object)
+    # one HMAC per distinct identifier: the loop is over distinct values, not records; the
+    # keyed inner and outer states are computed once and copied
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for v in np.asarray(norm, dtype=object).tolist():
+        h = base.copy()
+        h.update(v.encode("utf-8"))
+        out.append(PSEUDONYM_PREFIX + h.hexdigest()[:16])
+    return np.array(out, dtype=object)
 
 
 def pseudonymize(values: pd.Series, key: bytes) -> pd.Series:
@@ -719,7 +738,7 @@ def pseudonymize(values: pd.Series, key: bytes) -> pd.Series:
 
 
 def _excel_damage(uniques: pd.Index, codes: np.ndarray, numeric_cells: np.ndarray | None, column: str,
-                  col: _Collector) -> bool:
+                  col: _Collector, norm: pd.Index | None = None) -> bool:
     """Report NIPs that Excel damaged, once per column and kind; True if any was found.
 
     Excel holds numbers as doubles shown with 15 significant digits: a NIP typed or
@@ -728,8 +747,8 @@ def _excel_damage(uniques: pd.Index, codes: np.ndarray, numeric_cells: np.ndarra
     XLSX numeric cell has lost the digits already. Different people then share one value,
     which would show as a flood of duplicate keys.
     """
-    raw = pd.Index(uniques).astype(str).str.strip()
-    norm = normalize_id(raw)
+    raw = pd.Index(uniques).astype(str)
+    norm = normalize_id(raw) if norm is None else norm
     sentinel = np.r_[False]
     kinds = [
         (np.asarray(raw.str.fullmatch(_SCIENTIFIC_RE), bool),
@@ -942,8 +961,11 @@ def _load_partition(root: Path, units: list[str] | None = None) -> Study:
     meta = json.loads((root / "study.json").read_text(encoding="utf-8"))
     scales = {k: Scale(**{**v, "levels": tuple(v["levels"])}) for k, v in meta["scales"].items()}
     tables = {n: pd.read_parquet(root / f"{n}.parquet") for n in ("units", "outcomes")}
-    tables["ratings"] = pd.read_parquet(root / "ratings.parquet",
-                                        filters=None if units is None else [("unit", "in", units)])
+    ratings = pd.read_parquet(root / "ratings.parquet", filters=None if units is None else [("unit", "in", units)])
+    for c in CATEGORICAL_COLUMNS[:3] + ("item",):
+        if units is not None and isinstance(ratings[c].dtype, pd.CategoricalDtype):
+            ratings[c] = ratings[c].cat.remove_unused_categories()
+    tables["ratings"] = ratings
     return Study(name=meta["name"], path=root, periods=meta["periods"], roles=meta["roles"], scales=scales,
                  outcome_info=meta["outcome_info"], config=meta["config"], item_scales=meta["item_scales"],
                  default_scale=meta["default_scale"], notes=meta.get("notes", []), **tables)
@@ -1247,8 +1269,16 @@ class _RatingsReader:
                 self.codes["unit"] = codes[keep]
                 self.n = table.num_rows
         self.source = src
+        self._norm: dict[str, tuple] = {}
         self.score: np.ndarray = np.full(self.n, np.nan)
         self.labels: pd.Categorical | pd.Series | None = None
+
+    def norm(self, c: str) -> tuple:
+        """Distinct values of identifier column ``c``: raw, normalized, codes into and the distinct normalized."""
+        if c not in self._norm:
+            norm = normalize_id(self.uniques[c])
+            self._norm[c] = (self.uniques[c], norm, *pd.factorize(np.asarray(norm, dtype=object)))
+        return self._norm[c]
 
     def value(self, c: str, i: int) -> str:
         code = self.codes[c][i]
@@ -1283,7 +1313,7 @@ class _RatingsReader:
                 cells = self.source.numeric_cells.get(self.rename[c])
                 if cells is not None and self.source.rows is not None:
                     cells = cells[self.source.rows]
-                damaged |= _excel_damage(self.uniques[c], self.codes[c], cells, c, col)
+                damaged |= _excel_damage(self.uniques[c], self.codes[c], cells, c, col, self.norm(c)[1])
         keys = ("period", "unit", "subject", "rater", "item")
         if not damaged and all(has(k) for k in keys):
             _report_duplicates(self._key(keys), keys, col, self.value)
@@ -1295,7 +1325,7 @@ class _RatingsReader:
         for k in keys:
             codes = self.codes[k]
             if k in ID_COLUMNS:  # two forms of one NIP are one person
-                norm_codes, norm = pd.factorize(normalize_id(self.uniques[k]))
+                norm_codes, norm = self.norm(k)[2:]
                 codes, n_k = np.r_[norm_codes, -1][codes], len(norm)
             else:
                 n_k = len(self.uniques[k])
@@ -1383,7 +1413,7 @@ class _RatingsReader:
         for c in ID_COLUMNS:
             uniq, codes = self.uniques[c], self.codes[c]
             if key is None:
-                ident = _identifying(uniq)
+                ident = _identifying(uniq, norm=self.norm(c)[1])
                 if ident.any():
                     i = int(np.flatnonzero(_pick(ident, codes))[0])
                     file, row = self.source.locate(i)
@@ -1392,7 +1422,7 @@ class _RatingsReader:
                 out[c] = _sorted_categorical(codes, uniq)
             else:
                 # each distinct identifier is normalized and hashed once; forms of one NIP merge here
-                norm_codes, norm = pd.factorize(normalize_id(uniq))
+                norm_codes, norm = self.norm(c)[2:]
                 hashed = _hash_ids(pd.Index(norm), key)
                 out[c] = _sorted_categorical(np.r_[norm_codes, -1][codes], hashed)
         rpos = pd.Index(roles).get_indexer(self.uniques["rater_role"])
