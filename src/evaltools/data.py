@@ -83,9 +83,12 @@ _NIP_RE = re.compile(r"^(\d{18}|\d{9})$")
 _NIP_INSIDE_RE = r"(?:^|\D)(?:\d{18}|\d{9})(?:\D|$)"
 # what real exports put around a NIP: an Excel text apostrophe and a "NIP", "NIP." or "NIP:" label
 _NIP_QUOTES = " '\u2018\u2019`\t"
-_NIP_LABEL_RE = r"^[Nn][Ii][Pp]\s*[.:]?\s*"
-_SEPARATORS_RE = r"[\s.\-]"
-_EMAIL_RE = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
+# whitespace spelled out (literal characters, no \s): pandas then runs these patterns in Arrow's
+# regex engine instead of a Python loop over the values
+_WS = " \t\r\n\f\v\u00a0"
+_NIP_LABEL_RE = "^[Nn][Ii][Pp][" + _WS + "]*[.:]?[" + _WS + "]*"
+_SEPARATORS_RE = "[" + _WS + ".\\-]"
+_EMAIL_RE = "[^@" + _WS + "]+@[^@" + _WS + "]+\\.[A-Za-z]{2,}"
 # a personal name: words of letters (any script) with dots, apostrophes or commas; one word
 # is enough, since many Indonesians have a single name (Sukarno, Suharto)
 _NAME_RE = re.compile(r"^(?=.*[^\W\d_]{3})[^\W\d_](?:[^\W\d_]|[.,'])*(?:\s+[^\W\d_](?:[^\W\d_]|[.,'])*)*$")
@@ -705,15 +708,10 @@ def looks_identifying(values: pd.Series) -> pd.Series:
 
 
 def _hash_ids(norm: pd.Index, key: bytes) -> np.ndarray:
-    # one HMAC per distinct identifier: the loop is over distinct values, not records; the
-    # keyed inner and outer states are computed once and copied
-    base = hmac.new(key, digestmod=hashlib.sha256)
-    out = []
-    for v in np.asarray(norm, dtype=object).tolist():
-        h = base.copy()
-        h.update(v.encode("utf-8"))
-        out.append(PSEUDONYM_PREFIX + h.hexdigest()[:16])
-    return np.array(out, dtype=object)
+    # one HMAC per distinct identifier: the loop is over distinct values, not records
+    # (hmac.digest is the one-shot C implementation of RFC 2104)
+    return np.array([PSEUDONYM_PREFIX + hmac.digest(key, v.encode("utf-8"), "sha256").hex()[:16]
+                     for v in np.asarray(norm, dtype=object).tolist()], dtype=object)
 
 
 def pseudonymize(values: pd.Series, key: bytes) -> pd.Series:
@@ -1219,10 +1217,11 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
         return np.zeros(0, np.int64), pd.Index([], dtype=object)
     dictionary = enc.chunk(0).dictionary
     codes = np.concatenate([pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False) for ch in enc.chunks])
-    stripped = pc.utf8_trim_whitespace(dictionary).to_numpy(zero_copy_only=False)
-    stripped = np.where(stripped == "", None, stripped)
-    remap, uniques = pd.factorize(stripped, use_na_sentinel=True)
-    return np.r_[remap, -1][codes].astype(np.int64), pd.Index(uniques, dtype=object)
+    stripped = pc.utf8_trim_whitespace(dictionary)
+    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+    again = pc.dictionary_encode(stripped)   # "a" and " a" are one value
+    remap = pc.fill_null(again.indices, -1).to_numpy(zero_copy_only=False)
+    return np.r_[remap, -1][codes].astype(np.int64), pd.Index(again.dictionary.to_pandas(), dtype="str")
 
 
 def _pick(flags_of_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
