@@ -86,7 +86,8 @@ def test_one_unit_of_a_flat_file_keeps_file_rows(tmp_path):
     second = np.flatnonzero(r["unit_kerja"] == UNITS[1])
     r.loc[second[2], "nilai"] = "9"
     folder = write_study(tmp_path / "s", ratings=r)
-    assert len(load_study(folder, units=[UNITS[0]]).ratings) == (r["unit_kerja"] == UNITS[0]).sum()
+    one = load_study(folder, units=[UNITS[0]]).ratings
+    assert len(one) == (r["unit_kerja"] == UNITS[0]).sum() and list(one["unit"].cat.categories) == [UNITS[0]]
     with pytest.raises(DataError) as e:
         load_study(folder, units=[UNITS[1]])
     assert e.value.row == second[2] + 2 and e.value.column == "nilai"

@@ -870,8 +870,8 @@ class Study:
 
         Examples
         --------
-        >>> study = load_study(Path(__file__).parents[2] / "data" / "sample")  # doctest: +SKIP
-        >>> study.subset(study.pilot_units[:1]).ratings["unit"].cat.categories.size  # doctest: +SKIP
+        >>> study = load_study(Path(__file__).resolve().parents[2] / "data" / "sample")
+        >>> study.subset(study.pilot_units[:1]).ratings["unit"].cat.categories.size
         1
         """
         keep = set(units)
@@ -1001,10 +1001,13 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> study = load_study(Path(__file__).parents[2] / "data" / "sample")  # doctest: +SKIP
-    >>> study.ratings["subject"].dtype                                      # doctest: +SKIP
-    CategoricalDtype(categories=['P-0004bd25a3e4f3c2', ...], ordered=False, categories_dtype=str)
+    >>> sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    >>> study = load_study(sample)
+    >>> bool(study.ratings["subject"].str.startswith("P-").all()), study.ratings["unit"].dtype.name
+    (True, 'category')
+    >>> one = load_study(sample, units=["Dinas Kesehatan Kota Binjai"])
+    >>> one.ratings["unit"].cat.categories.tolist()
+    ['Dinas Kesehatan Kota Binjai']
     """
     root = Path(path)
     if root.is_file():
@@ -1243,7 +1246,7 @@ class _RatingsReader:
     """Read, validate and type the ratings table in array passes over its distinct values."""
 
     def __init__(self, path: Path, mapping: dict[str, str], opts: _ReadOptions, units: list[str] | None):
-        self.path = path
+        self.path, self.decimal = path, opts.decimal
         wanted = list(dict.fromkeys([mapping.get(c, c) for c in RATING_COLUMNS] + list(RATING_COLUMNS)))
         unit_src = mapping.get("unit", "unit")
         table, src = _read_arrow(path, opts, wanted, unit_column=unit_src, units=units)
@@ -1265,7 +1268,11 @@ class _RatingsReader:
                 keep = _pick(uniq.isin(units), codes)
                 table = table.filter(pa.array(keep))
                 src.rows = np.flatnonzero(keep)
-                self.codes["unit"] = codes[keep]
+                codes = codes[keep]
+                present = np.unique(codes[codes >= 0])
+                remap = np.full(len(uniq) + 1, -1, np.int64)   # the last slot maps an empty cell (-1) to -1
+                remap[present] = np.arange(len(present))
+                self.codes["unit"], self.uniques["unit"] = remap[codes], uniq[present]
                 self.n = table.num_rows
         self.source = src
         self._norm: dict[str, tuple] = {}
@@ -1354,7 +1361,8 @@ class _RatingsReader:
         ordinal_levels = []
         text = lambda i: self.value("score", i)   # noqa: E731 - the text as the user typed it
         item = lambda i: self.value("item", i)    # noqa: E731
-        num_u = pd.to_numeric(_decimal_text(pd.Series(text_u, dtype=object), ".").to_numpy(), errors="coerce")
+        num_u = pd.to_numeric(_decimal_text(pd.Series(text_u, dtype=object), self.decimal).to_numpy(),
+                              errors="coerce")
         num_u = np.asarray(num_u, dtype=float)
         for k, sname in enumerate(names):
             sc = scales[sname]
