@@ -36,9 +36,10 @@ if what == "floor":
     read = (lambda: pyarrow.parquet.read_table(ratings)) if ratings.suffix == ".parquet" else \
         (lambda: pyarrow.csv.read_csv(ratings))
 else:
+    import pyarrow.compute, pyarrow.csv, pyarrow.dataset, pyarrow.parquet  # what load_study imports on use
     from evaltools import load_study
     read = lambda: load_study(folder)
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss0 = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() // 1024  # resident now, KiB
 best = float("inf")
 for _ in range(3):
     t0 = time.perf_counter()

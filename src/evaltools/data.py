@@ -377,7 +377,7 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None) -> 
     def read(newlines: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=opts.encoding, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(encoding=opts.encoding),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  include_columns=keep, strings_can_be_null=True,
@@ -401,13 +401,20 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None) -> 
     return table.rename_columns([c.strip() for c in table.column_names]), src
 
 
-def _as_text(table: pa.Table) -> pa.Table:
-    """Every column as text: types are assigned during validation, where a bad cell has a row."""
+def _as_text(table: pa.Table, keep_dictionary: bool = False) -> pa.Table:
+    """Every column as text: types are assigned during validation, where a bad cell has a row.
+
+    ``keep_dictionary`` leaves dictionary-encoded text as it is (what the ratings pass
+    wants: Parquet stores text dictionary-encoded, so no value is hashed twice).
+    """
     import pyarrow.compute as pc
 
     cols = []
     for c in table.columns:
         if pa.types.is_dictionary(c.type):
+            if keep_dictionary and pa.types.is_string(c.type.value_type):
+                cols.append(c)
+                continue
             c = c.cast(c.type.value_type)
         if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
             if pa.types.is_floating(c.type):
@@ -420,14 +427,17 @@ def _as_text(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=[str(n).strip() for n in table.column_names])
 
 
-def _read_parquet(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, _Source]:
+def _read_parquet(path: Path, columns: Sequence[str] | None, dictionary: bool = False) -> tuple[pa.Table, _Source]:
     import pyarrow.parquet as pq
 
-    names = [str(n) for n in pq.read_schema(path).names]
+    schema = pq.read_schema(path)
+    names = [str(n) for n in schema.names]
     src = _Source(path, 1, None, [n.strip() for n in names])
     raw_of = {n.strip(): n for n in names}
     keep = [raw_of[c] for c in columns if c in raw_of] if columns is not None else None
-    return _as_text(pq.read_table(path, columns=keep)), src
+    text = [f.name for f in schema if pa.types.is_string(f.type) and (keep is None or f.name in keep)]
+    table = pq.read_table(path, columns=keep, read_dictionary=text if dictionary else None)
+    return _as_text(table, keep_dictionary=dictionary), src
 
 
 def _read_dataset(path: Path, columns: Sequence[str] | None, unit_column: str | None,
@@ -484,7 +494,8 @@ def _read_xlsx(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, _So
 
 
 def _read_arrow(path: Path, opts: _ReadOptions, columns: Sequence[str] | None = None, *,
-                unit_column: str | None = None, units: Sequence[str] | None = None) -> tuple[pa.Table, _Source]:
+                unit_column: str | None = None, units: Sequence[str] | None = None,
+                dictionary: bool = False) -> tuple[pa.Table, _Source]:
     """Read one input table as an Arrow table of text columns, and where its records came from."""
     name = path.name.lower()
     if not path.exists():
@@ -495,7 +506,7 @@ def _read_arrow(path: Path, opts: _ReadOptions, columns: Sequence[str] | None = 
         if _is_csv(path):
             return _read_csv(path, opts, columns)
         if name.endswith(".parquet"):
-            return _read_parquet(path, columns)
+            return _read_parquet(path, columns, dictionary)
         if name.endswith((".xlsx", ".xlsm")):
             return _read_xlsx(path, columns)
     except DataError:
@@ -1186,9 +1197,11 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
 
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    lone = ratings.groupby("unit", observed=True)["rater"].nunique()
-    if (lone < 2).any():
-        notes.append(f"{int((lone < 2).sum())} unit(s) have a single rater: agreement is undefined there")
+    # a unit has a single rater exactly when its smallest and largest rater code agree
+    rc = pd.Series(ratings["rater"].cat.codes.to_numpy()).groupby(ratings["unit"].cat.codes.to_numpy())
+    n_lone = int((rc.min() == rc.max()).sum())
+    if n_lone:
+        notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(sec.get("name", root.name)), path=root, periods=periods, roles=roles, scales=scales,
                  outcome_info=outcome_info, config=cfg, ratings=ratings, units=units_df.reset_index(drop=True),
                  outcomes=outcomes, item_scales=items_cfg, default_scale=default_scale, notes=notes)
@@ -1215,16 +1228,21 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
         arr = pa.chunked_array([arr])
     if arr.num_chunks == 0:
         return np.zeros(0, np.int64), pd.Index([], dtype=object)
-    enc = pc.dictionary_encode(arr).unify_dictionaries()
+    if pa.types.is_dictionary(arr.type):   # Parquet text: encoded already, per row group
+        enc = arr.unify_dictionaries()
+    else:  # one hash pass over the whole column beats encoding each CSV block and unifying
+        enc = pa.chunked_array([pc.dictionary_encode(arr.combine_chunks())]) if arr.num_chunks > 1 else \
+            pc.dictionary_encode(arr)
     if enc.num_chunks == 0:
-        return np.zeros(0, np.int64), pd.Index([], dtype=object)
+        return np.zeros(0, np.int32), pd.Index([], dtype=object)
     dictionary = enc.chunk(0).dictionary
-    codes = np.concatenate([pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False) for ch in enc.chunks])
+    parts = [pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False) for ch in enc.chunks]
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
     stripped = pc.utf8_trim_whitespace(dictionary)
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
     again = pc.dictionary_encode(stripped)   # "a" and " a" are one value
     remap = pc.fill_null(again.indices, -1).to_numpy(zero_copy_only=False)
-    return np.r_[remap, -1][codes].astype(np.int64), pd.Index(again.dictionary.to_pandas(), dtype="str")
+    return np.r_[remap, -1].astype(np.int32)[codes], pd.Index(again.dictionary.to_pandas(), dtype="str")
 
 
 def _pick(flags_of_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -1249,7 +1267,7 @@ class _RatingsReader:
         self.path, self.decimal = path, opts.decimal
         wanted = list(dict.fromkeys([mapping.get(c, c) for c in RATING_COLUMNS] + list(RATING_COLUMNS)))
         unit_src = mapping.get("unit", "unit")
-        table, src = _read_arrow(path, opts, wanted, unit_column=unit_src, units=units)
+        table, src = _read_arrow(path, opts, wanted, unit_column=unit_src, units=units, dictionary=True)
         self.col = _Collector(src)
         self.rename = _map_columns(src.header, mapping, RATING_COLUMNS, self.col, "ratings")
         name_sources = {mapping.get(c, c) for c in NAME_COLUMNS}
@@ -1382,18 +1400,20 @@ class _RatingsReader:
                 good = rows & ~bad
                 label_codes[good] = val[good].astype(np.int64) - 1
             else:
+                # each check runs on the distinct score texts, then reaches the records through their codes
+                nonnum_u = np.isnan(num_u)
+                out_u = ~nonnum_u & ((num_u < sc.min) | (num_u > sc.max))
+                off_u = ~nonnum_u & ~out_u & ~sc.on_step(np.where(nonnum_u, sc.min, num_u))
+                col.add_rows(rows & _pick(nonnum_u, text_c), "score",
+                             lambda i: f"'{text(i)}' is not a number (item '{item(i)}')")
+                col.add_rows(rows & _pick(out_u, text_c), "score", lambda i, sc=sc: f"score {text(i)} is outside "
+                             f"the scale '{sc.name}' ({sc.min:g}-{sc.max:g}) of item '{item(i)}'")
+                if off_u.any():
+                    col.add_rows(rows & _pick(off_u, text_c), "score", lambda i, sc=sc: f"score {text(i)} is not on "
+                                 f"the step of scale '{sc.name}' ({sc.min:g}, {sc.min + sc.step:g}, ... {sc.max:g}) of "
+                                 f"item '{item(i)}'; declare step = ... under [scales.{sc.name}] if such scores are "
+                                 "valid (step = 0: any value)")
                 val = np.r_[num_u, np.nan][text_c]
-                nonnum = rows & np.isnan(val)
-                col.add_rows(nonnum, "score", lambda i: f"'{text(i)}' is not a number (item '{item(i)}')")
-                valid = rows & ~nonnum
-                out = valid & ((val < sc.min) | (val > sc.max))
-                col.add_rows(out, "score", lambda i, sc=sc: f"score {text(i)} is outside the scale "
-                             f"'{sc.name}' ({sc.min:g}-{sc.max:g}) of item '{item(i)}'")
-                off = valid & ~out
-                off[off] = ~sc.on_step(val[off])
-                col.add_rows(off, "score", lambda i, sc=sc: f"score {text(i)} is not on the step of scale "
-                             f"'{sc.name}' ({sc.min:g}, {sc.min + sc.step:g}, ... {sc.max:g}) of item '{item(i)}'; "
-                             f"declare step = ... under [scales.{sc.name}] if such scores are valid (step = 0: any value)")
                 score[rows] = val[rows]
         self.score = score
         if len(set(ordinal_levels)) == 1:
@@ -1417,6 +1437,12 @@ class _RatingsReader:
         out["period"] = pd.Categorical.from_codes(np.r_[pidx, -1][self.codes["period"]],
                                                   dtype=pd.CategoricalDtype(periods, ordered=True))
         out["unit"] = _sorted_categorical(self.codes["unit"], self.uniques["unit"])
+        if key is not None:
+            # most raters are also rated: hash the union of both columns' distinct ids once
+            both = [np.asarray(self.norm(c)[3], dtype=object) for c in ID_COLUMNS]
+            union_codes, union = pd.factorize(np.concatenate(both))
+            hashed_union = _hash_ids(pd.Index(union, dtype=object), key)
+            hashed_of = dict(zip(ID_COLUMNS, np.split(hashed_union[union_codes], [len(both[0])])))
         for c in ID_COLUMNS:
             uniq, codes = self.uniques[c], self.codes[c]
             if key is None:
@@ -1429,9 +1455,8 @@ class _RatingsReader:
                 out[c] = _sorted_categorical(codes, uniq)
             else:
                 # each distinct identifier is normalized and hashed once; forms of one NIP merge here
-                norm_codes, norm = self.norm(c)[2:]
-                hashed = _hash_ids(pd.Index(norm), key)
-                out[c] = _sorted_categorical(np.r_[norm_codes, -1][codes], hashed)
+                norm_codes = self.norm(c)[2]
+                out[c] = _sorted_categorical(np.r_[norm_codes, -1][codes], hashed_of[c])
         rpos = pd.Index(roles).get_indexer(self.uniques["rater_role"])
         out["rater_role"] = pd.Categorical.from_codes(np.r_[rpos, -1][self.codes["rater_role"]],
                                                       dtype=pd.CategoricalDtype(roles))
