@@ -38,6 +38,7 @@ import re
 import tempfile
 import tomllib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -654,6 +655,9 @@ def _check_duplicates(df: pd.DataFrame, keys: Sequence[str], col: _Collector) ->
 def _report_duplicates(gid: np.ndarray, keys: Sequence[str], col: _Collector, value) -> None:
     """Flag every record whose key group was seen before, naming the first record of the group."""
     if not len(gid):
+        return
+    ordered = np.sort(gid)   # a sort finds whether any key repeats faster than a hash table
+    if not (ordered[1:] == ordered[:-1]).any():
         return
     codes, _ = pd.factorize(gid)
     # factorize numbers groups in order of first appearance, so a record is the first of its
@@ -1277,8 +1281,8 @@ class _RatingsReader:
             self.col.add("the table is empty")
         self.codes: dict[str, np.ndarray] = {}
         self.uniques: dict[str, pd.Index] = {}
-        order = [c for c in ("unit",) + RATING_COLUMNS if c in self.rename]
-        for c in dict.fromkeys(order):
+        order = list(dict.fromkeys(c for c in ("unit",) + RATING_COLUMNS if c in self.rename))
+        for c in order[:1]:
             codes, uniq = _factor(table.column(self.rename[c]))
             self.codes[c], self.uniques[c] = codes, uniq
             if c == "unit" and units is not None and src.part_files is None:
@@ -1292,6 +1296,11 @@ class _RatingsReader:
                 remap[present] = np.arange(len(present))
                 self.codes["unit"], self.uniques["unit"] = remap[codes], uniq[present]
                 self.n = table.num_rows
+        # Arrow's kernels release the GIL: the columns are encoded side by side
+        with ThreadPoolExecutor(max_workers=min(len(order), os.cpu_count() or 1) or 1) as pool:
+            done = list(pool.map(lambda c: _factor(table.column(self.rename[c])), order[1:]))
+        for c, (codes, uniq) in zip(order[1:], done):
+            self.codes[c], self.uniques[c] = codes, uniq
         self.source = src
         self._norm: dict[str, tuple] = {}
         self.score: np.ndarray = np.full(self.n, np.nan)
