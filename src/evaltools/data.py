@@ -73,6 +73,8 @@ NAME_COLUMNS = ("subject_name", "rater_name")
 ID_COLUMNS = ("subject", "rater")
 #: ratings columns held as pandas categoricals in a loaded Study (``period`` too, ordered)
 CATEGORICAL_COLUMNS = ("unit", "subject", "rater", "rater_role", "item")
+# the categoricals whose categories are the values present (rater_role keeps the declared roles)
+_ID_CATEGORIES = ("unit", "subject", "rater", "item")
 DEFAULT_ROLES = ("atasan", "rekan_kerja", "bawahan", "masyarakat", "diri_sendiri")
 DEFAULT_KEY_ENV = "EVALTOOLS_KEY"
 MAX_PROBLEMS = 50
@@ -891,7 +893,7 @@ class Study:
         """
         keep = set(units)
         ratings = self.ratings[self.ratings["unit"].isin(keep)].reset_index(drop=True)
-        for c in ("unit", "subject", "rater", "item"):
+        for c in _ID_CATEGORIES:
             if c in ratings.columns and isinstance(ratings[c].dtype, pd.CategoricalDtype):
                 ratings[c] = ratings[c].cat.remove_unused_categories()
         return dataclasses.replace(
@@ -975,7 +977,7 @@ def _load_partition(root: Path, units: list[str] | None = None) -> Study:
     scales = {k: Scale(**{**v, "levels": tuple(v["levels"])}) for k, v in meta["scales"].items()}
     tables = {n: pd.read_parquet(root / f"{n}.parquet") for n in ("units", "outcomes")}
     ratings = pd.read_parquet(root / "ratings.parquet", filters=None if units is None else [("unit", "in", units)])
-    for c in CATEGORICAL_COLUMNS[:3] + ("item",):
+    for c in _ID_CATEGORIES:
         if units is not None and isinstance(ratings[c].dtype, pd.CategoricalDtype):
             ratings[c] = ratings[c].cat.remove_unused_categories()
     tables["ratings"] = ratings
@@ -1405,9 +1407,8 @@ class _RatingsReader:
                 col.add_rows(bad, "score", lambda i, sc=sc: f"unknown category '{text(i)}' for item '{item(i)}'"
                              + (f"; did you mean '{closest(text(i), sc.levels)}'?"
                                 if closest(text(i), sc.levels) else f" (scale '{sc.name}': {', '.join(sc.levels)})"))
-                score[rows] = val[rows]
-                good = rows & ~bad
-                label_codes[good] = val[good].astype(np.int64) - 1
+                np.copyto(score, val, where=rows)
+                np.copyto(label_codes, np.nan_to_num(val, nan=0.0).astype(np.int64) - 1, where=rows & ~bad)
             else:
                 # each check runs on the distinct score texts, then reaches the records through their codes
                 nonnum_u = np.isnan(num_u)
@@ -1422,8 +1423,7 @@ class _RatingsReader:
                                  f"the step of scale '{sc.name}' ({sc.min:g}, {sc.min + sc.step:g}, ... {sc.max:g}) of "
                                  f"item '{item(i)}'; declare step = ... under [scales.{sc.name}] if such scores are "
                                  "valid (step = 0: any value)")
-                val = np.r_[num_u, np.nan][text_c]
-                score[rows] = val[rows]
+                np.copyto(score, np.r_[num_u, np.nan][text_c], where=rows)
         self.score = score
         if len(set(ordinal_levels)) == 1:
             self.labels = pd.Categorical.from_codes(label_codes, categories=list(ordinal_levels[0]), ordered=True)
