@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from evaltools import DataError, load_study
-from evaltools.data import looks_identifying, pseudonymize
+from evaltools.data import looks_identifying, normalize_id, pseudonymize
 from test_data import NIPS, TOML, _outcomes, _ratings, _units, write_study
 
 
@@ -269,3 +270,11 @@ def test_every_consumer_section_is_accepted(tmp_path):
              '\n[briefing]\ndeadline = "2026-03-01"\nowners = ["BKD"]\nplanned_units = 12\n')
     study = load_study(write_study(tmp_path / "s", toml=toml))
     assert study.outcome_info["ikm"]["primary"] is True and study.outcome_info["ikm"]["min_effect"] == 2.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("0123456789", min_size=18, max_size=18), st.sampled_from(["", "'", "\u2019", " '"]),
+       st.sampled_from(["", "NIP", "NIP.", "NIP:", "nip. ", "NIP "]), st.sampled_from(["", " ", ".", "-"]))
+def test_every_export_form_normalizes_to_the_digits(nip, quote, label, sep):
+    written = quote + label + sep.join([nip[:8], nip[8:14], nip[14], nip[15:]])
+    assert normalize_id(pd.Series([written])).tolist() == [nip]

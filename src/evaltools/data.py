@@ -31,7 +31,6 @@ import difflib
 import gzip
 import hashlib
 import hmac
-import io
 import json
 import os
 import re
@@ -79,10 +78,8 @@ DEFAULT_ROLES = ("atasan", "rekan_kerja", "bawahan", "masyarakat", "diri_sendiri
 DEFAULT_KEY_ENV = "EVALTOOLS_KEY"
 MAX_PROBLEMS = 50
 PSEUDONYM_PREFIX = "P-"
-_PSEUDONYM_RE = re.compile(r"^P-[0-9a-f]{16}$")
-# NIP: 18 digits (PNS and PPPK), the old 9-digit NIP; separators are removed first
-_NIP_RE = re.compile(r"^(\d{18}|\d{9})$")
-# NIP-shaped digits anywhere in a value ("pegawai-1986...", an e-mail built on the NIP)
+_PSEUDONYM_RE = r"P-[0-9a-f]{16}"
+# NIP-shaped digits (18: PNS and PPPK; 9: the old NIP), separators removed, anywhere in a value ("pegawai-1986...", an e-mail built on the NIP)
 _NIP_INSIDE_RE = r"(?:^|\D)(?:\d{18}|\d{9})(?:\D|$)"
 # what real exports put around a NIP: an Excel text apostrophe and a "NIP", "NIP." or "NIP:" label
 _NIP_QUOTES = " '\u2018\u2019`\t"
