@@ -278,3 +278,16 @@ def test_every_consumer_section_is_accepted(tmp_path):
 def test_every_export_form_normalizes_to_the_digits(nip, quote, label, sep):
     written = quote + label + sep.join([nip[:8], nip[8:14], nip[14], nip[15:]])
     assert normalize_id(pd.Series([written])).tolist() == [nip]
+
+
+@pytest.mark.parametrize("key,message,expected", [
+    # RFC 4231 (HMAC-SHA256 test vectors), test cases 1, 2 and 6 (a key longer than the block)
+    (b"\x0b" * 20, "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+    (b"Jefe", "what do ya want for nothing?", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+    (b"\xaa" * 131, "Test Using Larger Than Block-Size Key - Hash Key First",
+     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+])
+def test_pseudonym_is_hmac_sha256(key, message, expected):
+    from evaltools.data import _hash_ids
+
+    assert _hash_ids(pd.Index([message]), key).tolist() == ["P-" + expected[:16]]

@@ -30,7 +30,6 @@ import dataclasses
 import difflib
 import gzip
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -722,10 +721,26 @@ def looks_identifying(values: pd.Series) -> pd.Series:
 
 
 def _hash_ids(norm: pd.Index, key: bytes) -> np.ndarray:
-    # one HMAC per distinct identifier: the loop is over distinct values, not records
-    # (hmac.digest is the one-shot C implementation of RFC 2104)
-    return np.array([PSEUDONYM_PREFIX + hmac.digest(key, v.encode("utf-8"), "sha256").hex()[:16]
-                     for v in np.asarray(norm, dtype=object).tolist()], dtype=object)
+    """``P-`` + the first 16 hex digits of HMAC-SHA256(key, id) for each distinct id.
+
+    HMAC (RFC 2104, section 2): ``H((K ^ opad) || H((K ^ ipad) || m))`` with the key
+    padded to the 64-byte block (hashed first if longer). The two keyed states are
+    computed once and copied per id, which halves the cost of ``hmac.digest`` per call;
+    the loop is over distinct ids, not records.
+    """
+    block = hashlib.sha256().block_size
+    k = hashlib.sha256(key).digest() if len(key) > block else key
+    k = k.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+    out = []
+    for v in np.asarray(norm, dtype=object).tolist():
+        i = inner.copy()
+        i.update(v.encode("utf-8"))
+        o = outer.copy()
+        o.update(i.digest())
+        out.append(PSEUDONYM_PREFIX + o.hexdigest()[:16])
+    return np.array(out, dtype=object)
 
 
 def pseudonymize(values: pd.Series, key: bytes) -> pd.Series:
