@@ -180,6 +180,15 @@ def anchor_agreement(data: pd.DataFrame, gold: pd.DataFrame, *, subject: str, ra
     -------
     DataFrame indexed by rater: ``n``, ``bias`` (mean rater - gold; negative = harsher),
     ``mae``, ``kappa_w``, ``pass``, ``reason`` (thresholds missed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> gold = pd.DataFrame({"s": [1, 2, 3, 4, 5, 6], "x": [1, 2, 3, 1, 3, 2]})
+    >>> anchor_agreement(d, gold, subject="s", rater="r", score="x")["bias"].round(3).tolist()
+    [0.0, -0.333]
     """
     gold_score = gold_score or score
     keys = [subject] + ([item] if item is not None else [])

@@ -285,6 +285,16 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     (Cooper 1981; Myford & Wolfe 2004); ``item_sd_ratio`` is the rater's within-subject
     SD across items over the pooled one (the same symptom seen from the other side:
     little differentiation between items).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s, r = np.repeat(np.arange(60), 4), np.tile(np.arange(8), 30)          # 8 raters, 4 per subject
+    >>> y = rng.normal(0, 1, 60)[s] - np.where(r == 0, 1.0, 0.0) + rng.normal(0, 0.3, s.size)
+    >>> fx = rater_effects(pd.DataFrame({"s": s, "r": r, "y": y}), subject="s", rater="r", score="y")
+    >>> fx.loc[0, "flag"], bool(fx.loc[0, "severity"] > 0.8)                 # rater 0 is 1 point harsher
+    ('severe', True)
     """
     if estimator not in ("blup", "fixed"):
         raise ValueError("estimator must be 'blup' or 'fixed'")

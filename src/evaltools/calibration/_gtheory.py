@@ -219,6 +219,15 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
     confounded with error when each cell holds one rating, so it is reported as
     ``residual``. ``DataFrame.attrs`` records the facet roles, the sample sizes, whether
     the design is balanced, and the method, for :func:`dstudy`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a00 = [2.2, 1.4, 1.8, 0.7, 2.2, 3.3, 1.3, 1.5, 2.7, 3.2, 0.4, 2.9, 3.2, 3.2, 2.5]
+    >>> a01 = [1.7, 2.7, 1.4, 1.1, 2.4, 3.0, 0.5, 1.2, 0.6, 3.5, 0.3, 2.6, 3.5, 2.2, 3.4]
+    >>> d = pd.DataFrame({"p": list(range(15)) * 2, "r": ["A00"] * 15 + ["A01"] * 15, "y": a00 + a01})
+    >>> gstudy(d, subject="p", rater="r", score="y", method="reml")["variance"].round(4).tolist()  # lme4
+    [0.7505, 0.0, 0.3207]
     """
     if method not in ("anova", "reml"):
         raise ValueError(f"method must be 'anova' or 'reml', got {method!r}")
@@ -357,6 +366,16 @@ def dstudy(g: pd.DataFrame, n_raters: Iterable[float] | float = (1, 2, 3, 4, 5),
     ``abs_error`` sums every component except the subject's;
     ``g_coef = s2_p / (s2_p + rel_error)`` (E rho^2) and
     ``phi = s2_p / (s2_p + abs_error)`` (Phi).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a00 = [2.2, 1.4, 1.8, 0.7, 2.2, 3.3, 1.3, 1.5, 2.7, 3.2, 0.4, 2.9, 3.2, 3.2, 2.5]
+    >>> a01 = [1.7, 2.7, 1.4, 1.1, 2.4, 3.0, 0.5, 1.2, 0.6, 3.5, 0.3, 2.6, 3.5, 2.2, 3.4]
+    >>> d = pd.DataFrame({"p": list(range(15)) * 2, "r": ["A00"] * 15 + ["A01"] * 15, "y": a00 + a01})
+    >>> g = gstudy(d, subject="p", rater="r", score="y")
+    >>> dstudy(g, n_raters=[1, 2, 4])["g_coef"].round(3).tolist()
+    [0.693, 0.819, 0.9]
     """
     subject = subject or g.attrs.get("subject", "subject")
     rater = rater or g.attrs.get("rater", "rater")
@@ -387,6 +406,15 @@ def raters_needed(g: pd.DataFrame, target: float = 0.8, *, n_items: float | None
     others, at ``n_items`` (default: the G study's). Returns ``-1`` when no number of
     raters reaches the target (the item-only error, or a zero subject variance, caps
     the coefficient below it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a00 = [2.2, 1.4, 1.8, 0.7, 2.2, 3.3, 1.3, 1.5, 2.7, 3.2, 0.4, 2.9, 3.2, 3.2, 2.5]
+    >>> a01 = [1.7, 2.7, 1.4, 1.1, 2.4, 3.0, 0.5, 1.2, 0.6, 3.5, 0.3, 2.6, 3.5, 2.2, 3.4]
+    >>> d = pd.DataFrame({"p": list(range(15)) * 2, "r": ["A00"] * 15 + ["A01"] * 15, "y": a00 + a01})
+    >>> raters_needed(gstudy(d, subject="p", rater="r", score="y"), target=0.9)
+    4
     """
     if not 0 < target < 1:
         raise ValueError("target must be between 0 and 1")

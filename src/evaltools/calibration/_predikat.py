@@ -99,6 +99,11 @@ def predikat(hasil_kerja: Any, perilaku_kerja: Any) -> pd.Series:
         Di Atas : Kurang/Misconduct  Baik             Sangat Baik
         Sesuai  : Kurang/Misconduct  Baik             Baik
         Di Bawah: Sangat Kurang      Butuh Perbaikan  Butuh Perbaikan
+
+    Examples
+    --------
+    >>> predikat(["Di Atas Ekspektasi", "Sesuai Ekspektasi"], ["Di Atas Ekspektasi", "Di Bawah Ekspektasi"]).tolist()
+    ['Sangat Baik', 'Kurang/Misconduct']
     """
     h = _as_series(hasil_kerja, "hasil_kerja")
     p = _as_series(perilaku_kerja, "perilaku_kerja")
@@ -132,6 +137,11 @@ def check_predikat(stored: Any, hasil: Any, perilaku: Any) -> pd.DataFrame:
     :func:`predikat`), ``agrees`` (bool; ``False`` also when the stored value is
     missing but the ratings are not) and ``difference`` (stored minus expected, in
     predikat steps; positive = stored more favourable).
+
+    Examples
+    --------
+    >>> check_predikat(["Baik"], ["Di Atas Ekspektasi"], ["Sesuai Ekspektasi"])["agrees"].tolist()
+    [True]
     """
     st = _as_series(stored, "stored")
     h = _as_series(hasil, "hasil")
@@ -201,6 +211,12 @@ def distribution_check(predikat: Any, org_predikat: str, *, pattern: Mapping[str
     ``rule``, ``predikat``, ``limit_share``, ``limit_count``, ``observed_count``,
     ``observed_share``, ``ok``, ``deviation`` (people beyond the bound, 0 when ok),
     ``pval``, ``message``. ``attrs`` carries ``n`` and the observed counts.
+
+    Examples
+    --------
+    >>> dc = distribution_check(["Baik"] * 8 + ["Sangat Baik", "Butuh Perbaikan"], "Baik")
+    >>> dc[["rule", "ok"]].values.tolist()          # Baik is the largest group but above 70 %
+    [['largest', True], ['max', False], ['min_count', True]]
     """
     if rounding not in ("nearest", "lenient", "strict"):
         raise ValueError("rounding must be 'nearest', 'lenient' or 'strict'")

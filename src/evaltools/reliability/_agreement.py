@@ -66,6 +66,16 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     interpretation benchmark (Landis & Koch 1977 for kappa-type coefficients, Koo &
     Li 2016 for ICCs, Krippendorff's 0.667 / 0.800 for alpha); ``label_id`` /
     ``label_en`` the band in Indonesian / English.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sf = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> d = pd.DataFrame([(i, j, x) for i, row in enumerate(sf) for j, x in enumerate(row)],
+    ...                  columns=["s", "r", "x"])
+    >>> out = agreement(d, subject="s", rater="r", score="x", level="interval", n_boot=0)
+    >>> out.set_index("coefficient").loc[["ICC1", "ICC3k"], "value"].round(2).tolist()
+    [0.17, 0.91]
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")

@@ -409,6 +409,14 @@ def krippendorff_alpha(data: pd.DataFrame, *, subject: str, rater: str, score: s
 
     ``pval`` is nan: alpha has no null distribution to test against; judge it by the
     interval and the ``p_below_*`` probabilities.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(krippendorff_alpha(d, subject="s", rater="r", score="x", level="ordinal", n_boot=0).value, 4)
+    0.7636
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")

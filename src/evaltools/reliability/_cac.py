@@ -222,6 +222,14 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
     within ``tolerance`` (R irr's ``agree``), over subjects rated at least twice,
     with a Wilson interval. irr drops subjects with any missing rating; here every
     subject with two or more ratings counts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(percent_agreement(d, subject="s", rater="r", score="x").value, 4)
+    0.6667
     """
     if not all_raters:
         return _cac_public("percent_agreement", "percent", data, subject, rater, score, weights, categories, ci)
@@ -266,6 +274,14 @@ def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     eq. 12), two-sided as R irr's ``kappam.fleiss``; it requires the same number of
     raters per subject, so with unequal numbers ``pval`` falls back to Gwet's
     t test (see ``note``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(fleiss_kappa(d, subject="s", rater="r", score="x").value, 4)
+    0.4894
     """
     est = _cac_public("fleiss_kappa", "fleiss", data, subject, rater, score, weights, categories, ci)
     cd = _code(data, subject, rater, score, categorical=True, categories=categories)
@@ -307,6 +323,14 @@ def scott_pi(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     pooled category shares (Scott 1955, eq. 2). For more than two raters this is
     Fleiss' (1971) generalisation; missing ratings and weights as in Gwet (2014,
     ch. 5). SE: Gwet's linearised variance (irrCAC ``scott2.table`` for two raters).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(scott_pi(d, subject="s", rater="r", score="x").value, 4)
+    0.4894
     """
     return _cac_public("scott_pi", "scott", data, subject, rater, score, weights, categories, ci)
 
@@ -320,6 +344,14 @@ def conger_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     ``p_e = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)`` (Conger 1980; Gwet 2014, eq.
     5.4), with missing ratings and variance as in Gwet (2014) / irrCAC's
     ``conger.kappa.raw``. For two raters with complete data it equals Cohen's kappa.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(conger_kappa(d, subject="s", rater="r", score="x").value, 4)
+    0.5
     """
     est = _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, ci)
     n_ratings = data[score].notna().sum()
@@ -336,6 +368,14 @@ def brennan_prediger(data: pd.DataFrame, *, subject: str, rater: str, score: str
 
     Depends on the number of declared categories ``q``: pass ``categories`` (the
     scale's full list) so that unused levels count. Variance: Gwet (2014, ch. 5).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(brennan_prediger(d, subject="s", rater="r", score="x").value, 4)
+    0.5
     """
     return _cac_public("brennan_prediger", "bp", data, subject, rater, score, weights, categories, ci)
 
@@ -350,6 +390,14 @@ def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     variance as in Gwet (2014) / irrCAC's ``gwet.ac1.raw``: t interval with n-1
     df, upper limit capped at 1, two-sided t test against 0 (irrCAC's documented output). Pass the scale's
     ``categories`` so that unused levels count in ``q``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(gwet_ac(d, subject="s", rater="r", score="x").value, 4)
+    0.5052
     """
     est = _cac_public("gwet_ac", "ac", data, subject, rater, score, weights, categories, ci)
     est.name = "gwet_ac1" if _weights_name(weights) == "unweighted" else "gwet_ac2"
@@ -422,6 +470,15 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     standard error used for the normal confidence interval; ``se0`` the standard error
     under kappa = 0, with ``z = kappa / se0`` and a two-sided ``pval`` (as SAS PROC
     FREQ and R irr's ``kappa2``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> est = cohen_kappa(d, subject="s", rater="r", score="x")
+    >>> round(est.value, 4), round(est.se, 4)
+    (0.5, 0.2732)
     """
     cd = _code(data, subject, rater, score, categorical=True, categories=categories)
     nr = int(_n_raters(cd)[0])

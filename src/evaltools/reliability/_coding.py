@@ -76,6 +76,11 @@ def interpret(value: float, scale: str) -> tuple[str, str]:
     -------
     (label_id, label_en) : tuple of str
         Empty strings when ``value`` is nan.
+
+    Examples
+    --------
+    >>> interpret(0.72, "landis_koch")
+    ('kuat', 'substantial')
     """
     if scale not in _SCALES:
         raise ValueError(f"unknown interpretation scale {scale!r}; use one of {sorted(_SCALES)}")
@@ -110,6 +115,13 @@ def weight_matrix(weights: str | np.ndarray | None, categories: Sequence[Any]) -
         "ratio" as in Gwet (2014, Table 3.6). An array is used as given (q x q).
     categories : sequence
         The ordered categories.
+
+    Examples
+    --------
+    >>> weight_matrix("linear", [1, 2, 3])
+    array([[1. , 0.5, 0. ],
+           [0.5, 1. , 0.5],
+           [0. , 0.5, 1. ]])
     """
     q = len(categories)
     if weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted")):

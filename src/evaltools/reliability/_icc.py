@@ -185,6 +185,15 @@ def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float =
     table and use the subjects rated by all raters. ``note`` states how many subjects
     each uses. When raters are nested in subjects (each employee rated by their own
     peers), only ICC1/ICC1k are defined and the two-way rows are nan with that reason.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sf = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> d = pd.DataFrame([(i, j, x) for i, row in enumerate(sf) for j, x in enumerate(row)],
+    ...                  columns=["s", "r", "x"])
+    >>> icc(d, subject="s", rater="r", score="x")["icc"].round(2).tolist()   # Shrout & Fleiss (1979) Table 2
+    [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
     cd = _code(data, subject, rater, score, numeric=True)
     core = _icc_core(cd, ci)

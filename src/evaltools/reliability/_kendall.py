@@ -71,6 +71,14 @@ def kendall_w(data: pd.DataFrame, *, subject: str, rater: str, score: str, corre
     See :func:`_kendall_core` for the formula (Kendall 1948; tie correction as R
     irr's ``kendall(correct=TRUE)``). Subjects not rated by every rater are dropped
     (noted). Extras: ``chi2``, ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "r": ["A", "B"] * 6,
+    ...                   "x": [1, 1, 2, 2, 3, 2, 1, 1, 3, 3, 2, 1]})
+    >>> round(kendall_w(d, subject="s", rater="r", score="x").value, 4)
+    0.9194
     """
     cd = _code(data, subject, rater, score, numeric=True)
     res = _kendall_core(cd, correct_ties)
