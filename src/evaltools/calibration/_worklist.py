@@ -6,10 +6,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._adjust import adjusted_scores
 from ._crossed import _clean
 from ._effects import rater_effects
-from ._predikat import predikat
-from ._adjust import adjusted_scores
 
 
 def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None = None,

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from ._agreement import agreement
 from ._alpha import _alpha_core, _alpha_result, _subject_bootstrap, krippendorff_alpha
-from ._cac import _cac, _cohen, brennan_prediger, cohen_kappa, conger_kappa, fleiss_kappa, gwet_ac, percent_agreement, scott_pi
+from ._cac import (_cac, _cohen, brennan_prediger, cohen_kappa, conger_kappa, fleiss_kappa, gwet_ac, percent_agreement,
+                   scott_pi)
 from ._coding import ICC_DESCRIPTIONS, ICC_TYPES, LEVELS, _Coded, _DENSE_V, _code, _codes, interpret, weight_matrix
 from ._icc import _icc_core, icc
 from ._kendall import _kendall_core, kendall_w

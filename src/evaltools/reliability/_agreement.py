@@ -9,11 +9,12 @@ import pandas as pd
 
 from evaltools._errors import require_columns
 
-from ._coding import ICC_TYPES, LEVELS, _SCALES, _add_note, _category_values, _code, _gsum, _n_raters, _value_codes, interpret, weight_matrix
-from ._cac import _cac, _cohen, _py, _weights_name, brennan_prediger, cohen_kappa, conger_kappa, fleiss_kappa, percent_agreement
-from ._alpha import _alpha_result, krippendorff_alpha
+from ._alpha import _alpha_result
+from ._cac import _cac, _cohen, _py, _weights_name
+from ._coding import (ICC_TYPES, LEVELS, _SCALES, _add_note, _category_values, _code, _gsum, _n_raters, _value_codes,
+                      interpret, weight_matrix)
 from ._icc import _icc_core
-from ._kendall import _kendall_core, kendall_w
+from ._kendall import _kendall_core
 
 
 # ---------------------------------------------------------------------------
