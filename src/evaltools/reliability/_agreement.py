@@ -27,6 +27,34 @@ _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic",
 _MAX_CATEGORIES = 50
 
 
+def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by_list: list[str], level: str,
+                    categories: Sequence[Any] | None) -> tuple[Any, str]:
+    """One coding of the table for every coefficient of the level: numeric scores (and
+    their distinct values as categories, up to ``_MAX_CATEGORIES``) or category codes
+    (with 1..q ranks for ordinal label scales). Returns the coding and a note for the
+    categorical coefficients when the scores are not categorical."""
+    sc = data[score]
+    is_num = pd.api.types.is_numeric_dtype(sc.dtype) and not isinstance(sc.dtype, pd.CategoricalDtype)
+    cat_note = ""
+    # one coding of the table serves every coefficient
+    if level in ("interval", "ratio") or (is_num and categories is None):
+        base = _code(data, subject, rater, score, by=by_list, numeric=True,
+                     categorical=categories is not None, categories=categories)
+        if base.c is None:
+            vc, vals = _value_codes(base.x)
+            if len(vals) <= _MAX_CATEGORIES:
+                base.c, base.categories = vc, [_py(v) for v in vals]
+            else:
+                cat_note = (f"{len(vals)} distinct scores: categorical coefficients need a categorical "
+                            "scale (pass categories=)")
+    else:
+        base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
+        vals = _category_values(base.categories)
+        # ordinal alpha and Kendall's W use ranks only; label scales are coded 1..q
+        base.x = (np.arange(1.0, len(base.categories) + 1) if level == "ordinal" else vals)[base.c]
+    return base, cat_note
+
+
 def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
               by: str | Sequence[str] | None = None, categories: Sequence[Any] | None = None,
               ci: float = 0.95, n_boot: int = 1000, seed: int | None = 0,
@@ -84,26 +112,8 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     require_columns(data, [subject, rater, score, *by_list], what="ratings")
     wts = _LEVEL_WEIGHTS[level] if isinstance(weights, str) and weights == "auto" else weights
     wname = _weights_name(wts)
-    sc = data[score]
-    is_num = pd.api.types.is_numeric_dtype(sc.dtype) and not isinstance(sc.dtype, pd.CategoricalDtype)
+    base, cat_note = _code_for_level(data, subject, rater, score, by_list, level, categories)
     frames: list[pd.DataFrame] = []
-    cat_note = ""
-    # one coding of the table serves every coefficient
-    if level in ("interval", "ratio") or (is_num and categories is None):
-        base = _code(data, subject, rater, score, by=by_list, numeric=True,
-                     categorical=categories is not None, categories=categories)
-        if base.c is None:
-            vc, vals = _value_codes(base.x)
-            if len(vals) <= _MAX_CATEGORIES:
-                base.c, base.categories = vc, [_py(v) for v in vals]
-            else:
-                cat_note = (f"{len(vals)} distinct scores: categorical coefficients need a categorical "
-                            "scale (pass categories=)")
-    else:
-        base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
-        vals = _category_values(base.categories)
-        # ordinal alpha and Kendall's W use ranks only; label scales are coded 1..q
-        base.x = (np.arange(1.0, len(base.categories) + 1) if level == "ordinal" else vals)[base.c]
     cdc = base if base.c is not None else None
     G = base.G
     nr = _n_raters(base)
