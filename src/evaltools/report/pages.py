@@ -36,7 +36,7 @@ _LABELS_EN = {"SIAP": "READY", "PERBAIKI DULU": "FIX FIRST", "TUNDA": "HOLD", "B
 # a table cell holding any of these words is a verdict and is drawn as a badge
 _BADGE_OF = {**{c: s for c, s in VERDICT_SLUGS.items()}, **{_LABELS_EN[c]: s for c, s in VERDICT_SLUGS.items()}}
 _HEADER_KEYS = {"briefing_header", "header", "unit_header"}
-_SUMMARY_KEYS = {"briefing_header", "executive_summary", "summary"}
+_SUMMARY_KEYS = {"briefing_header", "executive_summary", "summary", "verdict"}
 _ANNEX_PREFIXES = ("annex", "methods", "glossary")
 # a formatted number as the sections write them: "0,81", "25%", "<5", "1.234", "–"
 _NUMERIC = re.compile(r"^[<>≤≥~+\-−]?\s?\d[\d.,\s]*%?$|^–$")
@@ -84,8 +84,10 @@ def _cell(v: Any, lang: str, href: Any = None) -> dict:
     return cell
 
 
-def _table(df: pd.DataFrame, lang: str) -> dict:
-    links: Mapping[str, Sequence] = df.attrs.get("links") or {}
+def _table(df: pd.DataFrame, lang: str, row_links: Sequence | None = None) -> dict:
+    links: Mapping[str, Sequence] = dict(df.attrs.get("links") or {})
+    if row_links is not None and len(df.columns) and df.columns[0] not in links:
+        links[df.columns[0]] = list(row_links)
     cols = list(df.columns)
     columns = [df[c].tolist() for c in cols] if len(cols) == len(set(cols)) else \
         [df.iloc[:, j].tolist() for j in range(len(cols))]
@@ -108,6 +110,17 @@ def _figure(caption: str, png: bytes, dpi: float = 96.0) -> dict:
     # a PNG drawn at 96 dpi is shown at its own pixel size (1 CSS px = 1/96 in): no rescaling blur
     w, h = (round(size[0] * 96.0 / dpi), round(size[1] * 96.0 / dpi)) if size else (None, None)
     return {"caption": caption, "b64": base64.b64encode(png).decode("ascii"), "width": w, "height": h}
+
+
+def _row_links(sec: Any) -> list:
+    """Per table, the hrefs of its rows from ``results["groups"][i]["rows"]`` (one group per table)."""
+    groups = (getattr(sec, "results", None) or {}).get("groups") if isinstance(getattr(sec, "results", None),
+                                                                                Mapping) else None
+    tables = getattr(sec, "tables", [])
+    if not isinstance(groups, Sequence) or len(groups) != len(tables):
+        return [None] * len(tables)
+    return [[(r or {}).get("href") for r in (g or {}).get("rows", [])] if isinstance(g, Mapping) else None
+            for g in groups]
 
 
 def _is_annex(sec: Any) -> bool:
@@ -148,10 +161,16 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
         "summary": bool(getattr(sec, "summary", False)) or key in _SUMMARY_KEYS,
         "annex": _is_annex(sec),
         "page_break": bool(getattr(sec, "page_break", False)),
-        "tables": [(str(c or ""), _table(df, lang)) for c, df in getattr(sec, "tables", [])],
+        "tables": [(str(c or ""), _table(df, lang, links))
+                   for (c, df), links in zip(getattr(sec, "tables", []), _row_links(sec))],
         "figures": [_figure(str(c or ""), png) for c, png in getattr(sec, "figures", [])],
         "notes": [str(n) for n in getattr(sec, "notes", [])],
+        "badge": None,
     }
+    code = (getattr(sec, "results", None) or {}).get("code") if key == "verdict" else None
+    if code in VERDICT_SLUGS:
+        # a unit's verdict section is drawn as the verdict box
+        ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": _label(code, lang)}
     return _env().get_template("section.html.j2").render(s=ctx)
 
 
