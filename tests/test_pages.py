@@ -68,7 +68,7 @@ def test_print_rules():
     forced = re.findall(r"([^{}]+)\{[^}]*break-before:\s*page", media)
     assert [s.strip() for s in forced] == [".evt-break, .annex"]
     # tables fit: full width, long words wrap instead of being cut
-    assert re.search(r"\.evt-table \{[^}]*width: 100%", CSS) and "overflow-wrap: break-word" in CSS
+    assert re.search(r"\.evt-table \{[^}]*max-width: 100%", CSS) and "overflow-wrap: break-word" in CSS
     assert re.search(r"img, svg \{ max-width: 100%", CSS)
     # no web font
     assert "@font-face" not in CSS and "url(" not in CSS

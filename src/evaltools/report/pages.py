@@ -39,7 +39,7 @@ _HEADER_KEYS = {"briefing_header", "header", "unit_header"}
 _SUMMARY_KEYS = {"briefing_header", "executive_summary", "summary", "verdict"}
 _ANNEX_PREFIXES = ("annex", "methods", "glossary")
 # a formatted number as the sections write them: "0,81", "25%", "<5", "1.234", "–"
-_NUMERIC = re.compile(r"^[<>≤≥~+\-−]?\s?\d[\d.,\s]*%?$|^–$")
+_NUMERIC = re.compile(r"^[<>≤≥~+\-−]?\s?\d[\d.,\s]*%?$|^–$|^[\-−]?\d[\d.,]*%? – [\-−]?\d[\d.,]*%?$")
 # a link may only point inside the run folder: no scheme (http:, javascript:, data:) and no //host
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*:|//|\\\\)")
 
