@@ -102,6 +102,9 @@ _COLUMN_DEFS = {
                "Average gap after the pilot start between the unit and its controls, in the outcome's units."),
     "pval": ("Peluang melihat efek sebesar ini bila uji coba tidak berpengaruh.",
              "Chance of an effect this large if the pilot had no effect."),
+    "n_moved": ("'<{k}': kurang dari {k} orang; '\u00d7': disembunyikan agar angka kecil tidak dapat dihitung "
+                "dari total.", "'<{k}': fewer than {k} people; '\u00d7': hidden so that a small count cannot be "
+                "worked out from the total."),
     "n_subjects": ("Sel yang menggambarkan kurang dari {k} orang ditulis '<{k}' dan angka barisnya dikosongkan.",
                    "Cells describing fewer than {k} people are written '<{k}' and the row's figures left out."),
 }
@@ -119,15 +122,50 @@ def _label(code: Any, lang: str) -> Any:
     return _VERDICT_EN.get(code, code) if lang == "en" else code
 
 
+def _pkg() -> Any:
+    # the report package at call time: DECISION's suppression and reason texts live there
+    return importlib.import_module(__package__)
+
+
+def _mask(counts: pd.DataFrame, min_cell: int, totals: Sequence = ()) -> pd.DataFrame:
+    """Which count cells to hide: ``report.suppression_mask`` (primary 0 < n < k plus complementary
+    cells) when the package has it, else the primary rule alone, with a lone hidden part of a
+    total hiding the other parts."""
+    counts = counts.apply(pd.to_numeric, errors="coerce")
+    fn = getattr(_pkg(), "suppression_mask", None)
+    if fn is not None:
+        m = fn(counts, min_cell, totals=list(totals)) if totals else fn(counts, min_cell)
+        return pd.DataFrame(np.asarray(m, dtype=bool), index=counts.index, columns=counts.columns)
+    hide = counts.notna() & (counts > 0) & (counts < min_cell)
+    for total, parts in totals:
+        lone = hide[list(parts)].sum(axis=1) == 1
+        hide.loc[lone, list(parts)] = hide.loc[lone, list(parts)] | counts.loc[lone, list(parts)].notna()
+        hide.loc[hide[total], list(parts)] = True
+    return hide
+
+
 def _small(n: pd.Series, min_cell: int) -> pd.Series:
-    """Which counts describe too few people: DECISION's ``suppression_mask`` rule when present."""
-    pkg = importlib.import_module(__package__)
-    mask_fn = getattr(pkg, "suppression_mask", None)
+    """Units whose count of rated employees is too small to show (a count of 0 shows nothing either)."""
     counts = pd.to_numeric(n, errors="coerce")
-    if mask_fn is not None:
-        m = mask_fn(counts.to_frame("n"), min_cell)
-        return pd.Series(np.asarray(m).reshape(len(counts), -1)[:, 0].astype(bool), index=n.index)
-    return counts.notna() & (counts < min_cell)
+    return _mask(counts.to_frame("n"), min_cell)["n"] | (counts == 0)
+
+
+def _reason_text(rs: Mapping, lang: str, min_cell: int, record: Mapping) -> Any:
+    fn = getattr(_pkg(), "reason_text", None)
+    if fn is not None:
+        return fn(rs, lang, min_cell=min_cell, record=record)
+    n = (record.get("coverage") or {}).get("n_subjects")
+    small = _small(pd.Series([n]), min_cell).iloc[0]
+    return _hide_count_in_text(rs.get("text"), n, min_cell) if small else rs.get("text")
+
+
+def _count_reason_hidden(rs: Mapping, record: Mapping, min_cell: int) -> bool:
+    # a reason whose value is (or comes with) a count of people: that count follows the cell rule
+    code = rs.get("code")
+    n = (rs.get("value") if code == "few_subjects" else
+         (record.get("calibration") or {}).get("n_severity_flagged") if code == "raters_flagged" else
+         (record.get("coverage") or {}).get("n_subjects"))
+    return bool(_small(pd.Series([n]), min_cell).iloc[0])
 
 
 def _hide_count_in_text(text: Any, n: Any, min_cell: int) -> Any:
@@ -167,12 +205,15 @@ def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
                      "raters_per_subject": cov.get("raters_per_subject"), "missing_share": cov.get("missing_share"),
                      "agreement": con.get("agreement_median"), "agreement_min": con.get("agreement_min"),
                      "flagged_share": cal.get("flagged_share"), "raters_needed": cal.get("raters_needed"),
-                     "reason": rs[0].get("text") if rs else ""})
+                     "reason": _reason_text(rs[0], lang, min_cell, r) if rs else ""})
         for x in rs:
             val = x.get("value")
+            if _count_reason_hidden(x, r, min_cell):
+                val = f"<{min_cell}"
             reasons.append({"unit": r.get("unit"), "level": _label(x.get("level"), lang), "code": x.get("code"),
-                            "text": x.get("text"), "value": ", ".join(map(str, val)) if isinstance(val, list) else val,
-                            "threshold": x.get("threshold"), "_n": cov.get("n_subjects")})
+                            "text": _reason_text(x, lang, min_cell, r),
+                            "value": ", ".join(map(str, val)) if isinstance(val, list) else val,
+                            "threshold": x.get("threshold")})
         for oc, e in ((r.get("impact") or {}).get("outcomes") or {}).items():
             keys.append({"unit": r.get("unit"), "outcome": oc, "effect": e.get("effect"), "ci_low": e.get("ci_low"),
                          "ci_high": e.get("ci_high"), "pval": e.get("pval"), "_n": cov.get("n_subjects")})
@@ -182,21 +223,13 @@ def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
     small = _small(verdicts["n_subjects"], min_cell)
     for c in ["raters_per_subject", "missing_share", "agreement", "agreement_min", "flagged_share", "raters_needed"]:
         verdicts.loc[small, c] = None
-    verdicts.loc[small, "reason"] = [_hide_count_in_text(t, n, min_cell) for t, n in
-                                     zip(verdicts.loc[small, "reason"], verdicts.loc[small, "n_subjects"])]
     verdicts.loc[small, "n_subjects"] = f"<{min_cell}"
-    rf = pd.DataFrame(reasons, columns=["unit", "level", "code", "text", "value", "threshold", "_n"]).astype(object)
-    rsmall = _small(rf["_n"], min_cell)
-    rf.loc[rsmall, "text"] = [_hide_count_in_text(t, n, min_cell) for t, n in zip(rf.loc[rsmall, "text"],
-                                                                                rf.loc[rsmall, "_n"])]
-    # a count rule's value is the count itself
-    count_rule = rsmall & rf["code"].eq("few_subjects")
-    rf.loc[count_rule, "value"] = f"<{min_cell}"
+    rf = pd.DataFrame(reasons, columns=["unit", "level", "code", "text", "value", "threshold"]).astype(object)
     kf = pd.DataFrame(keys, columns=["unit", "outcome", "effect", "ci_low", "ci_high", "pval", "_n"]).astype(object)
     ksmall = _small(kf["_n"], min_cell)
     kf.loc[ksmall, ["effect", "ci_low", "ci_high", "pval"]] = None
     names = [_SHEETS[k][1 if lang == "en" else 0] for k in ("verdicts", "reasons", "keys")]
-    return {names[0]: verdicts, names[1]: rf.drop(columns="_n"), names[2]: kf.drop(columns="_n")}
+    return {names[0]: verdicts, names[1]: rf, names[2]: kf.drop(columns="_n")}
 
 
 def _pooled_frame(pooled: Mapping[str, Mapping] | None) -> pd.DataFrame:
@@ -220,20 +253,15 @@ def _calibration_frame(records: Sequence[dict], min_cell: int) -> pd.DataFrame:
     if not len(df):
         return df
     counts = df[["n_subjects", "n_moved", "n_up", "n_down"]].apply(pd.to_numeric, errors="coerce")
-    pkg = importlib.import_module(__package__)
-    mask_fn = getattr(pkg, "suppression_mask", None)
-    if mask_fn is not None:
-        hide = pd.DataFrame(np.asarray(mask_fn(counts, min_cell), dtype=bool), index=df.index, columns=counts.columns)
-    else:
-        # primary: a count of 1..k-1 people; complementary: when one of up/down is hidden, the other
-        # would give it away (up + down = moved), so it goes too
-        hide = counts.notna() & (counts > 0) & (counts < min_cell)
-        one = hide["n_up"] ^ hide["n_down"]
-        hide.loc[one, ["n_up", "n_down"]] = True
-    small_unit = counts["n_subjects"].notna() & (counts["n_subjects"] < min_cell)
+    # primary cells (1..k-1 people) read "<k"; cells hidden only so a total cannot give them away read "×"
+    hide = _mask(counts[["n_moved", "n_up", "n_down"]], min_cell, totals=[("n_moved", ["n_up", "n_down"])])
+    small_unit = _small(df["n_subjects"], min_cell)
     hide.loc[small_unit, :] = True
-    for c in counts.columns:
-        df.loc[hide[c] & counts[c].notna(), c] = f"<{min_cell}"
+    primary = counts[["n_moved", "n_up", "n_down"]].gt(0) & counts[["n_moved", "n_up", "n_down"]].lt(min_cell)
+    for c in hide.columns:
+        df.loc[hide[c] & primary[c], c] = f"<{min_cell}"
+        df.loc[hide[c] & ~primary[c] & counts[c].notna(), c] = "\u00d7"
+    df.loc[small_unit, "n_subjects"] = f"<{min_cell}"
     return df
 
 
