@@ -59,20 +59,119 @@ def test_agreement_by_item_threshold_and_colors():
     assert any(np.allclose(l.get_xdata(), 0.5) for l in ax.lines)
 
 
-def test_verdict_multiples_one_panel_per_unit():
+def _matrix_table():
+    return pd.DataFrame({"unit": ["A", "B", "C", "D"], "verdict": ["SIAP", "PERBAIKI DULU", "TUNDA", "BELUM TERBUKTI"],
+                         "few_subjects": [True, True, False, True], "raters_flagged": [True, False, True, None],
+                         "benefit_not_shown": [True, True, True, False]})
+
+
+def test_rule_matrix_marks_every_cell_by_state():
+    fig = plots.rule_matrix(_matrix_table(), lang="en")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Verdict", "Enough employees rated", "Raters calibrated",
+                                                           "Benefit shown"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A  [READY]", "B  [FIX FIRST]", "C  [HOLD]",
+                                                           "D  [NOT SHOWN]"]
+    mesh = ax.collections[0]
+    grid = np.asarray(mesh.get_array()).reshape(4, 4)
+    # column 0: the verdict's own colour; then pass 0, fail by level (1 hold, 2 fix, 3 not shown), 4 not checked
+    assert grid[:, 1:].tolist() == [[0, 0, 0], [0, 2, 0], [1, 0, 0], [0, 4, 3]]
+    cmap = mesh.get_cmap()
+    assert [mcolors.to_hex(cmap(int(v))) for v in grid[:, 0]] == [plots.VERDICT_COLORS[v] for v in
+                                                                  ["SIAP", "PERBAIKI DULU", "TUNDA", "BELUM TERBUKTI"]]
+    # one marker collection per state shown: passes (8 cells) and one failed cell per level
+    sizes = sorted(len(c.get_offsets()) for c in ax.collections[1:])
+    assert sizes == [1, 1, 1, 8]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["passed", "failed: HOLD", "failed: FIX FIRST", "failed: NOT SHOWN", "not checked"]
+
+
+def test_rule_matrix_speaks_the_report_language():
+    fig = plots.rule_matrix(_matrix_table(), lang="id")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Putusan", "Pegawai dinilai cukup"]
+    assert ax.get_yticklabels()[1].get_text() == "B  [PERBAIKI DULU]"
+    assert "tidak terpenuhi: TUNDA" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_verdict_multiples_is_a_deprecated_rule_matrix():
     t = pd.DataFrame({"unit": ["A", "B", "C"], "verdict": ["SIAP", "PERBAIKI DULU", "TUNDA"],
-                      "agreement": [0.8, 0.4, 0.2], "flagged_share": [0.0, 0.3, 0.1]})
+                      "agreement": [0.8, 0.4, np.nan], "flagged_share": [0.0, 0.3, 0.1]})
     measures = {"agreement": ("agr", 0.5, True), "flagged_share": ("flag", 0.1, False)}
-    fig = plots.verdict_multiples(t, measures=measures, ncols=2)
-    visible = [ax for ax in fig.axes if ax.axison]
-    assert len(visible) == 3
-    titles = [ax.get_title(loc="left") for ax in visible]
-    assert titles == ["A\nSIAP", "B\nPERBAIKI DULU", "C\nTUNDA"]
-    assert mcolors.to_hex(visible[2]._left_title.get_color()) == \
-        plots.VERDICT_COLORS["TUNDA"]
-    # bars scaled to thresholds: B's agreement 0.4 / 0.5
-    widths = [p.get_width() for p in visible[1].patches]
-    assert widths == pytest.approx([0.8, 2.0])  # 3x the threshold, drawn at the 2x cap
+    with pytest.warns(DeprecationWarning, match="rule_matrix"):
+        fig = plots.verdict_multiples(t, measures=measures, ncols=2)
+    grid = np.asarray(fig.axes[0].collections[0].get_array()).reshape(3, 3)
+    # agreement: 0.8 >= 0.5 passes, 0.4 fails, nan not checked; flagged share: <= 0.1 passes (0.1 is at the line)
+    assert grid[:, 1:].tolist() == [[0, 0], [2, 2], [4, 0]]
+
+
+def _tick_texts(fig, axis="x"):
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    plt.close(fig)
+    return [t.get_text() for t in labels if t.get_text()]
+
+
+def test_numbers_in_charts_follow_the_language():
+    agr = pd.DataFrame({"item": ["Loyal", "Adaptif"], "value": [0.35, 0.8], "ci_low": [0.2, 0.7],
+                        "ci_high": [0.5, 0.9]})
+    ticks_id = _tick_texts(plots.agreement_by_item(agr, threshold=0.5, lang="id"))
+    ticks_en = _tick_texts(plots.agreement_by_item(agr, threshold=0.5, lang="en"))
+    assert any("," in t for t in ticks_id) and not any("." in t for t in ticks_id)
+    assert any("." in t for t in ticks_en) and not any("," in t for t in ticks_en)
+    fig = plots.agreement_by_item(agr, threshold=0.5, lang="id")
+    assert [t.get_text() for t in fig.axes[0].texts] == [" ambang 0,5"]
+    es = pd.DataFrame({"event_time": [-1, 0, 1], "att": [0.0, 0.25, -0.15], "ci_low": [np.nan, 0.1, -0.3],
+                       "ci_high": [np.nan, 0.4, 0.0], "reference": [True, False, False]})
+    y_id = _tick_texts(plots.event_study_plot(es, lang="id"), "y")
+    assert any("," in t for t in y_id) and not any("." in t for t in y_id)
+    assert any(t.startswith("\u2212") for t in y_id)  # a true minus sign, as matplotlib writes it
+
+
+def test_chart_labels_are_english_in_the_english_report():
+    fx = pd.DataFrame({"severity": [0.9, -0.1], "ci_low": [0.6, -0.3], "ci_high": [1.2, 0.1],
+                       "flag": ["severe", "ok"]})
+    fig = plots.severity_caterpillar(fx, lang="en")
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("Severity") and ax.get_title(loc="left").startswith("Rater severity")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["flagged", "within range"]
+    t = pd.DataFrame({"region": ["Aceh", "Bali"], "verdict": ["PERBAIKI DULU", "BELUM TERBUKTI"]})
+    fig = plots.verdict_by_region(t, lang="en")
+    assert [x.get_text() for x in fig.axes[0].get_legend().get_texts()] == ["FIX FIRST", "NOT SHOWN"]
+    assert fig.axes[0].get_xlabel() == "Units"
+
+
+@pytest.mark.parametrize("agr", [
+    # one rated employee: every coefficient undefined (issue 12.8 crashed on set_xlim(nan))
+    pd.DataFrame({"item": ["Loyal", "Adaptif"], "value": [np.nan, np.nan], "ci_low": [np.nan, np.nan],
+                  "ci_high": [np.nan, np.nan]}),
+    # defined values with undefined or infinite interval ends
+    pd.DataFrame({"item": ["Loyal", "Adaptif"], "value": [0.4, 0.9], "ci_low": [np.nan, -np.inf],
+                  "ci_high": [np.nan, np.inf]}),
+    pd.DataFrame({"item": ["Loyal"], "value": [None], "ci_low": [None], "ci_high": [None]}),
+    pd.DataFrame(columns=["item", "value", "ci_low", "ci_high"]),
+])
+def test_agreement_by_item_survives_undefined_values(agr):
+    fig = plots.agreement_by_item(agr, threshold=0.5)
+    png = plots.figure_png(fig)  # drawing is where a nan limit would fail
+    assert png[:4] == b"\x89PNG"
+    lo, hi = fig.axes[0].get_xlim()
+    assert np.isfinite(lo) and np.isfinite(hi)
+
+
+def test_figures_share_one_style_and_leave_rcparams_alone():
+    import matplotlib as mpl
+
+    before = mpl.rcParams["font.size"]
+    fig = plots.severity_caterpillar(pd.DataFrame({"severity": [0.1], "ci_low": [0.0], "ci_high": [0.2],
+                                                   "flag": ["ok"]}))
+    ax = fig.axes[0]
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert ax.title.get_fontsize() == plots.STYLE["axes.titlesize"]
+    assert mpl.rcParams["font.size"] == before
 
 
 def test_empty_inputs_draw_a_note():

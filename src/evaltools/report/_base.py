@@ -2,7 +2,6 @@
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
 import math
 from collections.abc import Iterable
@@ -11,18 +10,6 @@ from typing import Any
 import pandas as pd
 
 from evaltools.asn import ORDINAL_ITEMS
-
-from ._text import _esc, text
-
-
-_STYLE = ("<style>.evt-sec{font-family:system-ui,Segoe UI,Arial,sans-serif;max-width:60rem;line-height:1.45}"
-          ".evt-sec h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:1.6rem}"
-          ".evt-sec table{border-collapse:collapse;margin:.5rem 0 1rem 0;font-size:.9rem}"
-          ".evt-sec th,.evt-sec td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}"
-          ".evt-sec th{background:#f4f4f4}.evt-note{color:#555;font-size:.85rem}"
-          ".evt-na{background:#fff7e6;border-left:4px solid #e08214;padding:.5rem .8rem}"
-          ".evt-badge{display:inline-block;padding:.3rem .9rem;border-radius:.3rem;color:#fff;font-weight:700;"
-          "font-size:1.2rem}</style>")
 
 
 @dataclasses.dataclass
@@ -65,24 +52,9 @@ class Section:
         self.figures.append((caption, figure_png(fig)))
 
     def _repr_html_(self) -> str:
-        parts = [_STYLE, '<div class="evt-sec">', f"<h2>{_esc(self.title)}</h2>"]
-        if not self.available:
-            parts.append(f'<p class="evt-na">{_esc(self.lead)}</p></div>')
-            return "".join(parts)
-        if self.lead:
-            parts.append(f"<p>{_esc(self.lead)}</p>")
-        for caption, df in self.tables:
-            if caption:
-                parts.append(f"<h4>{_esc(caption)}</h4>")
-            parts.append(df.to_html(index=False, escape=True, na_rep="–", border=0))
-        for caption, png in self.figures:
-            b64 = base64.b64encode(png).decode("ascii")
-            parts.append(f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{b64}"/>'
-                         f"<figcaption class=\"evt-note\">{_esc(caption)}</figcaption></figure>")
-        if self.notes:
-            parts.append('<ul class="evt-note">' + "".join(f"<li>{_esc(n)}</li>" for n in self.notes) + "</ul>")
-        parts.append("</div>")
-        return "".join(parts)
+        from .pages import section_html
+
+        return section_html(self)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # the notebook's text/plain output: the readable summary, not the dataclass fields

@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ._base import _STYLE, Section, _num
-from ._text import _esc, fmt, text
+from ._base import Section, _num
+from ._text import fmt, text
 from .thresholds import DEFAULT_THRESHOLDS, thresholds
 
 #: the verdict codes, best first: the one vocabulary of reports, records and the simulator's truth
@@ -38,19 +38,9 @@ class Verdict:
     __jsonable__ = to_dict
 
     def _repr_html_(self) -> str:
-        from evaltools.plots import VERDICT_COLORS
+        from .pages import verdict_html
 
-        color = VERDICT_COLORS.get(self.code, "#555")
-        parts = [_STYLE, '<div class="evt-sec">', f"<h2>{_esc(text('verdict', self.lang))}</h2>",
-                 f'<p><span class="evt-badge" style="background:{color}">{_esc(self.label)}</span></p>']
-        if self.reasons:
-            parts.append(f"<p>{_esc(text('because', self.lang))}</p><ul>")
-            parts += [f"<li><b>{_esc(text(r['level'], self.lang))}</b>: {_esc(r['text'])}</li>" for r in self.reasons]
-            parts.append("</ul>")
-        else:
-            parts.append(f"<p>{_esc(text('no_reasons', self.lang))}</p>")
-        parts.append("</div>")
-        return "".join(parts)
+        return verdict_html(self)
 
     def __str__(self) -> str:
         return self.label + "".join(f"\n- {r['text']}" for r in self.reasons)

@@ -1,0 +1,142 @@
+"""summary.xlsx read back with openpyxl: typed cells, frozen header, filter, widths, verdict colours,
+suppression, and no formula a hostile unit name could plant (issue 11.6, issue 12.2 and 12.4)."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from evaltools import report
+
+HOSTILE = ['=HYPERLINK("http://example.invalid","klik")', "+62 811", "-1+2", "@SUM(A1)", "\tTab", "\rCR"]
+
+
+def _rec(unit, code="SIAP", n=40, reasons=(), moves=None):
+    return {"unit": unit, "status": "ok", "region": "Aceh", "first_treated": "2024-S2",
+            "verdict": {"code": code, "reasons": list(reasons)},
+            "coverage": {"n_subjects": n, "raters_per_subject": 6.0, "missing_share": 0.031},
+            "consistency": {"agreement_median": 0.8234, "agreement_min": 0.71},
+            "calibration": {"flagged_share": 0.25, "raters_needed": 3.0, "n_subjects_predikat_moves": moves},
+            "impact": {"outcomes": {"ikm": {"effect": 1.8069, "ci_low": -4.47, "ci_high": 4.71, "pval": 0.111}}}}
+
+
+@pytest.fixture()
+def run_dir(tmp_path):
+    recs = [_rec("Dinas A", "PERBAIKI DULU", reasons=[{"code": "raters_flagged", "level": "PERBAIKI DULU",
+                                                      "value": 0.25, "threshold": 0.1,
+                                                      "text": "16 penilai (25%) terlalu ketat atau longgar"}],
+                 moves=7),
+            _rec("Dinas B", "TUNDA", n=3, reasons=[{"code": "few_subjects", "level": "TUNDA", "value": 3,
+                                                   "threshold": 10, "text": "hanya 3 pegawai dinilai (minimal 10)"}],
+                 moves=2),
+            _rec("Dinas C", moves=3)]
+    recs += [_rec(name, moves=0) for name in HOSTILE]
+    (tmp_path / "units").mkdir()
+    for i, r in enumerate(recs):
+        (tmp_path / "units" / f"u{i}.json").write_text(json.dumps(r), encoding="utf-8")
+    (tmp_path / "pooled.json").write_text(json.dumps({"ikm": {"att": 2.51, "ci_low": 1.0, "ci_high": 4.0,
+                                                              "pval": 0.004, "pval_ri": 0.01}}))
+    return tmp_path
+
+
+def _header(ws):
+    return [c.value for c in ws[1]]
+
+
+def _col(ws, header):
+    j = _header(ws).index(header)
+    return [row[j] for row in ws.iter_rows(min_row=2)]
+
+
+def test_sheets_typed_frozen_filtered(run_dir):
+    wb = openpyxl.load_workbook(report.write_summary(run_dir, lang="id"))
+    assert wb.sheetnames == ["README", "Putusan", "Alasan", "Angka kunci", "Efek gabungan", "Konsekuensi kalibrasi"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+        assert all(ws.column_dimensions[c.column_letter].width >= 8 for c in ws[1]), ws.title
+    ws = wb["Putusan"]
+    assert _header(ws)[:5] == ["Unit", "Wilayah", "Mulai uji coba", "Putusan", "Pegawai dinilai"]
+    agr = [c for c in _col(ws, "Kesepakatan penilai (median butir)") if c.value is not None]
+    assert agr and all(c.data_type == "n" and isinstance(c.value, float) for c in agr)
+    assert agr[0].value == pytest.approx(0.8234) and agr[0].number_format == "0.00"
+    share = [c for c in _col(ws, "Porsi penilai terlalu ketat/longgar") if c.value is not None]
+    assert share[0].value == 0.25 and share[0].number_format == "0%"
+    n = [c for c in _col(ws, "Pegawai dinilai") if c.value != "<5"]
+    assert all(c.data_type == "n" and c.number_format == "0" for c in n)
+    keys = wb["Angka kunci"]
+    assert _header(keys) == ["Unit", "Indikator hasil", "Efek", "Batas bawah 95%", "Batas atas 95%", "Nilai p"]
+    assert _col(keys, "Nilai p")[0].number_format == "0.000"
+    pooled = wb["Efek gabungan"]
+    assert [c.value for c in pooled[2]][:3] == ["ikm", 2.51, 1.0]
+
+
+def test_verdict_cells_coloured_by_conditional_formatting(run_dir):
+    wb = openpyxl.load_workbook(report.write_summary(run_dir, lang="en"))
+    ws = wb["Verdicts"]
+    col = openpyxl.utils.get_column_letter(_header(ws).index("Verdict") + 1)
+    rules = {str(rng.sqref): [r.formula[0] for r in rng.rules] for rng in ws.conditional_formatting}
+    assert f"{col}2:{col}{ws.max_row}" in rules
+    formulas = rules[f"{col}2:{col}{ws.max_row}"]
+    assert {f'EXACT({col}2,"{v}")' for v in ("READY", "FIX FIRST", "HOLD", "NOT SHOWN")} <= set(formulas)
+    verdicts = dict(zip([c.value for c in _col(ws, "Unit")], [c.value for c in _col(ws, "Verdict")]))
+    assert [verdicts[u] for u in ("Dinas A", "Dinas B", "Dinas C")] == ["FIX FIRST", "HOLD", "READY"]
+
+
+def test_small_cells_suppressed_like_the_briefing(run_dir):
+    wb = openpyxl.load_workbook(report.write_summary(run_dir, lang="id", min_cell=5))
+    ws = wb["Putusan"]
+    row = {h: c.value for h, c in zip(_header(ws), next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Dinas B"))}
+    assert row["Pegawai dinilai"] == "<5" and row["Kesepakatan penilai (median butir)"] is None
+    assert "3" not in row["Alasan utama"] and "<5" in row["Alasan utama"]
+    reasons = wb["Alasan"]
+    b = next(r for r in reasons.iter_rows(min_row=2) if r[0].value == "Dinas B")
+    assert all("3 pegawai" not in str(c.value) for c in b) and any(c.value == "<5" for c in b)
+    cal = wb["Konsekuensi kalibrasi"]
+    moved = {r[0].value: r[2].value for r in cal.iter_rows(min_row=2)}
+    assert moved["Dinas A"] == 7 and moved["Dinas C"] == "<5" and moved["Dinas B"] == "<5"
+    assert moved[HOSTILE[1]] == 0  # nobody moving describes nobody
+    # the study's min_cell is used, not the default
+    wb10 = openpyxl.load_workbook(report.write_summary(run_dir, lang="id", min_cell=10))
+    moved10 = {r[0].value: r[2].value for r in wb10["Konsekuensi kalibrasi"].iter_rows(min_row=2)}
+    assert moved10["Dinas A"] == "<10"
+    # nothing in any sheet states a hidden count
+    for sheet in wb10.worksheets:
+        for r in sheet.iter_rows(min_row=2):
+            if r[0].value == "Dinas B":
+                assert all("3" not in str(c.value) for c in r if isinstance(c.value, str) and "pegawai" in c.value)
+
+
+def test_formula_injection_neutralised_on_every_sheet(run_dir):
+    path = report.write_summary(run_dir, lang="id")
+    wb = openpyxl.load_workbook(path)
+    seen = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                # XML reads a CR back as LF: "\rCR" returns as "\nCR"
+                if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")):
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate, c.value)
+                    seen += 1
+                assert c.data_type != "f", (ws.title, c.coordinate)
+    assert seen >= 3 * len(HOSTILE)  # Putusan, Angka kunci and Konsekuensi kalibrasi name every unit
+    # the raw XML holds no formula element at all
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
+    # and the unit names read back exactly as written
+    names = {c.value for c in _col(wb["Putusan"], "Unit")}
+    assert {h.replace("\r", "\n") for h in HOSTILE} <= names
+
+
+def test_readme_defines_the_columns(run_dir):
+    wb = openpyxl.load_workbook(report.write_summary(run_dir, lang="en"))
+    ws = wb["README"]
+    assert _header(ws) == ["Sheet", "Column", "Definition"]
+    text = " ".join(str(c.value) for row in ws.iter_rows(min_row=2) for c in row)
+    for term in ("ICC(1,k)", "READY", "Cells describing fewer than 5 people", "Calibration consequences"):
+        assert term in text
