@@ -150,13 +150,19 @@ def _localize(note: Any, lang: str) -> str:
             except (KeyError, IndexError, ValueError):
                 pass
         return str(note.get("text", code))
-    parts = []
-    # split on "; " except inside a known note that itself contains one (icc_one_rater)
-    whole = note_code(str(note))
-    chunks = [str(note)] if whole else str(note).split("; ")
-    for part in chunks:
-        found = note_code(part)
-        parts.append(msg(f"note.{found[0]}", lang, **found[1]) if found else part)
+    # a note joins its parts with "; ", and some parts hold "; " themselves: take the longest
+    # run of pieces that is a known note, else one piece as written
+    pieces, parts, i = str(note).split("; "), [], 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            found = note_code("; ".join(pieces[i:j]))
+            if found:
+                parts.append(msg(f"note.{found[0]}", lang, **found[1]))
+                i = j
+                break
+        else:
+            parts.append(pieces[i])
+            i += 1
     return "; ".join(parts)
 
 

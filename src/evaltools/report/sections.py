@@ -476,8 +476,8 @@ def verdict_section(v: Any, sections: Mapping[str, Any] | None = None, *, config
 
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     k = _k(th)
-    code = getattr(v, "code", None) or (v or {}).get("code")
-    reasons = list(getattr(v, "reasons", None) or (v or {}).get("reasons") or [])
+    d = v if isinstance(v, Mapping) else {"code": getattr(v, "code", None), "reasons": getattr(v, "reasons", [])}
+    code, reasons = d.get("code"), list(d.get("reasons") or [])
     record = {key: (s.results if isinstance(s, Section) else dict(s)) for key, s in (sections or {}).items()}
     label = text(code, lang)
     sec = Section(key="verdict", title=text("verdict", lang), lead=label)
