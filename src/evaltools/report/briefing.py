@@ -364,6 +364,7 @@ def verdict_groups(records: Sequence[dict], *, config: Mapping | None = None, st
             "reason": text("reason", lang), "owner": text("owner", lang), "deadline": text("deadline", lang)}
     for g in groups:
         df = pd.DataFrame(g["rows"], columns=list(cols)).rename(columns=cols)
+        df.attrs["links"] = {cols["unit"]: [row["href"] for row in g["rows"]]}
         sec.tables.append((f"{g['label']} ({g['n']})", df))
     sec.results = {"order": [g["code"] for g in groups], "groups": groups, "min_cell": k}
     return sec
@@ -431,9 +432,17 @@ def verdict_overview(records: Sequence[dict], *, thresholds: Mapping[str, Any] |
                     "raters_per_subject": (text("chart.raters", lang), th["min_raters_per_subject"], True),
                     "flagged_share": (text("chart.flagged", lang), th["max_flagged_share"], False),
                     "missing_share": (text("chart.missing", lang), th["max_missing_share"], False)}
+        rule_table = getattr(importlib.import_module(f"{__package__}.pages"), "rule_table", None)
         # read from the package, where a caller may set it for the whole briefing
         if len(raw) <= importlib.import_module(__package__).MAX_PANELS:
-            sec.add_figure(text("chart.multiples", lang), plots.verdict_multiples(raw, measures=measures, lang=lang))
+            if rule_table is not None and hasattr(plots, "rule_matrix"):
+                # units in the order of the verdict groups: what needs a decision first
+                order = {c: i for i, c in enumerate(_CODES)}
+                ranked = sorted(_ok(records), key=lambda r: (order.get(_code(r), len(order)), str(r.get("unit"))))
+                sec.add_figure(text("chart.rules", lang), plots.rule_matrix(rule_table(ranked), lang=lang))
+            else:
+                sec.add_figure(text("chart.multiples", lang),
+                               plots.verdict_multiples(raw, measures=measures, lang=lang))
         else:  # national scale: one panel per unit would not be readable
             sec.add_figure(text("chart.by_region", lang), plots.verdict_by_region(raw, lang=lang))
     sec.lead = text("overview.lead", lang, k=k)
@@ -532,7 +541,9 @@ def failures(records: Sequence[dict], *, lang: str = "id") -> Section:
     if not bad:
         sec.lead = text("failures.none", lang)
         return sec
-    logs = [f"units/{r['file']}.ipynb, manifest.json" if r.get("file") else "manifest.json" for r in bad]
+    # the record's own log (the whole error) when the runner wrote one, else the manifest
+    logs = [str(r.get("log") or (f"units/{r['file']}.ipynb, manifest.json" if r.get("file") else "manifest.json"))
+            for r in bad]
     sec.tables.append(("", pd.DataFrame({text("unit", lang): [str(r.get("unit")) for r in bad],
                                          text("error", lang): [text("failures.one", lang, log=g) for g in logs]})))
     sec.results = {"units": [str(r.get("unit")) for r in bad]}

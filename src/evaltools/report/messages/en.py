@@ -140,6 +140,7 @@ MESSAGES: dict[str, str] = {
     "chart.raters": "Raters/employee",
     "chart.flagged": "Severe/lenient",
     "chart.missing": "360° missing",
+    "chart.rules": "Verdict rules per unit: passed or not",
     "chart.multiples": "Key figures relative to their thresholds (1 = at the threshold)",
     "chart.by_region": "Units per verdict and region",
     "overview.lead": "Table: each unit's verdict and its main reason. Cells describing fewer than {k} people are hidden.",
@@ -239,8 +240,8 @@ MESSAGES: dict[str, str] = {
                                      "leniency, the predikat of fewer than {k} employees would change. This is an "
                                      "estimate for the calibration meeting, not a decision on predikat."),
     "calibration.predikat_table": "Predikat in period {period} (the unit's organisational predikat: {org})",
-    "calibration.evidence": ("{rule}: {severity:d2} points (standard error {se:d2}); spread {sd_ratio:d2} of the "
-                             "peers'; halo {halo:d2}; {n_ratings} ratings of {n_subjects} employees"),
+    "calibration.evidence": ("{rule}; severity {severity:d2} points (standard error {se:d2}), spread {sd_ratio:d2} × "
+                             "the peers' spread, halo index {halo:d2}; {n_ratings} ratings of {n_subjects} employees"),
     "calibration.rule.severe": "more severe than peers",
     "calibration.rule.lenient": "more lenient than peers",
     "calibration.rule.central": "scores bunch in the middle",

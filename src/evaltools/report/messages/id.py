@@ -144,6 +144,7 @@ MESSAGES: dict[str, str] = {
     "chart.raters": "Penilai per pegawai",
     "chart.flagged": "Ketat/longgar",
     "chart.missing": "360° kosong",
+    "chart.rules": "Aturan putusan per unit: terpenuhi atau tidak",
     "chart.multiples": "Angka kunci dibanding batasnya (1 = tepat di batas)",
     "chart.by_region": "Jumlah unit per putusan dan wilayah",
     "overview.lead": "Tabel: putusan tiap unit dan alasan utamanya. Sel yang menggambarkan kurang dari {k} orang disembunyikan.",
@@ -246,8 +247,8 @@ MESSAGES: dict[str, str] = {
                                      "penilai, predikat kurang dari {k} pegawai akan berubah. Ini perkiraan untuk "
                                      "bahan rapat kalibrasi, bukan penetapan predikat."),
     "calibration.predikat_table": "Predikat periode {period} (predikat kinerja organisasi: {org})",
-    "calibration.evidence": ("{rule}: {severity:d2} poin (galat baku {se:d2}); sebaran {sd_ratio:d2} dari rekan; "
-                             "halo {halo:d2}; {n_ratings} penilaian atas {n_subjects} pegawai"),
+    "calibration.evidence": ("{rule}; keketatan {severity:d2} poin (galat baku {se:d2}), sebaran nilai {sd_ratio:d2} × "
+                             "sebaran rekan, indeks halo {halo:d2}; {n_ratings} penilaian atas {n_subjects} pegawai"),
     "calibration.rule.severe": "lebih ketat dari rekan",
     "calibration.rule.lenient": "lebih longgar dari rekan",
     "calibration.rule.central": "nilai mengumpul di tengah",
