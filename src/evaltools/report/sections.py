@@ -139,7 +139,8 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     empty = {"agreement_median": None, "items_below": [], "items_outlying": []}
     if num.empty:
         return _not_computable(sec, "no_numeric", lang, **empty)
-    if num["target"].nunique() < 2:
+    # one employee (even over several periods) leaves no between-employee variance to compare
+    if num["subject"].nunique() < 2:
         return _not_computable(sec, "one_subject", lang, **empty)
     if num["rater"].nunique() < 2:
         return _not_computable(sec, "few_raters", lang, **empty)
@@ -192,7 +193,8 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
 
     sec.tables.append((text("item", lang), table(pi, "item", "item", str)))
     sec.tables.append((text("role", lang), table(pr, "rater_role", "role", lambda x: role_label(x, lang))))
-    if vals.notna().any():  # a chart of undefined values only would have no scale
+    lo = pd.to_numeric(pi["ci_low"], errors="coerce") if "ci_low" in pi else vals
+    if vals.notna().any() and lo.notna().any():  # a chart of undefined values only would have no scale
         sec.add_figure(text("consistency", lang), plots.agreement_by_item(pi, threshold=th["min_agreement"],
                                                                           lang=lang))
     # a note explains an undefined value (a method detail: the page's annex)
@@ -246,7 +248,7 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
         return _not_computable(sec, "no_numeric", lang, **empty)
     if num["rater"].nunique() < 2:
         return _not_computable(sec, "few_raters", lang, **empty)
-    if num["target"].nunique() < 2:
+    if num["subject"].nunique() < 2:
         return _not_computable(sec, "one_subject", lang, **empty)
     fx = cal.rater_effects(num, subject="target", rater="rater", score="score", item="item", role="rater_role",
                            severity_threshold=th["severity_threshold"], min_ratings=th["min_ratings"])
