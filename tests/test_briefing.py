@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings

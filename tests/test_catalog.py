@@ -6,7 +6,6 @@ import re
 import string
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from evaltools import report

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Section, _num
-from ._text import _ci, fmt, reason_text, text
+from ._text import fmt, reason_text, text
 from .disclosure import suppress, suppress_count, suppress_frame
 from .messages import has
 from .thresholds import DEFAULT_THRESHOLDS
