@@ -212,3 +212,10 @@ def test_one_rated_employee_renders_not_computable_with_a_reason(one_employee_st
     box = report.verdict_section(v, secs, thresholds=th)
     assert "1 pegawai" not in " ".join(r["text"] for r in box.results["reasons"])
     assert "kurang dari 5 pegawai dinilai" in secs["coverage"].lead
+
+
+def test_run_id_from_a_relative_run_folder(tmp_path, monkeypatch):
+    # the runner executes the briefing inside its run folder with run_dir="."
+    (tmp_path / "sample").mkdir()
+    monkeypatch.chdir(tmp_path / "sample")
+    assert report.briefing_header(_records(), run_id=".").results["meta"]["run_id"] == "sample"

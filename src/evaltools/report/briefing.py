@@ -247,7 +247,8 @@ def briefing_header(records: Sequence[dict], *, study_name: str = "", lang: str 
         sentences.append(text("summary.moves", lang, n=suppress_count(sum(moved), k, lang, style="text"),
                               units=n_units))
     rp, op = _periods(records, study)
-    rid = Path(str(run_id)).name if run_id else ""
+    # the briefing notebook runs inside its run folder and may get run_dir="."
+    rid = Path(str(run_id)).resolve().name if run_id else ""
     meta = {"study": study_name or getattr(study, "name", "") or "", "ratings_period": rp, "outcomes_period": op,
             "made": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "library_version": __version__, "run_id": rid}

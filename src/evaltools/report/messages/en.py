@@ -129,6 +129,7 @@ MESSAGES: dict[str, str] = {
     "short.outcome_worse": "service got worse",
     "short.harm": "service got worse",
     "short.no_benefit": "no benefit seen yet",
+    "short.benefit_not_shown": "no benefit seen yet",
     "short.too_small_to_see": "unit too small to judge",
     "short.count": "{what} ({n} units)",
     "risk.harm": "service got worse after the pilot in {n} pilot units; extending without a fix may lower service",
@@ -167,6 +168,7 @@ MESSAGES: dict[str, str] = {
     "owner.outcome_worse": "Head of the OPD and the BKPSDM",
     "owner.harm": "Head of the OPD and the BKPSDM",
     "owner.no_benefit": "BKPSDM (evaluation team)",
+    "owner.benefit_not_shown": "BKPSDM (evaluation team)",
     "owner.too_small_to_see": "BKPSDM (evaluation team)",
     "owner.ready": "BKPSDM",
     "owner.default": "BKPSDM",
@@ -184,6 +186,7 @@ MESSAGES: dict[str, str] = {
     "action.outcome_worse": "Hold the rollout in this unit and find out why service got worse.",
     "action.harm": "Hold the rollout in this unit and find out why service got worse.",
     "action.no_benefit": "Observe one more period or widen the coverage before deciding on the rollout.",
+    "action.benefit_not_shown": "Observe one more period or widen the coverage before deciding on the rollout.",
     "action.too_small_to_see": "Pool the evidence with other units or observe more periods: this unit is too small to see its effect alone.",
     "action.ready": "Go on to the next wave; keep the calibration meeting before predikat are set.",
     "action.raters_plan": ("Plan at least {n} raters per employee in the next wave (the most any pilot unit needed "
@@ -208,6 +211,7 @@ MESSAGES: dict[str, str] = {
     "reason.outcome_worse.ci": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.harm": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.no_benefit": "no primary outcome shows a benefit yet",
+    "reason.benefit_not_shown": "no primary outcome shows a benefit yet",
     "reason.too_small_to_see": "the unit is too small to see an effect of the size sought (smallest detectable effect {mde:d2})",
     # level words
     "level.TUNDA": "HOLD",

@@ -133,6 +133,7 @@ MESSAGES: dict[str, str] = {
     "short.outcome_worse": "layanan memburuk",
     "short.harm": "layanan memburuk",
     "short.no_benefit": "manfaat belum terlihat",
+    "short.benefit_not_shown": "manfaat belum terlihat",
     "short.too_small_to_see": "unit terlalu kecil untuk dinilai",
     "short.count": "{what} ({n} unit)",
     "risk.harm": "di {n} unit uji coba layanan memburuk setelah uji coba; perluasan tanpa perbaikan dapat menurunkan layanan",
@@ -171,6 +172,7 @@ MESSAGES: dict[str, str] = {
     "owner.outcome_worse": "Kepala OPD dan BKPSDM",
     "owner.harm": "Kepala OPD dan BKPSDM",
     "owner.no_benefit": "BKPSDM (tim evaluasi)",
+    "owner.benefit_not_shown": "BKPSDM (tim evaluasi)",
     "owner.too_small_to_see": "BKPSDM (tim evaluasi)",
     "owner.ready": "BKPSDM",
     "owner.default": "BKPSDM",
@@ -188,6 +190,7 @@ MESSAGES: dict[str, str] = {
     "action.outcome_worse": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.harm": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.no_benefit": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
+    "action.benefit_not_shown": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
     "action.too_small_to_see": "Gabungkan bukti dengan unit lain atau tambah periode pengamatan: unit ini terlalu kecil untuk melihat efeknya sendiri.",
     "action.ready": "Lanjutkan ke gelombang berikutnya; pertahankan rapat kalibrasi sebelum predikat ditetapkan.",
     "action.raters_plan": ("Rencanakan minimal {n} penilai per pegawai pada gelombang berikutnya (kebutuhan "
@@ -213,6 +216,7 @@ MESSAGES: dict[str, str] = {
     "reason.outcome_worse.ci": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.harm": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.no_benefit": "belum ada indikator utama yang menunjukkan manfaat",
+    "reason.benefit_not_shown": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.too_small_to_see": "unit terlalu kecil untuk melihat efek sebesar yang dicari (efek terkecil yang dapat dilihat {mde:d2})",
     # level words of a reason
     "level.TUNDA": "TUNDA",
