@@ -9,7 +9,7 @@ MESSAGES: dict[str, str] = {
     # headings
     "report_title": "Laporan uji coba penilaian kinerja",
     "coverage": "Cakupan data",
-    "consistency": "Konsistensi antarpenilai",
+    "consistency": "Konsistensi penilai",
     "calibration": "Kalibrasi penilai",
     "impact": "Dampak uji coba dibanding unit kontrol",
     "verdict": "Putusan",
