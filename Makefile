@@ -10,7 +10,7 @@ JOBS   ?=
 LANG_REPORT ?= id
 BENCH_ARGS ?=
 
-.PHONY: report test bench lab install clean summary
+.PHONY: report test bench lab install clean summary r-reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# the R outputs the tests compare against (tests/reference/*.R; needs R with psych and lme4)
+r-reference:
+	cd tests/reference && for f in *.R; do Rscript "$$f" || exit 1; done
 
 lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab notebooks/
