@@ -115,7 +115,8 @@ def test_collect_reads_records_and_failures(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({"units": {"C": {"status": "failed", "error": "boom"}}}))
     recs = report.collect(tmp_path)
     assert [r["unit"] for r in recs] == ["A", "B", "C"]
-    assert recs[2] == {"unit": "C", "status": "failed", "error": "boom"}
+    assert recs[2] == {"unit": "C", "status": "failed", "error": "boom", "file": "C"}
+    assert [r["file"] for r in recs] == ["A", "B", "C"]  # the unit page is units/<file>.html
 
 
 # --------------------------------------------------------------------------- briefing tables
@@ -142,9 +143,9 @@ def test_suppress_hides_small_cells():
 def test_verdict_table_suppresses_units_under_min_cell():
     t = report.verdict_table(_records(), min_cell=5)
     row_b = t[t["Unit"] == "Dinas B"].iloc[0]
-    assert row_b["Pegawai dinilai"] == "<5" and row_b["Kesepakatan (median butir)"] == "–"
+    assert row_b["Pegawai dinilai"] == "<5" and row_b["Reliabilitas (median butir)"] == "–"
     row_a = t[t["Unit"] == "Dinas A"].iloc[0]
-    assert row_a["Kesepakatan (median butir)"] == "0,81"  # Indonesian decimal comma
+    assert row_a["Reliabilitas (median butir)"] == "0,81"  # Indonesian decimal comma
     assert len(t) == 4
     t_en = report.verdict_table(_records(), lang="en")
     assert "Verdict" in t_en.columns and "FIX FIRST" in set(t_en["Verdict"])
@@ -153,7 +154,8 @@ def test_verdict_table_suppresses_units_under_min_cell():
 def test_blockers_say_what_and_hide_small_counts():
     b = report.blockers(_records(), min_cell=5)
     text = b.tables[0][1].iloc[0, 0]
-    assert text.startswith("Dinas C:") and "<5 penilai" in text and "0,80 poin di atas" in text
+    assert text.startswith("Dinas C:") and "kurang dari 5 penilai" in text and "0,80 poin di atas" in text
+    assert "3" not in text  # the hidden count appears nowhere
     b_en = report.blockers(_records(), lang="en", min_cell=2)
     assert "3 raters score on average 0.80 points above their peers" in b_en.tables[0][1].iloc[0, 0]
 
@@ -169,7 +171,9 @@ def test_header_counts_and_failures():
     h = report.briefing_header(_records(), study_name="Studi")
     assert h.results["counts"] == {"SIAP": 2, "PERBAIKI DULU": 1, "TUNDA": 0} and h.results["failed"] == 1
     f = report.failures(_records())
-    assert f.tables[0][1].iloc[0].tolist() == ["Dinas D", "x"]
+    unit, sentence = f.tables[0][1].iloc[0].tolist()
+    # issue 12.8: one plain sentence pointing to the log, never the error itself
+    assert unit == "Dinas D" and "log" in sentence and "x" not in sentence.replace("proses", "")
 
 
 def test_summary_sheets(tmp_path):
@@ -338,11 +342,12 @@ def test_balance_section_reads_balance_table(study):
      "setiap pegawai dinilai oleh satu penilai saja dalam peran ini (109 pegawai)"),
     ("only 8 placebo donors: the smallest attainable p-value is 0.111 > alpha = 0.05; fewer than 39 placebos: the "
      "placebo intervals span the placebo range and cover less than 95%",
-     "hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0.111, di atas batas 0.05; kurang dari 39 "
+     "hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0,111, di atas batas 0,05; kurang dari 39 "
      "pembanding"),
     ("poor pre-period fit: pre-RMSPE 1.46 exceeds 0.5 x the SD of pre-period service_days (1.22); the unit may lie "
      "outside the donors' range, read the synthetic-control estimate with care",
-     "kecocokan sebelum uji coba lemah (RMSPE 1.46 > 0.5 × SD service_days sebelum uji coba = 1.22)"),
+     "kecocokan sebelum uji coba lemah (RMSPE 1,460 lebih dari 0,5 × simpangan baku service_days sebelum uji coba, "
+     "1,220)"),
     ("3 of 8 placebo units fit exactly in the pre-period (many donors, few pre-periods): the RMSPE-ratio p-value has "
      "little power; compare pval_gap, the placebo interval and the DiD", "3 dari 8 unit plasebo cocok sempurna"),
     ("deviation: Sangat Baik: 5 of 54, should be the largest group (largest other group: 34)",
@@ -353,6 +358,10 @@ def test_balance_section_reads_balance_table(study):
      "penyimpangan: Baik: 58 dari 80 (72%), paling banyak 56 (70%)"),
 ])
 def test_library_notes_read_in_indonesian(note, expected):
+    """Notes are named by code and read from the catalog, numbers with the decimal comma."""
     assert expected in report._localize(note, "id")
-    assert report._localize(note, "en") == note
+    en = report._localize(note, "en")
+    assert en and not any(w in en for w in ("setiap", "hanya", "penyimpangan", "dari"))
     assert report._localize("a note nobody translated", "id") == "a note nobody translated"
+    assert report._localize({"code": "few_donors", "params": {"n": 8, "pmin": 0.111, "alpha": 0.05}}, "id") \
+        .startswith("hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0,111")

@@ -202,7 +202,9 @@ def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     assert "unit sengaja digagalkan" in man["units"][bad_unit]["error"]
     assert man["units"][other]["status"] == "ok"
     briefing = (run_dir / "briefing.html").read_text()
-    assert "unit sengaja digagalkan" in briefing and "Units that could not be processed" in briefing
+    # issue 12.8: one plain sentence pointing to the log, not the error itself
+    assert "unit sengaja digagalkan" not in briefing and "Units that could not be processed" in briefing
+    assert "run log" in briefing
     # --lang en: the report speaks English
     unit_html = (run_dir / "units" / f"{runner.safe_name(other)}.html").read_text()
     assert "Rater calibration" in unit_html and "Kalibrasi penilai" not in unit_html

@@ -67,13 +67,15 @@ from __future__ import annotations
 from evaltools.asn import ORDINAL_ITEMS
 
 from ._base import Section, unit_ratings
-from ._text import _NOTES_ID, _TEXT, _ci, _esc, _localize, fmt, text
-from .briefing import actions, blockers, briefing_header, failures, suppress, verdict_overview, verdict_table
+from ._text import _TEXT, _ci, _esc, _localize, fmt, reason_text, role_label, text
+from .briefing import (actions, annex, blockers, briefing_header, calibration_consequences, failures,
+                       verdict_groups, verdict_overview, verdict_table)
+from .disclosure import suppress, suppress_count, suppress_frame, suppression_mask
 from .impact import _gaps_as_event_study, impact
 from .pages import export_html
 from .pooled import balance, pooled_effect, power_section
 from .records import collect, read_manifest, record, unit_record, write_failed_record, write_manifest
-from .sections import calibration, consistency, coverage, unit_header, unit_sections
+from .sections import calibration, consistency, coverage, unit_annex, unit_header, unit_sections, verdict_section
 from .summary import data_summary, summary_table, write_data_summary, write_summary
 from .thresholds import DEFAULT_THRESHOLDS, MAX_PANELS, PRIMARY_COEFFICIENTS, thresholds
 from .verdict import VERDICT_EN, VERDICT_LABELS_EN, VERDICTS, Verdict, verdict
@@ -84,9 +86,11 @@ __all__ = [
     "Verdict",
     "VERDICTS",
     "actions",
+    "annex",
     "blockers",
     "briefing_header",
     "calibration",
+    "calibration_consequences",
     "collect",
     "consistency",
     "coverage",
@@ -96,17 +100,25 @@ __all__ = [
     "impact",
     "pooled_effect",
     "power_section",
+    "reason_text",
     "record",
+    "role_label",
     "suppress",
+    "suppress_count",
+    "suppress_frame",
+    "suppression_mask",
     "summary_table",
     "text",
     "thresholds",
+    "unit_annex",
     "unit_header",
     "unit_ratings",
     "unit_record",
     "unit_sections",
     "verdict",
+    "verdict_groups",
     "verdict_overview",
+    "verdict_section",
     "verdict_table",
     "write_data_summary",
     "write_summary",

@@ -1,86 +1,32 @@
-"""Language tables (Bahasa Indonesia first, English second), number formatting, and the
-Indonesian rendering of the library's common notes.
+"""Reader-visible text: the catalog lookup (:func:`text`), number formatting (:func:`fmt`),
+library notes and verdict reasons rendered by their codes (:func:`_localize`, :func:`reason_text`).
+
+Every text itself lives in the message catalog (:mod:`evaltools.report.messages`).
 """
 from __future__ import annotations
 
 import html
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
-
-_TEXT: dict[str, tuple[str, str]] = {
-    # headings
-    "report_title": ("Laporan uji coba penilaian kinerja", "Performance appraisal pilot report"),
-    "coverage": ("Cakupan data", "Data coverage"),
-    "consistency": ("Konsistensi penilai", "Rater consistency"),
-    "calibration": ("Kalibrasi penilai", "Rater calibration"),
-    "impact": ("Dampak uji coba dibanding unit kontrol", "Pilot impact against control units"),
-    "verdict": ("Putusan", "Verdict"),
-    "briefing_title": ("Ringkasan kebijakan: kesiapan unit uji coba", "Policy briefing: readiness of the pilot units"),
-    "verdict_per_unit": ("Putusan per unit", "Verdict per unit"),
-    "pooled": ("Efek uji coba gabungan (gelombang bertahap)", "Pooled pilot effect (staggered waves)"),
-    "balance": ("Keseimbangan unit uji coba dan kontrol sebelum uji coba",
-                "Balance of pilot and control units before the pilot"),
-    "blockers": ("Apa yang menahan unit yang belum siap", "What holds back the units that are not ready"),
-    "actions": ("Tindakan yang disarankan", "Recommended actions"),
-    "power": ("Rencana gelombang berikutnya: daya uji", "Planning the next wave: statistical power"),
-    "failures": ("Unit yang gagal diproses", "Units that could not be processed"),
-    "not_computable": ("Tidak dapat dihitung untuk unit ini: {why}", "Cannot be computed for this unit: {why}"),
-    # verdict words
-    "SIAP": ("SIAP", "READY"),
-    "PERBAIKI DULU": ("PERBAIKI DULU", "FIX FIRST"),
-    "TUNDA": ("TUNDA", "HOLD"),
-    "verdict_lead": ("Putusan untuk {unit}: {label}.", "Verdict for {unit}: {label}."),
-    "no_reasons": ("Semua pemeriksaan terpenuhi.", "Every check passed."),
-    "because": ("Alasan:", "Reasons:"),
-    "notes_head": ("Catatan:", "Notes:"),
-    # table headings
-    "unit": ("Unit", "Unit"),
-    "region": ("Wilayah", "Region"),
-    "pilot_start": ("Mulai uji coba", "Pilot start"),
-    "n_subjects": ("Pegawai dinilai", "Employees rated"),
-    "n_raters": ("Penilai", "Raters"),
-    "n_ratings": ("Penilaian", "Ratings"),
-    "raters_per_subject": ("Penilai per pegawai (median)", "Raters per employee (median)"),
-    "missing_share": ("Porsi penilaian 360° kosong", "Share of 360° ratings missing"),
-    "agreement": ("Kesepakatan (median butir)", "Agreement (median item)"),
-    "flagged": ("Penilai ditandai", "Raters flagged"),
-    "flagged_share": ("Porsi penilai ditandai", "Share of raters flagged"),
-    "effect": ("Efek", "Effect"),
-    "interval": ("Interval 95%", "95% interval"),
-    "pvalue": ("Nilai p", "p-value"),
-    "pvalue_ri": ("p acak", "Randomization p"),
-    "pvalue_holm": ("p Holm", "Holm p"),
-    "pvalue_pretrend": ("p pra-tren", "Pre-trend p"),
-    "status": ("Status", "Status"),
-    "reason": ("Alasan utama", "Main reason"),
-    "role": ("Peran penilai", "Rater role"),
-    "item": ("Butir", "Item"),
-    "value": ("Nilai", "Value"),
-    "label": ("Arti", "Meaning"),
-    "outcome": ("Indikator hasil", "Outcome"),
-    "suppressed": ("<{k}", "<{k}"),
-    "error": ("Pesan galat (baris terakhir)", "Error (last lines)"),
-    "worklist": ("Daftar kerja kalibrasi (penilai, menurut prioritas)", "Calibration worklist (raters, by priority)"),
-    "priority": ("Prioritas", "Priority"),
-    "issue": ("Masalah", "Issue"),
-    "evidence": ("Bukti", "Evidence"),
-    "n_targets": ("Pegawai × periode", "Employee × period"),
-}
+from .messages import CATALOGS, has, msg
 
 
 def text(key: str, lang: str = "id", **kw: Any) -> str:
-    """The Indonesian (``lang="id"``) or English text for ``key``, formatted with ``kw``.
+    """The Indonesian (``lang="id"``) or English text of catalog code ``key``, filled with ``kw``.
 
     Examples
     --------
-    >>> text("SIAP", "en"), text("verdict")
-    ('READY', 'Putusan')
+    >>> text("SIAP", "en"), text("verdict"), text("not_computable", "en", why="one rater")
+    ('READY', 'Putusan', 'Cannot be computed for this unit: one rater')
     """
-    pair = _TEXT[key]
-    s = pair[1] if lang == "en" else pair[0]
-    return s.format(**kw) if kw else s
+    return msg(key, lang, **kw)
+
+
+#: deprecated: the catalog as code -> (Indonesian, English); read :mod:`.messages` instead
+_TEXT: dict[str, tuple[str, str]] = {k: (v, CATALOGS["en"].get(k, v)) for k, v in CATALOGS["id"].items()}
 
 
 def fmt(x: Any, lang: str = "id", digits: int = 2, pct: bool = False) -> str:
@@ -116,37 +62,162 @@ def _esc(s: Any) -> str:
     return html.escape(str(s), quote=True)
 
 
-# The statistics modules explain undefined or fragile values in English notes; an
-# Indonesian report shows the common ones in Indonesian (unknown notes pass unchanged).
-_NOTES_ID: tuple[tuple[str, str], ...] = (
-    (r"no subject was rated by two or more raters; one-way ICCs use all (\d+) subjects \(\d+ ratings each\)",
-     r"setiap pegawai dinilai oleh satu penilai saja dalam peran ini (\1 pegawai), sehingga kesepakatan "
-     r"antarpenilai tidak dapat dihitung"),
-    (r"only (\d+) placebo donors: the smallest attainable p-value is ([\d.]+) > alpha = ([\d.]+)",
-     r"hanya \1 unit kontrol pembanding: nilai p terkecil yang mungkin \2, di atas batas \3"),
-    (r"fewer than (\d+) placebos: the placebo intervals span the placebo range and cover less than (\d+)%",
-     r"kurang dari \1 pembanding: interval plasebo selebar rentang pembanding dan cakupannya di bawah \2%"),
-    (r"poor pre-period fit: pre-RMSPE ([\d.e+-]+) exceeds ([\d.]+) x the SD of pre-period (\w+) \(([\d.e+-]+)\); "
-     r"the unit may lie outside the donors' range, read the synthetic-control estimate with care",
-     r"kecocokan sebelum uji coba lemah (RMSPE \1 > \2 × SD \3 sebelum uji coba = \4): unit mungkin di luar "
-     r"jangkauan unit kontrol, baca perkiraan kontrol sintetis dengan hati-hati"),
-    (r"(\d+) of (\d+) placebo units fit exactly in the pre-period \(many donors, few pre-periods\): the "
-     r"RMSPE-ratio p-value has little power; compare pval_gap, the placebo interval and the DiD",
-     r"\1 dari \2 unit plasebo cocok sempurna sebelum uji coba (banyak pembanding, sedikit periode): nilai p "
-     r"rasio RMSPE kurang peka; bandingkan dengan interval plasebo dan DiD"),
-    (r"deviation: (.+?): (\d+) of (\d+), should be the largest group \(largest other group: (\d+)\)",
-     r"penyimpangan: \1: \2 dari \3, seharusnya kelompok terbesar (kelompok lain terbesar: \4)"),
-    (r"deviation: (.+?): (\d+) of (\d+) \((\d+)%\), at least (\d+) expected \((\d+)%\)",
-     r"penyimpangan: \1: \2 dari \3 (\4%), diharapkan minimal \5 (\6%)"),
-    (r"deviation: (.+?): (\d+) of (\d+) \((\d+)%\), at most (\d+) allowed \((\d+)%\)",
-     r"penyimpangan: \1: \2 dari \3 (\4%), paling banyak \5 (\6%)"),
-)
+def role_label(role: Any, lang: str = "id") -> str:
+    """A rater role code as a word (``rekan_kerja`` -> ``Rekan kerja``); unknown codes as given.
+
+    Examples
+    --------
+    >>> role_label("rekan_kerja"), role_label("atasan", "en"), role_label("mitra")
+    ('Rekan kerja', 'Direct superior', 'mitra')
+    """
+    code = f"role.{role}"
+    return text(code, lang) if has(code) else str(role)
 
 
-def _localize(note: str, lang: str) -> str:
-    """A library note in the report's language (Indonesian for the common notes)."""
-    if lang == "en":
-        return note
-    for pattern, repl in _NOTES_ID:
-        note = re.sub(pattern, repl, note)
-    return note
+# The statistics modules write their notes in English. Until each note carries its code, the
+# notes a report shows are recognised here and named by code; the text then comes from the
+# catalog (``note.<code>``), numbers in the report's language. A note joins several parts with
+# "; ", each part is looked up on its own; an unknown part is shown as written.
+_NUM = r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_NOTE_CODES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(p)) for code, p in (
+    ("icc_one_rater", r"no subject was rated by two or more raters; one-way ICCs use all (?P<n>\d+) subjects "
+                      r"\(\d+ ratings each\)"),
+    ("no_pair", r"no subject was rated by (?:two or more|both) raters"),
+    ("few_subjects", r"fewer than two subjects"),
+    ("no_variance", r"no variance in scores(?::.*)?"),
+    ("one_subject", r"one subject: no standard error"),
+    ("few_donors", rf"only (?P<n>\d+) placebo donors: the smallest attainable p-value is (?P<pmin>{_NUM}) > "
+                   rf"alpha = (?P<alpha>{_NUM})"),
+    ("placebo_interval", r"fewer than (?P<n>\d+) placebos: the placebo intervals span the placebo range and cover "
+                         r"less than (?P<level>\d+)%"),
+    ("poor_prefit", rf"poor pre-period fit: pre-RMSPE (?P<rmspe>{_NUM}) exceeds (?P<factor>{_NUM}) x the SD of "
+                    rf"pre-period (?P<outcome>\w+) \((?P<sd>{_NUM})\); the unit may lie outside the donors' range, "
+                    r"read the synthetic-control estimate with care"),
+    ("exact_fit", r"(?P<k>\d+) of (?P<n>\d+) placebo units fit exactly in the pre-period \(many donors, few "
+                  r"pre-periods\): the RMSPE-ratio p-value has little power; compare pval_gap, the placebo "
+                  r"interval and the DiD"),
+    ("dist_largest", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+), should be the largest group \(largest "
+                     r"other group: (?P<other>\d+)\)"),
+    ("dist_min", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+) \((?P<share>\d+)%\), at least (?P<need>\d+) "
+                 r"expected \((?P<need_share>\d+)%\)"),
+    ("dist_max", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+) \((?P<share>\d+)%\), at most (?P<need>\d+) "
+                 r"allowed \((?P<need_share>\d+)%\)"),
+))
+
+
+def _param(v: str) -> Any:
+    if re.fullmatch(r"[-+]?\d+", v):
+        return int(v)
+    if re.fullmatch(_NUM, v):
+        return float(v)
+    return v
+
+
+def note_code(note: str) -> tuple[str, dict[str, Any]] | None:
+    """The catalog code (``note.<code>``) and parameters of one English library note, if known.
+
+    Examples
+    --------
+    >>> note_code("only 8 placebo donors: the smallest attainable p-value is 0.111 > alpha = 0.05")
+    ('few_donors', {'n': 8, 'pmin': 0.111, 'alpha': 0.05})
+    >>> note_code("something new") is None
+    True
+    """
+    for code, pat in _NOTE_CODES:
+        m = pat.fullmatch(note.strip())
+        if m:
+            return code, {k: _param(v) for k, v in m.groupdict().items()}
+    return None
+
+
+def _localize(note: Any, lang: str) -> str:
+    """A library note in the report's language, from the catalog by its code.
+
+    ``note`` is a string (English parts joined by "; ") or a mapping with ``code`` and
+    ``params`` (a note that carries its code).
+
+    Examples
+    --------
+    >>> _localize("fewer than 39 placebos: the placebo intervals span the placebo range and cover less than 95%",
+    ...           "id")
+    'kurang dari 39 pembanding: interval plasebo selebar rentang pembanding dan cakupannya di bawah 95%'
+    """
+    if isinstance(note, Mapping):
+        code, params = str(note.get("code", "")), dict(note.get("params") or {})
+        if has(f"note.{code}"):
+            try:
+                return msg(f"note.{code}", lang, **params)
+            except (KeyError, IndexError, ValueError):
+                pass
+        return str(note.get("text", code))
+    # a note joins its parts with "; ", and some parts hold "; " themselves: take the longest
+    # run of pieces that is a known note, else one piece as written
+    pieces, parts, i = str(note).split("; "), [], 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            found = note_code("; ".join(pieces[i:j]))
+            if found:
+                parts.append(msg(f"note.{found[0]}", lang, **found[1]))
+                i = j
+                break
+        else:
+            parts.append(pieces[i])
+            i += 1
+    return "; ".join(parts)
+
+
+# count parameters of a reason: hidden below min_cell (the ".suppressed" message is used)
+_REASON_COUNTS = {"few_subjects": "value", "raters_flagged": "n"}
+
+
+def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | None = None,
+                record: Mapping[str, Any] | None = None) -> str:
+    """A verdict reason as the reader sees it: catalog ``reason.<code>`` filled from the reason.
+
+    Parameters come from the reason's own fields (``value``, ``threshold`` and any other key)
+    and, for the codes whose reason does not carry them, from the unit's ``record`` (items
+    of ``agreement_low``, raters of ``raters_flagged``). A count below ``min_cell`` is never
+    shown: the ``reason.<code>.suppressed`` wording is used instead. Without a catalog entry
+    or with a parameter missing, the reason's own ``text`` is shown.
+
+    Examples
+    --------
+    >>> r = {"code": "few_subjects", "level": "TUNDA", "value": 3, "threshold": 10, "text": "only 3"}
+    >>> reason_text(r), reason_text(r, "en", min_cell=5)
+    ('hanya 3 pegawai dinilai (minimal 10)', 'fewer than 5 employees rated (minimum 10)')
+    """
+    code = str(reason.get("code", ""))
+    params = {k: v for k, v in reason.items() if k not in ("code", "level", "text")}
+    rec = record or {}
+    key = f"reason.{code}"
+    if code == "agreement_low":
+        con = rec.get("consistency") or {}
+        items = list(reason.get("items") or con.get("items_below") or [])
+        if not items and con.get("items_outlying"):
+            items, key = list(con["items_outlying"]), "reason.agreement_outlying"
+        params.update(items=items[:3], n_items=len(items), median=con.get("agreement_median"))
+    elif code == "raters_flagged":
+        params.setdefault("n", (rec.get("calibration") or {}).get("n_severity_flagged"))
+    if code in ("outcome_worse", "harm"):
+        params["outcome"] = reason.get("label") or reason.get("outcome")
+        if code == "outcome_worse":
+            params.setdefault("effect", reason.get("value"))
+            if reason.get("ci_low") is not None:
+                key = "reason.outcome_worse.ci"
+    count = params.get(_REASON_COUNTS.get(code, ""))
+    if min_cell is not None and isinstance(count, (int, float)) and 0 < count < min_cell \
+            and has(f"reason.{code}.suppressed"):
+        key = f"reason.{code}.suppressed"
+        params["k"] = int(min_cell)
+    if not has(key) or any(params.get(f) is None and f not in ("k",) for f in _fields(key, lang)):
+        return str(reason.get("text", code))
+    try:
+        return msg(key, lang, **params)
+    except (KeyError, IndexError, ValueError):
+        return str(reason.get("text", code))
+
+
+def _fields(code: str, lang: str) -> set[str]:
+    from .messages import fields
+
+    return fields(code, "en" if lang == "en" else "id")

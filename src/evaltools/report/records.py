@@ -92,7 +92,8 @@ def collect(run_dir: str | os.PathLike) -> list[dict]:
     """Every unit's recorded results in ``run_dir/units/*.json``, sorted by unit.
 
     Units whose notebook failed are included with ``status = "failed"`` and the error's
-    last lines (from the manifest), so the briefing can list them.
+    last lines (from the manifest), so the briefing can list them. Each record carries
+    ``file``, the stem of its files (``units/<file>.html`` is the unit's page).
 
     Examples
     --------
@@ -110,5 +111,6 @@ def collect(run_dir: str | os.PathLike) -> list[dict]:
         entry = (manifest.get("units") or {}).get(doc.get("unit"), {})
         if entry.get("status") == "failed":
             doc = {"unit": doc.get("unit"), "status": "failed", "error": entry.get("error", doc.get("error", ""))}
+        doc["file"] = f.stem
         out.append(doc)
     return sorted(out, key=lambda d: str(d.get("unit")))

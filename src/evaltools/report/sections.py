@@ -1,5 +1,9 @@
 """The sections of a unit report: coverage, consistency, calibration (impact in ``impact``),
-assembled by :func:`unit_sections`, and the unit header.
+assembled by :func:`unit_sections`; the unit header, the verdict box with what the unit must
+do (:func:`verdict_section`) and the annex of method notes (:func:`unit_annex`).
+
+A section whose statistic is undefined on the unit's data (one rated employee, one rater)
+says so with the reason ("tidak dapat dihitung: …"), it does not fail.
 """
 from __future__ import annotations
 
@@ -14,17 +18,46 @@ from evaltools import plots, reliability
 from evaltools.asn import ORDINAL_ITEMS
 
 from ._base import Section, _is_data_problem, _num, _numeric_items, _unit_ratings
-from ._text import _ci, _localize, fmt, text
+from ._text import _ci, _localize, fmt, reason_text, role_label, text
+from .disclosure import suppress_count, suppress_frame, suppression_mask
 from .impact import impact
-from .thresholds import DEFAULT_THRESHOLDS, PRIMARY_COEFFICIENTS, thresholds
+from .messages import has
+from .thresholds import DEFAULT_THRESHOLDS, PRIMARY_COEFFICIENTS
 
 
-def coverage(study: Any, unit: str, *, lang: str = "id") -> Section:
+def _k(th: Mapping[str, Any] | None) -> int:
+    return int({**DEFAULT_THRESHOLDS, **(th or {})}["min_cell"])
+
+
+def _method_notes(sec: Section) -> list:
+    # method details go to the page's annex (unit_annex); sec.notes keep what the reader must see
+    return sec.raw.setdefault("method_notes", [])
+
+
+def _not_computable(sec: Section, why: str, lang: str, **results: Any) -> Section:
+    sec.lead = text("not_computable", lang, why=text(f"why.{why}", lang))
+    sec.results = {"available": True, "computable": False, "why": why, **results}
+    return sec
+
+
+def coverage(study: Any, unit: str, *, lang: str = "id", thresholds: Mapping[str, Any] | None = None) -> Section:
     """Who was rated, by how many raters, and how much of the 360° design is missing.
 
     ``missing_share``: of the items a rater's role rates in the unit, the share a rater
-    who rated an employee left unrated (item non-response).
+    who rated an employee left unrated (item non-response). Counts of people below
+    ``min_cell`` are shown as "<k" (:mod:`.disclosure`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> r = pd.DataFrame({"period": "P1", "unit": "U", "subject": ["s1", "s1", "s2"], "rater": ["a", "b", "a"],
+    ...                   "rater_role": "rekan_kerja", "item": "Loyal", "score": [4.0, 3.0, 5.0]})
+    >>> sec = coverage(SimpleNamespace(ratings=r), "U", lang="en")
+    >>> sec.results["n_subjects"], sec.results["raters_per_subject"], sec.results["period_last"]
+    (2, 1.5, 'P1')
     """
+    k = _k(thresholds)
     r = _unit_ratings(study, unit)
     sec = Section(key="coverage", title=text("coverage", lang))
     n_sub = int(r["subject"].nunique())
@@ -45,24 +78,18 @@ def coverage(study: Any, unit: str, *, lang: str = "id") -> Section:
     miss = {ro: (1 - float(obs_role.get(ro, 0)) / float(exp_role[ro])) if exp_role.get(ro, 0) else float("nan")
             for ro in roles}
     missing_share = 1 - float(pairs.sum()) / float(expected.sum()) if expected.sum() else float("nan")
+    periods = _period_order(study, r["period"])
     sec.results = {"available": True, "n_subjects": n_sub, "n_raters": n_rat, "n_ratings": int(len(r)),
-                   "n_periods": int(r["period"].nunique()), "raters_per_subject": rps,
+                   "n_periods": len(periods), "raters_per_subject": rps,
                    "min_raters_per_subject": float(per_target.min()) if len(per_target) else float("nan"),
-                   "missing_share": missing_share, "missing_by_role": miss}
-    if lang == "en":
-        sec.lead = (f"{n_sub} employees were rated by {n_rat} raters ({len(r)} ratings over "
-                    f"{sec.results['n_periods']} periods); the median employee had {fmt(rps, lang, 0)} raters "
-                    f"per period, and {fmt(missing_share, lang, pct=True)} of the 360° item ratings are missing "
-                    f"(items a rater skipped among those their role rates).")
-    else:
-        sec.lead = (f"{n_sub} pegawai dinilai oleh {n_rat} penilai ({len(r)} penilaian dalam "
-                    f"{sec.results['n_periods']} periode); median pegawai dinilai {fmt(rps, lang, 0)} penilai per "
-                    f"periode, dan {fmt(missing_share, lang, pct=True)} penilaian butir 360° kosong (butir yang "
-                    f"dilewati penilai di antara butir yang dinilai perannya).")
+                   "missing_share": missing_share, "missing_by_role": miss,
+                   "period_first": periods[0] if periods else None, "period_last": periods[-1] if periods else None}
+    sec.lead = text("coverage.lead", lang, n_subjects=suppress_count(n_sub, k, lang, style="text"),
+                    n_raters=n_rat, n_ratings=int(len(r)), n_periods=len(periods), rps=rps, missing=missing_share)
     counts = r.groupby(r["rater_role"].astype(str), observed=True).agg(
         n_raters=("rater", "nunique"), n_ratings=("score", "size"))
     tab = pd.DataFrame({
-        text("role", lang): roles,
+        text("role", lang): [role_label(ro, lang) for ro in roles],
         text("n_raters", lang): [int(counts["n_raters"].get(ro, 0)) for ro in roles],
         text("n_ratings", lang): [int(counts["n_ratings"].get(ro, 0)) for ro in roles],
         text("missing_share", lang): [fmt(miss[ro], lang, pct=True) for ro in roles],
@@ -71,8 +98,14 @@ def coverage(study: Any, unit: str, *, lang: str = "id") -> Section:
     return sec
 
 
+def _period_order(study: Any, periods: pd.Series) -> list[str]:
+    have = [str(p) for p in pd.unique(periods.astype(str))]
+    declared = [str(p) for p in (getattr(study, "periods", None) or [])]
+    return [p for p in declared if p in have] + sorted(p for p in have if p not in declared)
+
+
 def _pick_primary(agr: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the preferred coefficient (Krippendorff's alpha first: it allows missing ratings)."""
+    """Rows of the preferred coefficient (:data:`PRIMARY_COEFFICIENTS`, first available)."""
     if "coefficient" not in agr:
         return agr
     have = list(pd.unique(agr["coefficient"]))
@@ -83,31 +116,46 @@ def _pick_primary(agr: pd.DataFrame) -> pd.DataFrame:
 
 
 def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id") -> Section:
-    """Agreement between raters by item and by rater role, with intervals and plain labels.
+    """Reliability of the 360° score by item and by rater role, with intervals and plain labels.
 
     Calls ``evaltools.reliability.agreement`` on the unit's numeric (360°) items at the
     interval level, one object of measurement per employee and period.
+
+    Examples
+    --------
+    One rated employee: reliability is not computable, and the section says why.
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> r = pd.DataFrame({"period": "P1", "unit": "U", "subject": "s1", "rater": ["a", "b"],
+    ...                   "rater_role": "rekan_kerja", "item": "Loyal", "score": [4.0, 3.0]})
+    >>> consistency(SimpleNamespace(ratings=r), "U").lead
+    'Tidak dapat dihitung untuk unit ini: hanya satu pegawai dinilai'
     """
-    th = thresholds or DEFAULT_THRESHOLDS
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     r = _unit_ratings(study, unit)
     num = r[r["item"].isin(_numeric_items(study, r))]
     sec = Section(key="consistency", title=text("consistency", lang))
-    if num.empty or num["rater"].nunique() < 2:
-        sec.lead = text("not_computable", lang, why="fewer than two raters" if lang == "en" else "kurang dari dua penilai")
-        sec.results = {"available": True, "agreement_median": None, "items_below": []}
-        return sec
+    empty = {"agreement_median": None, "items_below": [], "items_outlying": []}
+    if num.empty:
+        return _not_computable(sec, "no_numeric", lang, **empty)
+    # one employee (even over several periods) leaves no between-employee variance to compare
+    if num["subject"].nunique() < 2:
+        return _not_computable(sec, "one_subject", lang, **empty)
+    if num["rater"].nunique() < 2:
+        return _not_computable(sec, "few_raters", lang, **empty)
     cats = None
     try:
         cats = study.categories(str(num["item"].iloc[0]))
     except Exception:
         pass
     by_item = reliability.agreement(num, subject="target", rater="rater", score="score", level="interval", by="item",
-                        categories=cats, n_boot=0)  # the verdict reads ICC(1,k), whose interval is analytic
+                                    categories=cats, n_boot=0)  # the verdict reads ICC(1,k): analytic interval
     # by role: each rater's mean over the 360° items, so a (employee, rater) pair is one rating
     comp = num.groupby(["target", "rater", "rater_role"], observed=True, as_index=False)["score"].mean()
     comp["rater_role"] = comp["rater_role"].astype(str)
-    by_role = reliability.agreement(comp, subject="target", rater="rater", score="score", level="interval", by="rater_role",
-                        n_boot=0)
+    by_role = reliability.agreement(comp, subject="target", rater="rater", score="score", level="interval",
+                                    by="rater_role", n_boot=0)
     pi = _pick_primary(by_item).copy()
     pr = _pick_primary(by_role).copy()
     coef = str(pi["coefficient"].iloc[0]) if "coefficient" in pi and len(pi) else "agreement"
@@ -126,33 +174,37 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
                    "by_item": {str(i): _num(v) for i, v in zip(pi["item"], vals)},
                    "by_role": {str(i): _num(v) for i, v in zip(pr["rater_role"], pd.to_numeric(pr["value"],
                                                                                              errors="coerce"))}}
-    if lang == "en":
-        sec.lead = (f"Median agreement across items ({coef}) is {fmt(med, lang)}; "
-                    f"{len(below)} of {len(pi)} items fall below {fmt(th['min_agreement'], lang, 3)}.")
-    else:
-        sec.lead = (f"Median kesepakatan antarbutir ({coef}) adalah {fmt(med, lang)}; "
-                    f"{len(below)} dari {len(pi)} butir di bawah {fmt(th['min_agreement'], lang, 3)}.")
+    coef_name = "ICC(1,k)" if coef == "ICC1k" else ("alpha Krippendorff" if lang != "en" else "Krippendorff's alpha") \
+        if coef == "krippendorff_alpha" else coef
+    sec.lead = text("consistency.lead", lang, coef=coef_name, median=med, n_below=len(below), n_items=len(pi),
+                    threshold=th["min_agreement"])
+    k = _k(th)
 
-    def table(df: pd.DataFrame, key: str, head: str) -> pd.DataFrame:
-        return pd.DataFrame({
-            text(head, lang): df[key].astype(str).to_numpy(),
+    def table(df: pd.DataFrame, key: str, head: str, names: Any) -> pd.DataFrame:
+        out = pd.DataFrame({
+            text(head, lang): [names(x) for x in df[key].astype(str)],
             text("value", lang): [fmt(v, lang) for v in df["value"]],
             text("interval", lang): [_ci(a, b, lang) for a, b in zip(df.get("ci_low", df["value"] * np.nan),
                                                                     df.get("ci_high", df["value"] * np.nan))],
             text("n_targets", lang): df.get("n_subjects", pd.Series([np.nan] * len(df))).to_numpy(),
             text("label", lang): df.get(label_col, pd.Series([""] * len(df))).fillna("").astype(str).to_numpy(),
         })
+        return suppress_frame(out, [text("n_targets", lang)], min_cell=k, lang=lang)
 
-    sec.tables.append((text("item", lang), table(pi, "item", "item")))
-    sec.tables.append((text("role", lang), table(pr, "rater_role", "role")))
-    sec.add_figure(text("consistency", lang), plots.agreement_by_item(pi, threshold=th["min_agreement"], lang=lang))
-    # a note explains an undefined value; notes on defined values are method details
+    sec.tables.append((text("item", lang), table(pi, "item", "item", str)))
+    sec.tables.append((text("role", lang), table(pr, "rater_role", "role", lambda x: role_label(x, lang))))
+    lo = pd.to_numeric(pi["ci_low"], errors="coerce") if "ci_low" in pi else vals
+    if vals.notna().any() and lo.notna().any():  # a chart of undefined values only would have no scale
+        sec.add_figure(text("consistency", lang), plots.agreement_by_item(pi, threshold=th["min_agreement"],
+                                                                          lang=lang))
+    # a note explains an undefined value (a method detail: the page's annex)
     both = pd.concat([pi, pr], ignore_index=True)
     undefined = both[pd.to_numeric(both["value"], errors="coerce").isna()]
-    notes = [f"{row['item'] if pd.notna(row.get('item')) else row.get('rater_role')}: "
-             + _localize(str(row["note"]), lang) for _, row in undefined.iterrows() if str(row.get("note", ""))]
-    sec.notes.extend(notes[:6])
-    sec.raw = {"by_item": by_item, "by_role": by_role}
+    for _, row in undefined.iterrows():
+        if str(row.get("note", "") or ""):
+            what = row["item"] if pd.notna(row.get("item")) else role_label(row.get("rater_role"), lang)
+            _method_notes(sec).append(f"{what}: " + _localize(str(row["note"]), lang))
+    sec.raw.update(by_item=by_item, by_role=by_role)
     return sec
 
 
@@ -166,23 +218,38 @@ def _is_flagged(fx: pd.DataFrame) -> pd.Series:
 
 
 def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id") -> Section:
-    """Lenient and severe raters, central tendency and halo, predikat pattern, raters needed.
+    """Lenient and severe raters, central tendency and halo, predikat pattern, raters needed,
+    and what calibration would change.
 
-    Calls ``evaltools.calibration``: ``rater_effects`` (caterpillar plot, flags),
-    ``predikat`` + ``distribution_check`` (against the SE MenPANRB 3/2023 pattern for the
-    unit's Predikat Kinerja Organisasi), ``gstudy`` + ``raters_needed`` (raters for the
-    target reliability) and ``calibration_worklist``.
+    Calls ``evaltools.calibration``: ``rater_effects`` (caterpillar plot, flags, the
+    calibration meeting list), ``predikat`` + ``distribution_check`` (against the SE MenPANRB
+    3/2023 pattern for the unit's Predikat Kinerja Organisasi), ``gstudy`` +
+    ``raters_needed`` (raters for the target reliability) and ``adjusted_scores`` (whose
+    predikat would change, latest period, if scores were corrected for rater severity).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> r = pd.DataFrame({"period": "P1", "unit": "U", "subject": ["s1", "s2"], "rater": "a",
+    ...                   "rater_role": "atasan", "item": "Loyal", "score": [4.0, 3.0]})
+    >>> calibration(SimpleNamespace(ratings=r), "U", lang="en").lead
+    'Cannot be computed for this unit: fewer than two raters'
     """
-    th = thresholds or DEFAULT_THRESHOLDS
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    k = _k(th)
     cal = _calibration_lib
     r = _unit_ratings(study, unit)
     num = r[r["item"].isin(_numeric_items(study, r))]
     sec = Section(key="calibration", title=text("calibration", lang))
     res: dict[str, Any] = {"available": True}
+    empty = {"n_flagged": None, "flagged_share": None}
+    if num.empty:
+        return _not_computable(sec, "no_numeric", lang, **empty)
     if num["rater"].nunique() < 2:
-        sec.lead = text("not_computable", lang, why="fewer than two raters" if lang == "en" else "kurang dari dua penilai")
-        sec.results = {**res, "n_flagged": None, "flagged_share": None}
-        return sec
+        return _not_computable(sec, "few_raters", lang, **empty)
+    if num["subject"].nunique() < 2:
+        return _not_computable(sec, "one_subject", lang, **empty)
     fx = cal.rater_effects(num, subject="target", rater="rater", score="score", item="item", role="rater_role",
                            severity_threshold=th["severity_threshold"], min_ratings=th["min_ratings"])
     flagged = _is_flagged(fx)
@@ -190,103 +257,129 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     kind = fx["flag"].astype(str) if "flag" in fx else pd.Series("ok", index=fx.index)
     assessable = fx["n_ratings"] >= th["min_ratings"] if "n_ratings" in fx else pd.Series(True, index=fx.index)
     n_assess = int(assessable.sum())
-    is_sev = kind.isin(["severe", "lenient"])
-    n_sev = int(is_sev.sum())
+    n_sev = int(kind.isin(["severe", "lenient"]).sum())
     share = n_sev / n_assess if n_assess else float("nan")
     kinds = kind[flagged].value_counts().to_dict()
     res.update(n_raters=int(len(fx)), n_assessable=n_assess, n_flagged=n_flag, n_severity_flagged=n_sev,
-               flagged_share=share, flag_kinds={str(k): int(v) for k, v in kinds.items()},
+               flagged_share=share, flag_kinds={str(k_): int(v) for k_, v in kinds.items()},
                n_lenient=int(kinds.get("lenient", 0)), n_severe=int(kinds.get("severe", 0)),
                mean_severity_lenient=_num(fx.loc[kind == "lenient", "severity"].mean()),
                mean_severity_severe=_num(fx.loc[kind == "severe", "severity"].mean()))
     # the raters that can be judged (enough ratings); the public's one-off ratings would drown them
-    sec.add_figure((f"Raters with at least {th['min_ratings']} ratings; red = flagged" if lang == "en" else
-                    f"Penilai dengan sedikitnya {th['min_ratings']} penilaian; merah = ditandai"),
-                   plots.severity_caterpillar(fx[assessable], lang=lang))
+    if assessable.any():
+        sec.add_figure(text("calibration.caterpillar", lang, min_ratings=th["min_ratings"]),
+                       plots.severity_caterpillar(fx[assessable], lang=lang))
     # the flags in numbers, without naming anyone in the summary line
-    if lang == "en":
-        sec.lead = (f"{n_sev} of the {n_assess} raters with at least {th['min_ratings']} ratings "
-                    f"({fmt(share, lang, pct=True)}) rate more than {fmt(th['severity_threshold'], lang, 1)} points "
-                    f"away from their peers (severe or lenient); {n_flag - n_sev} more show central tendency or halo.")
-    else:
-        sec.lead = (f"{n_sev} dari {n_assess} penilai dengan sedikitnya {th['min_ratings']} penilaian "
-                    f"({fmt(share, lang, pct=True)}) menilai lebih dari {fmt(th['severity_threshold'], lang, 1)} poin "
-                    f"berbeda dari rekannya (terlalu ketat atau longgar); {n_flag - n_sev} lainnya menunjukkan "
-                    f"kecenderungan tengah atau efek halo.")
-    flag_tab = fx.loc[flagged].reset_index()
-    if len(flag_tab):
-        rid = flag_tab.columns[0]
-        sec.tables.append((text("flagged", lang), pd.DataFrame({
-            "ID": flag_tab[rid].astype(str),
-            text("role", lang): flag_tab.get("role", pd.Series([""] * len(flag_tab))).astype(str),
-            text("value", lang): [fmt(v, lang) for v in flag_tab["severity"]],
-            text("interval", lang): [_ci(a, b, lang) for a, b in zip(flag_tab["ci_low"], flag_tab["ci_high"])],
-            text("issue", lang): [_flag_label(k, lang) for k in flag_tab["flag"]],
-        })))
+    sec.lead = text("calibration.lead", lang, n_sev=n_sev, n_assess=n_assess, min_ratings=th["min_ratings"],
+                    share=share, severity=th["severity_threshold"], n_other=n_flag - n_sev)
+    _worklist(fx, flagged, sec, lang)
     # predikat distribution against the rule for the unit's organisational predikat
     try:
-        res.update(_predikat_check(cal, study, r, unit, sec, lang))
+        res.update(_predikat_check(cal, study, r, unit, sec, lang, k))
     except Exception as exc:  # the data may lack the atasan's ordinal ratings; say so
         if not _is_data_problem(exc):
             raise
-        sec.notes.append(text("not_computable", lang, why=str(exc)))
+        sec.notes.append(text("not_computable", lang, why=text("why.data", lang)))
     # raters needed for the target reliability
     try:
         g = cal.gstudy(num, subject="target", rater="rater", score="score", item="item")
         need = cal.raters_needed(g, target=th["target_reliability"])
         res["raters_needed"] = _num(need)
-        sec.notes.append((f"Raters needed per employee for reliability {fmt(th['target_reliability'], lang)}: {need}."
-                          if lang == "en" else
-                          f"Penilai yang dibutuhkan per pegawai untuk reliabilitas "
-                          f"{fmt(th['target_reliability'], lang)}: {need}."))
+        sec.notes.append(text("calibration.raters_needed", lang, target=th["target_reliability"], n=need))
     except Exception as exc:
         if not _is_data_problem(exc):
             raise
         res["raters_needed"] = None
-        sec.notes.append(text("not_computable", lang, why=str(exc)))
     try:
-        wl = cal.calibration_worklist(r, subject="target", rater="rater", score="score", item="item",
-                                      role="rater_role", max_subjects=None,
-                                      severity_threshold=th["severity_threshold"], min_ratings=th["min_ratings"])
+        moves = _predikat_moves(cal, study, r, fx)
     except Exception as exc:
         if not _is_data_problem(exc):
             raise
-        wl = None
-    if wl is not None and len(wl):
-        # raters by pseudonym (the key holder can reach them); employees only as a count
-        raters = (wl[wl["kind"] == "rater"] if "kind" in wl else wl).head(12)
-        n_moved = int(wl.loc[wl["kind"] == "subject", "id"].astype(str).str.split("|").str[-1].nunique()) \
-            if "kind" in wl else 0
-        res["n_subjects_predikat_moves"] = n_moved
-        if len(raters):
-            sec.tables.append((text("worklist", lang), pd.DataFrame({
-                text("priority", lang): raters["priority"].to_numpy(),
-                "ID": raters["id"].astype(str).to_numpy(),
-                text("issue", lang): [_flag_label(k, lang) for k in raters["issue"]],
-                text("evidence", lang): raters["evidence"].astype(str).to_numpy(),
-            })))
-        sec.notes.append((f"{n_moved} employees would change predikat after adjusting for rater severity "
-                          "(listed by pseudonym in the calibration worklist)."
-                          if lang == "en" else
-                          f"{n_moved} pegawai akan berganti predikat setelah koreksi keketatan penilai "
-                          "(pseudonimnya ada dalam daftar kerja kalibrasi)."))
+        moves = None
+    if moves is not None:
+        res["predikat_moves"] = moves
+        res["n_subjects_predikat_moves"] = moves["n_moved"]  # kept: the name earlier records carry
+        sec.notes.append(_moves_sentence(moves, k, lang))
     sec.results = res
-    sec.raw = {"rater_effects": fx}
+    sec.raw["rater_effects"] = fx
     return sec
 
 
-_FLAG_TEXT = {"severe": ("terlalu ketat", "too severe"), "lenient": ("terlalu longgar", "too lenient"),
-              "central": ("kecenderungan tengah", "central tendency"), "halo": ("efek halo", "halo"),
-              "ok": ("wajar", "ok")}
+def _worklist(fx: pd.DataFrame, flagged: pd.Series, sec: Section, lang: str) -> None:
+    """The calibration meeting list: flagged raters by pseudonym, highest impact first.
+
+    Impact (as ``calibration.calibration_worklist``): |severity| x employees rated for severe
+    and lenient raters, (1 - sd_ratio) x employees for central tendency, halo x employees.
+    """
+    f = fx.loc[flagged]
+    if not len(f):
+        return
+    first = f["flag"].astype(str).str.split("+").str[0]
+    n_sub = pd.to_numeric(f.get("n_subjects", pd.Series(1, index=f.index)), errors="coerce").fillna(0)
+    sev = pd.to_numeric(f["severity"], errors="coerce").abs()
+    sd_ratio = pd.to_numeric(f.get("sd_ratio", pd.Series(np.nan, index=f.index)), errors="coerce")
+    halo = pd.to_numeric(f.get("halo", pd.Series(np.nan, index=f.index)), errors="coerce")
+    impact_ = np.select([first.isin(["severe", "lenient"]), first.eq("central")],
+                        [sev * n_sub, (1 - sd_ratio) * n_sub], halo * n_sub)
+    f = f.assign(_impact=np.nan_to_num(impact_, nan=0.0), _first=first).sort_values("_impact", ascending=False,
+                                                                                    kind="stable").head(12)
+    rule = [text(f"calibration.rule.{x}", lang) if x in ("severe", "lenient", "central", "halo") else x
+            for x in f["_first"]]
+    ev = [text("calibration.evidence", lang, rule=ru, severity=_num(s), se=_num(se), sd_ratio=_num(sd), halo=_num(h),
+               n_ratings=int(nr), n_subjects=int(ns))
+          for ru, s, se, sd, h, nr, ns in zip(rule, f["severity"], f.get("se", f["severity"] * np.nan),
+                                             f.get("sd_ratio", f["severity"] * np.nan),
+                                             f.get("halo", f["severity"] * np.nan),
+                                             f.get("n_ratings", f["severity"] * 0), f.get("n_subjects", f["severity"] * 0))]
+    sec.tables.append((text("worklist", lang), pd.DataFrame({
+        text("priority", lang): np.arange(1, len(f) + 1),
+        "ID": f.index.astype(str),
+        text("role", lang): [role_label(x, lang) for x in f.get("role", pd.Series([""] * len(f), index=f.index))],
+        text("interval", lang): [_ci(a, b, lang) for a, b in zip(f["ci_low"], f["ci_high"])],
+        text("issue", lang): [_flag_label(x, lang) for x in f["flag"]],
+        text("evidence", lang): ev,
+    })))
+
+
+def _predikat_moves(cal: Any, study: Any, r: pd.DataFrame, fx: pd.DataFrame) -> dict | None:
+    """Whose predikat would change in the latest period if scores were corrected for rater
+    severity (``calibration.adjusted_scores``, BLUP severities): counts only."""
+    ordinal = r[r["item"].isin(ORDINAL_ITEMS)]
+    if ordinal.empty:
+        return None
+    last = _period_order(study, ordinal["period"])[-1]
+    rl = r[r["period"].astype(str) == last]
+    adj = cal.adjusted_scores(rl, subject="target", rater="rater", score="score", item="item")
+    if "predikat_adjusted" not in adj:
+        return None
+    raw, new = adj["predikat_raw"], adj["predikat_adjusted"]
+    both = raw.notna() & new.notna()
+    # the predikat categories are ordered worst to best (asn.PREDIKAT_LEVELS): a higher code is a better predikat
+    step = (new.cat.codes - raw.cat.codes)[both]
+    return {"period": last, "n_rated": int(both.sum()), "n_moved": int((step != 0).sum()),
+            "n_up": int((step > 0).sum()), "n_down": int((step < 0).sum())}
+
+
+def _moves_sentence(m: Mapping[str, Any], k: int, lang: str) -> str:
+    if m["n_moved"] == 0:
+        return text("calibration.moves_none", lang, period=m["period"], n_rated=suppress_count(m["n_rated"], k, lang,
+                                                                                              style="text"))
+    if m["n_moved"] < k:
+        return text("calibration.moves_suppressed", lang, period=m["period"], k=k)
+    mask = suppression_mask(pd.DataFrame([m])[["n_moved", "n_up", "n_down"]], k,
+                            totals=[("n_moved", ["n_up", "n_down"])]).iloc[0]
+    hidden = text("suppressed_text", lang, k=k)
+    return text("calibration.moves", lang, period=m["period"], n_moved=m["n_moved"],
+                n_rated=suppress_count(m["n_rated"], k, lang, style="text"),
+                n_up=hidden if mask["n_up"] else m["n_up"], n_down=hidden if mask["n_down"] else m["n_down"])
 
 
 def _flag_label(code: Any, lang: str) -> str:
     """'lenient+halo' -> 'terlalu longgar + efek halo'."""
-    i = 1 if lang == "en" else 0
-    return " + ".join(_FLAG_TEXT.get(k, (k, k))[i] for k in str(code).split("+"))
+    return " + ".join(text(f"flag.{x}", lang) if has(f"flag.{x}") else x for x in str(code).split("+"))
 
 
-def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Section, lang: str) -> dict:
+def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Section, lang: str, k: int) -> dict:
     at = r[r["rater_role"].astype(str) == "atasan"]
     hk = at[at["item"] == ORDINAL_ITEMS[0]].groupby("target", observed=True)["score"].mean().round()
     pk = at[at["item"] == ORDINAL_ITEMS[1]].groupby("target", observed=True)["score"].mean().round()
@@ -294,11 +387,13 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
     if both.empty:
         return {"predikat_ok": None}
     # the latest period only: the distribution rule applies to one appraisal round
-    last = both.index.str.split("|").str[0].max()
-    both = both[both.index.str.startswith(last + "|")]
+    periods = both.index.str.split("|").str[0]
+    last = _period_order(study, pd.Series(periods))[-1]
+    both = both[periods == last]
     pred = cal.predikat(both["h"], both["p"])
-    units = study.units
-    org = units.loc[units["unit"].astype(str) == str(unit), "org_predikat"] if "org_predikat" in units else None
+    units = getattr(study, "units", None)
+    org = units.loc[units["unit"].astype(str) == str(unit), "org_predikat"] \
+        if units is not None and "org_predikat" in units else None
     if org is None or org.empty or pd.isna(org.iloc[0]):
         return {"predikat_ok": None}
     chk = cal.distribution_check(pred, str(org.iloc[0]))
@@ -307,31 +402,127 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
     order = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
     counts = counts.reindex([o for o in order if o in counts.index] +
                             [c for c in counts.index if c not in order]).fillna(0).astype(int)
-    tab = pd.DataFrame({"Predikat": counts.index.astype(str), text("n_subjects", lang): counts.to_numpy()})
-    sec.tables.append((f"Predikat {last} (org: {org.iloc[0]})", tab))
-    msgs = [_localize(str(m), lang) for m, k in zip(chk.get("message", []), chk.get("ok", [])) if not k]
-    sec.notes.extend(msgs[:3])
+    tab = pd.DataFrame({text("predikat", lang): counts.index.astype(str), text("n_subjects", lang): counts.to_numpy()})
+    # the parts and their total: one suppression rule (disclosure), the total row included
+    tab = suppress_frame(tab, [text("n_subjects", lang)], min_cell=k, lang=lang, total_row=text("total", lang))
+    sec.tables.append((text("calibration.predikat_table", lang, period=last, org=str(org.iloc[0])), tab))
+    msgs = [_localize(str(m), lang) for m, good in zip(chk.get("message", []), chk.get("ok", [])) if not good]
+    _method_notes(sec).extend(msgs[:3])
     return {"predikat_ok": ok, "predikat_period": str(last), "org_predikat": str(org.iloc[0]),
             "predikat_rules_failed": len(msgs)}
 
 
 def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None,
                   lang: str = "id") -> dict[str, Section]:
-    """All four sections of a unit report (coverage, consistency, calibration, impact)."""
-    th = thresholds or DEFAULT_THRESHOLDS
-    return {"coverage": coverage(study, unit, lang=lang),
-            "consistency": consistency(study, unit, thresholds=th, lang=lang),
-            "calibration": calibration(study, unit, thresholds=th, lang=lang),
-            "impact": impact(study, unit, thresholds=th, lang=lang)}
+    """All four sections of a unit report (coverage, consistency, calibration, impact).
+
+    The impact section's notes (method details) move to the page's annex
+    (:func:`unit_annex`).
+
+    Examples
+    --------
+    >>> from evaltools.simulate import simulate_study
+    >>> sim = simulate_study(seed=1, n_units=4, n_regions=1, subjects_per_unit=(10, 11), waves=["2024-S1"])
+    >>> list(unit_sections(sim.study, sim.study.pilot_units[0], lang="en"))  # doctest: +SKIP
+    ['coverage', 'consistency', 'calibration', 'impact']
+    """
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    out = {"coverage": coverage(study, unit, lang=lang, thresholds=th),
+           "consistency": consistency(study, unit, thresholds=th, lang=lang),
+           "calibration": calibration(study, unit, thresholds=th, lang=lang),
+           "impact": impact(study, unit, thresholds=th, lang=lang)}
+    imp = out["impact"]
+    _method_notes(imp).extend(imp.notes)
+    imp.notes = []
+    return out
 
 
 def unit_header(study: Any, unit: str, *, lang: str = "id") -> Section:
-    """Title block: the unit, its region and its pilot start."""
+    """Title block: the unit, its region and its pilot start.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> st = SimpleNamespace(name="Studi", units=pd.DataFrame({"unit": ["U"], "region": ["Aceh"],
+    ...                                                          "first_treated": ["2024-S1"]}))
+    >>> unit_header(st, "U").lead
+    'Studi · Wilayah: Aceh · Mulai uji coba: 2024-S1'
+    """
     u = study.units[study.units["unit"].astype(str) == str(unit)]
     region = str(u["region"].iloc[0]) if len(u) and "region" in u else "–"
-    start = str(u["first_treated"].iloc[0]) if len(u) and "first_treated" in u else "–"
+    start = str(u["first_treated"].iloc[0]) if len(u) and "first_treated" in u and pd.notna(
+        u["first_treated"].iloc[0]) else "–"
     name = getattr(study, "name", "") or ""
     sec = Section(key="header", title=f"{text('report_title', lang)}: {unit}")
-    sec.lead = (f"{name} · {text('region', lang)}: {region} · {text('pilot_start', lang)}: {start}")
+    sec.lead = text("header.lead", lang, study=name, region=region, start=start)
     sec.results = {"unit": str(unit), "region": region, "first_treated": start}
     return sec
+
+
+def verdict_section(v: Any, sections: Mapping[str, Any] | None = None, *, config: Mapping | None = None,
+                    thresholds: Mapping[str, Any] | None = None, lang: str = "id") -> Section:
+    """The verdict box of a unit page: the verdict, its reasons and what this unit must do,
+    who acts and by when (``[briefing]`` of study.toml, else the defaults).
+
+    Examples
+    --------
+    >>> from evaltools.report import Verdict
+    >>> v = Verdict("PERBAIKI DULU", [{"code": "missing_360", "level": "PERBAIKI DULU", "value": 0.3,
+    ...                                "threshold": 0.2, "text": "30%"}])
+    >>> s = verdict_section(v, lang="en")
+    >>> s.results["reasons"][0]["text"], s.results["todo"][0]["owner"]
+    ('30% of the 360° ratings are missing (at most 20%)', 'Head of the OPD')
+    """
+    from .briefing import deadline_for, owner_for
+
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    k = _k(th)
+    d = v if isinstance(v, Mapping) else {"code": getattr(v, "code", None), "reasons": getattr(v, "reasons", [])}
+    code, reasons = d.get("code"), list(d.get("reasons") or [])
+    record = {key: (s.results if isinstance(s, Section) else dict(s)) for key, s in (sections or {}).items()}
+    label = text(code, lang)
+    sec = Section(key="verdict", title=text("verdict", lang), lead=label)
+    rs = [{"code": r.get("code"), "level": r.get("level"),
+           "text": reason_text(r, lang, min_cell=k, record=record)} for r in reasons]
+    todo = []
+    for c in dict.fromkeys(str(r.get("code")) for r in reasons):
+        todo.append({"code": c, "text": text(f"action.{c}", lang, target=th["target_reliability"])
+                     if has(f"action.{c}") else next(x["text"] for x in rs if x["code"] == c),
+                     "owner": owner_for(c, lang, config), "deadline": deadline_for(c, lang, config)})
+    if not todo:
+        todo.append({"code": "ready", "text": text("action.ready", lang), "owner": owner_for("ready", lang, config),
+                     "deadline": deadline_for("ready", lang, config)})
+    if rs:
+        sec.tables.append((text("because", lang), pd.DataFrame({
+            text("verdict", lang): [text(f"level.{x['level']}", lang) if has(f"level.{x['level']}")
+                                    else str(x["level"]) for x in rs],
+            text("reason", lang): [x["text"] for x in rs]})))
+    else:
+        sec.notes.append(text("no_reasons", lang))
+    sec.tables.append((text("todo", lang), pd.DataFrame({
+        text("action", lang): [t["text"] for t in todo], text("owner", lang): [t["owner"] for t in todo],
+        text("deadline", lang): [t["deadline"] for t in todo]})))
+    sec.results = {"code": code, "label": label, "reasons": rs, "todo": todo}
+    return sec
+
+
+def unit_annex(sections: Mapping[str, Section], *, lang: str = "id") -> Section:
+    """The annex of a unit page: the method notes of every section, by section, and the
+    methods paragraph.
+
+    Examples
+    --------
+    >>> s = Section("impact", "Dampak", raw={"method_notes": ["catatan"]})
+    >>> unit_annex({"impact": s}).tables[0][1].iloc[0].tolist()
+    ['Dampak', 'catatan']
+    """
+    rows = [(s.title, n) for s in sections.values() if isinstance(s, Section)
+            for n in s.raw.get("method_notes", [])]
+    sec = Section(key="annex", title=text("unit_annex", lang), lead=text("methods.text", lang))
+    if rows:
+        sec.tables.append(("", pd.DataFrame(rows, columns=[text("notes_head", lang).rstrip(":"),
+                                                           text("label", lang)])))
+    sec.results = {"n_notes": len(rows)}
+    return sec
+

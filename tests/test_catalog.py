@@ -1,0 +1,140 @@
+"""The message catalog: every code in both languages with the same parameters, every code the
+report modules use exists, and an Indonesian page carries no English (issue 11, part 5)."""
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from evaltools import report
+from evaltools.report import messages
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT_SRC = ROOT / "src" / "evaltools" / "report"
+
+
+def _fields(s: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+def test_every_code_has_both_languages_with_the_same_parameters():
+    ids, ens = messages.CATALOGS["id"], messages.CATALOGS["en"]
+    assert set(ids) == set(ens), set(ids) ^ set(ens)
+    for code in ids:
+        assert ids[code].strip() and ens[code].strip(), code
+        assert _fields(ids[code]) == _fields(ens[code]), code
+
+
+def test_every_literal_code_the_report_uses_is_in_the_catalog():
+    used = set()
+    for f in REPORT_SRC.glob("*.py"):
+        used |= set(re.findall(r"\btext\(\s*\"([^\"{}]+)\"", f.read_text(encoding="utf-8")))
+    missing = sorted(c for c in used if not messages.has(c))
+    assert not missing, missing
+
+
+def test_reason_codes_of_the_verdict_have_catalog_texts():
+    # the reason codes verdict() emits today; a new code falls back to the reason's own text
+    for code in ("few_subjects", "agreement_poor", "agreement_low", "few_raters", "missing_360", "raters_flagged",
+                 "predikat_pattern", "outcome_worse"):
+        for prefix in ("reason", "action", "owner", "short"):
+            assert messages.has(f"{prefix}.{code}"), f"{prefix}.{code}"
+    unknown = {"code": "something_new", "level": "TUNDA", "text": "own text"}
+    assert report.reason_text(unknown) == "own text"
+
+
+def test_numbers_follow_the_language():
+    p = {"value": 0.8123, "threshold": 0.5}
+    assert report.reason_text({"code": "agreement_poor", **p}) == \
+        "reliabilitas penilaian sangat rendah (median butir 0,81, batas 0,50)"
+    assert report.reason_text({"code": "agreement_poor", **p}, "en") == \
+        "rating reliability is very low (median item 0.81, limit 0.50)"
+
+
+def test_role_codes_read_as_words():
+    assert [report.role_label(r) for r in ("atasan", "rekan_kerja", "bawahan", "masyarakat", "diri_sendiri")] == \
+        ["Atasan langsung", "Rekan kerja", "Bawahan", "Masyarakat pengguna layanan", "Diri sendiri"]
+
+
+# ------------------------------------------------------------------ the sample's Indonesian pages
+SAMPLE = ROOT / "data" / "sample"
+# words that would mean English (or code names) reached an Indonesian page
+ENGLISH = {"the", "and", "of", "with", "raters", "rater", "ratings", "employees", "items", "item(s)", "severity",
+           "lenient", "severe", "subjects", "subject", "worklist", "vs", "org", "flagged", "evidence", "placebo",
+           "donors", "fewer", "than", "only", "would", "change", "after", "before", "ready", "hold", "fix",
+           "rekan_kerja", "diri_sendiri", "sd_ratio", "antarbutir", "none", "nan", "true", "false"}
+BANNED_PHRASES = ("daftar kerja", "kesepakatan antarbutir")
+
+
+def _page_text(sections) -> list[str]:
+    out = []
+    for s in sections:
+        out += [s.title, s.lead, *map(str, s.notes), *map(str, s.raw.get("method_notes", []))]
+        for caption, df in s.tables:
+            out.append(str(caption))
+            out += [str(c) for c in df.columns]
+            out += [str(v) for v in df.astype(str).to_numpy().ravel()]
+    return [t for t in out if t]
+
+
+@pytest.fixture(scope="module")
+def sample_pages():
+    if not (SAMPLE / "study.toml").exists():
+        pytest.skip("data/sample is not there")
+    import evaltools
+
+    study = evaltools.load_study(SAMPLE)
+    th = report.thresholds(study.config)
+    pages, records = [], []
+    for i, unit in enumerate(study.pilot_units[:2]):
+        secs = report.unit_sections(study, unit, thresholds=th, lang="id")
+        v = report.verdict(secs, th, lang="id")
+        header = report.unit_header(study, unit, lang="id")
+        box = report.verdict_section(v, secs, config=study.config, thresholds=th, lang="id")
+        pages.append([header, box, *secs.values(), report.unit_annex(secs, lang="id")])
+        rec = report.unit_record(unit, secs, v, header=header, lang="id")
+        rec["file"] = f"u{i}"
+        records.append(rec)
+    records.append({"unit": "Unit gagal", "status": "failed", "error": "Traceback: ValueError x"})
+    briefing = [report.briefing_header(records, study=study, run_id="reports/sample", thresholds=th),
+                report.verdict_groups(records, study=study, thresholds=th),
+                report.calibration_consequences(records, thresholds=th),
+                report.verdict_overview(records, thresholds=th),
+                report.actions(records, config=study.config, thresholds=th),
+                report.blockers(records, min_cell=th["min_cell"]),
+                report.failures(records), report.annex()]
+    return pages + [briefing]
+
+
+def test_no_english_leaks_into_the_indonesian_pages(sample_pages):
+    leaks = []
+    for page in sample_pages:
+        for t in _page_text(page):
+            words = set(re.findall(r"[A-Za-z_()]+", t.lower()))
+            bad = (words & ENGLISH) | {p for p in BANNED_PHRASES if p in t.lower()}
+            if bad:
+                leaks.append((sorted(bad), t[:120]))
+    assert not leaks, leaks[:10]
+
+
+def test_decimal_comma_everywhere_in_indonesian(sample_pages):
+    bad = []
+    for page in sample_pages:
+        for t in _page_text(page):
+            if t.startswith("Periode penilaian:"):  # the meta line carries the library version (x.y.z)
+                continue
+            if re.search(r"\d\.\d", t):
+                bad.append(t[:120])
+    assert not bad, bad[:10]
+
+
+def test_calibration_consequence_is_stated_as_an_estimate(sample_pages):
+    # "7 pegawai akan berganti predikat …" even for SIAP units: now period, base and direction are named
+    notes = [n for page in sample_pages[:-1] for s in page if s.key == "calibration" for n in s.notes]
+    moves = [n for n in notes if "predikat" in n and "dikoreksi" in n]
+    assert len(moves) == 2
+    for n in moves:
+        assert "periode" in n and "pegawai" in n
+        assert "tidak ada predikat" in n or ("naik" in n and "bukan penetapan predikat" in n) or "kurang dari" in n
