@@ -271,7 +271,7 @@ def connect(scheduler: Any, timeout: float | None = None):
         return scheduler
     wait = SCHEDULER_TIMEOUT if timeout is None else timeout
     try:
-        return Client(scheduler, timeout=wait, set_as_default=False)
+        return Client(scheduler, timeout=wait)
     except Exception as exc:  # OSError, TimeoutError, a malformed address: all mean "not there"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SchedulerUnreachable(
