@@ -228,7 +228,7 @@ def test_consistency_reads_the_library(study):
     unit = study.pilot_units[0]
     sec = report.consistency(study, unit)
     r = study.ratings[study.ratings["unit"] == unit].copy()
-    r["target"] = r["period"].astype(str) + "|" + r["subject"]
+    r["target"] = r["period"].astype(str) + "|" + r["subject"].astype(str)
     num = r[~r["item"].isin(report.ORDINAL_ITEMS)]
     ref = reliability.agreement(num, subject="target", rater="rater", score="score", level="interval", by="item")
     ref = ref[ref["coefficient"] == sec.results["coefficient"]].set_index("item")["value"]
