@@ -198,3 +198,36 @@ def test_progress_in_a_log_file_is_plain_short_lines():
     quiet = io.StringIO()
     _executors.Progress(3, False, stream=quiet).update(True)
     assert quiet.getvalue() == ""
+
+
+def test_partitioned_study_is_read_a_batch_of_units_at_a_time(tmp_path, monkeypatch):
+    """Ratings as a hive-partitioned folder: the runner never loads the whole table, and each
+    unit's report equals the one made from the same study in one Parquet file."""
+    from evaltools.simulate import write_study
+
+    key = "ab" * 32
+    args = dict(seed=6, n_units=4, n_regions=1, subjects_per_unit=(8, 10), waves=["2024-S1"], control_share=0.5,
+                key=key, key_file=None)
+    write_study(tmp_path / "flat", format="parquet", **args)
+    write_study(tmp_path / "parts", format="parquet-dataset", **args)
+    monkeypatch.setenv("EVALTOOLS_KEY", key)
+    calls = []
+    real = runner.load_study
+
+    def spy(path, **kw):
+        calls.append(kw.get("units"))
+        return real(path, **kw)
+
+    monkeypatch.setattr(runner, "load_study", spy)
+    monkeypatch.setattr(runner, "LOAD_BATCH", 1)
+    parts = runner.run(tmp_path / "parts", tmp_path / "out", jobs=1, progress=False, briefing=False)
+    assert parts.ok and len(parts.executed) == 2
+    assert calls and all(c is not None and len(c) <= 1 for c in calls)
+    calls.clear()
+    flat = runner.run(tmp_path / "flat", tmp_path / "out", jobs=1, progress=False, briefing=False)
+    assert calls == [None]
+    for u in parts.executed:
+        f = parts.manifest["units"][u]["file"]
+        a = json.loads((parts.run_dir / "units" / f"{f}.json").read_text())
+        b = json.loads((flat.run_dir / "units" / f"{f}.json").read_text())
+        assert a == b

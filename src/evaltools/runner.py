@@ -253,9 +253,53 @@ PARTITION_RATING_COLUMNS = ("period", "unit", "subject", "rater", "rater_role", 
 
 
 def _partition_ratings(st: Any, ratings: Any) -> Any:
+    import pandas as pd
+
     mapped = set(((getattr(st, "config", {}) or {}).get("columns", {}) or {}).get("ratings", {}) or {})
     keep = [c for c in ratings.columns if c in PARTITION_RATING_COLUMNS or c in mapped]
-    return ratings[keep]
+    out = ratings[keep]
+    # a batch's categories name other units' raters and subjects too; a partition names its own
+    cats = [c for c in keep if isinstance(out[c].dtype, pd.CategoricalDtype)]
+    return out.assign(**{c: out[c].cat.remove_unused_categories() for c in cats}) if cats else out
+
+
+#: units whose ratings a partitioned study loads at once: the runner never holds the national table
+LOAD_BATCH = 200
+
+
+def _ratings_dataset(study_path: Path) -> Path | None:
+    """The ratings folder when the study gives its ratings as a partitioned Parquet dataset."""
+    import tomllib
+
+    toml = study_path / "study.toml" if study_path.is_dir() else study_path
+    try:
+        cfg = tomllib.loads(toml.read_text(encoding="utf-8"))
+        path = toml.parent / str(cfg["files"]["ratings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not a study.toml folder (a partition); load_study says what is wrong, if anything
+    return path if path.is_dir() else None
+
+
+def _dataset_units(path: Path) -> list[str]:
+    from urllib.parse import unquote
+
+    # hive layout: one <unit column>=<unit> folder per unit, the value URI-encoded
+    return sorted(unquote(d.name.split("=", 1)[1]) for d in path.iterdir() if d.is_dir() and "=" in d.name)
+
+
+def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitioned: bool):
+    """(unit, its ratings) for each selected unit; a partitioned study is read a batch of units at a time."""
+    if not partitioned:
+        by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
+        for u in selected:
+            yield u, by_unit.get(u, st.ratings.iloc[0:0])
+        return
+    for i in range(0, len(selected), LOAD_BATCH):
+        batch = list(selected[i:i + LOAD_BATCH])
+        r = load_study(study_path, units=batch).ratings
+        by_unit = {str(k): g for k, g in r.groupby("unit", observed=True, sort=False)}
+        for u in batch:
+            yield u, by_unit.get(u, r.iloc[0:0])
 
 
 def _save_partition(sub: Any, path: Path) -> None:
@@ -391,7 +435,11 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
 
 def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: Any, *, units, n_jobs, lang, force,
              engine, notebook, briefing, progress, timeout, kernel_name) -> RunResult:
-    st = load_study(study_path)
+    dataset = _ratings_dataset(study_path)
+    if dataset is None:
+        st = load_study(study_path)
+    else:  # units and outcomes whole, the ratings of a first batch of units only
+        st = load_study(study_path, units=_dataset_units(dataset)[:LOAD_BATCH])
     meta = study_meta(st)
     thresholds = report_thresholds(getattr(st, "config", {}) or {})
     units_dir = run_dir / "units"
@@ -445,8 +493,6 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
         with lock:
             write_manifest(run_dir, manifest)
 
-    ratings_by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
-    no_ratings = st.ratings.iloc[0:0]
     fingerprint = _study_fingerprint(st)
     work = work_root / f"run-{os.getpid()}-{time.time_ns()}"
     stage = work / "stage"
@@ -456,8 +502,8 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
     failed_all: list[str] = []
     briefing_ok = False
     try:
-        for u in selected:
-            sub = _restrict(st, u, _partition_ratings(st, ratings_by_unit.get(u, no_ratings)), pools[u])
+        for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
+            sub = _restrict(st, u, _partition_ratings(st, ratings), pools[u])
             s = safe_of[u]
             # paths relative to units/, where the published notebook lives and its kernel runs
             params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": "..",
