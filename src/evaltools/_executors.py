@@ -87,6 +87,11 @@ def failure_summary(error: str, limit: int = 200) -> str:
     """One line for a reader: the error's last line (``Type: message``), shortened.
 
     The whole error goes to the unit's log; a briefing shows this line and points there.
+
+    Examples
+    --------
+    >>> failure_summary("KeyError:   'ikm'")
+    "KeyError: 'ikm'"
     """
     lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
     last = lines[-1] if lines else "unknown error"
@@ -262,7 +267,15 @@ SCHEDULER_TIMEOUT = 10.0
 
 
 def connect(scheduler: Any, timeout: float | None = None):
-    """A Dask client for ``scheduler`` (an address or a client), or :class:`SchedulerUnreachable`."""
+    """A Dask client for ``scheduler`` (an address or a client), or :class:`SchedulerUnreachable`.
+
+    Examples
+    --------
+    >>> connect("tcp://127.0.0.1:1", timeout=0.5)
+    Traceback (most recent call last):
+    ...
+    evaltools._executors.SchedulerUnreachable: no Dask scheduler answered at tcp://127.0.0.1:1 within 0.5 s ...
+    """
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the optional extra

@@ -90,6 +90,17 @@ def run_lock(run_dir: str | os.PathLike) -> Iterator[Path]:
 
     An advisory ``flock`` on the lock file: the kernel releases it when the holder exits,
     so a run killed with ``kill -9`` leaves no lock behind (the file stays, unlocked).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with run_lock(d):
+    ...     with run_lock(d):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    evaltools._runfolder.RunLocked: ... is in use by run ...
     """
     import fcntl
 
@@ -132,7 +143,16 @@ def _user() -> str:
 
 
 def clear_stale_work(run_dir: str | os.PathLike) -> bool:
-    """Remove the temporary folder a killed run left (call while holding the lock)."""
+    """Remove the temporary folder a killed run left (call while holding the lock).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / ".work" / "run-1-2" / "inputs").mkdir(parents=True)
+    >>> clear_stale_work(d), (d / ".work").exists()
+    (True, False)
+    """
     work = Path(run_dir) / WORK
     if not work.exists():
         return False
@@ -164,13 +184,34 @@ def unit_file_names(units: Iterable[str]) -> dict[str, str]:
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes."""
+    """SHA-256 of a file's bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+    >>> _ = p.write_text("{}")
+    >>> file_digest(p)[:12]
+    '44136fa355b3'
+    """
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def record_intact(path: str | os.PathLike, unit: str, expected: str | None) -> bool:
     """True when a unit's recorded JSON exists, parses, names ``unit`` and (when the manifest
-    has its hash) matches it byte for byte."""
+    has its hash) matches it byte for byte.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "U1.json"
+    >>> _ = p.write_text('{"unit": "U1"}')
+    >>> record_intact(p, "U1", None), record_intact(p, "U1", file_digest(p)), record_intact(p, "U1", "0" * 64)
+    (True, True, False)
+    >>> _ = p.write_text('{"unit": "U')  # truncated
+    >>> record_intact(p, "U1", None)
+    False
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -187,6 +228,15 @@ def archive_stale(run_dir: str | os.PathLike, keep: Iterable[str]) -> list[str]:
 
     ``keep`` are the file stems of the study's current pilot units. Returns one note per
     unit moved, naming where its files went.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "units").mkdir()
+    >>> _ = (d / "units" / "Lama.json").write_text('{"unit": "Unit Lama"}')
+    >>> archive_stale(d, keep={"Baru"})[0].startswith("unit 'Unit Lama' is no longer a pilot unit")
+    True
     """
     run_dir = Path(run_dir)
     keep = set(keep)
@@ -217,7 +267,16 @@ def archive_stale(run_dir: str | os.PathLike, keep: Iterable[str]) -> list[str]:
 
 def share_tree(path: str | os.PathLike) -> None:
     """Give ``path`` and the folders under it the permissions the umask gives a new folder
-    (``tempfile.mkdtemp`` makes them private, 0700)."""
+    (``tempfile.mkdtemp`` makes them private, 0700).
+
+    Examples
+    --------
+    >>> import os, stat, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> old = os.umask(0o022); share_tree(d); _ = os.umask(old)
+    >>> oct(stat.S_IMODE(os.stat(d).st_mode))
+    '0o755'
+    """
     mask = os.umask(0)
     os.umask(mask)
     mode = 0o777 & ~mask
