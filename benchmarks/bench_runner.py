@@ -14,11 +14,11 @@ it to ``benchmarks/results_runner.md``.
 2. ``--jobs 2`` vs ``--jobs 1`` on the real unit report (warm kernels), same ~100 pilot units,
    end to end (the workers start their kernels while the study loads).
 3. (``--national``) a simulated study of 1,000 units (750 pilot units) end to end.
-4. (``--cluster``) a 5,000-unit study written as a partitioned Parquet dataset, run end to
+4. (``--cluster``, or ``--national``) a 5,000-unit study written as a partitioned Parquet dataset, run end to
    end through ``--scheduler`` on a local Dask cluster of two worker processes
    (``dask scheduler`` + 2 x ``dask worker``, subprocesses); wall time and the peak resident
    memory of every process (scheduler, workers with their kernels, the runner).
-5. (``--profile``) where one typical unit report's computation time goes (cProfile,
+5. (``--profile``, or ``--national``) where one typical unit report's computation time goes (cProfile,
    in-process, the notebook's calls without papermill).
 """
 from __future__ import annotations
@@ -256,7 +256,8 @@ def profile_unit() -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    ap.add_argument("--national", action="store_true", help="also run the 1,000-unit study end to end")
+    ap.add_argument("--national", action="store_true",
+                    help="also run the 1,000-unit study end to end, the 5,000-unit cluster run and the profile")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the national run")
     ap.add_argument("--only-national", action="store_true", help="run only the 1,000-unit study")
     ap.add_argument("--cluster", type=int, nargs="?", const=5000, default=None, metavar="UNITS",
@@ -277,8 +278,10 @@ def main(argv=None) -> int:
         ov = overhead(n, work) if want("overhead", True) else None
         sp = jobs_speedup(6 if a.quick else a.jobs_units, work) if want("jobs", True) else None
         nat = national(work, a.jobs) if want("national", a.national) else None
-        cl = cluster(work, 40 if a.quick else a.cluster or 5000) if want("cluster", a.cluster is not None) else None
-        pr = profile_unit() if want("profile", a.profile) else None
+        # make bench (--national) includes the cluster run and the profile
+        cl = (cluster(work, 40 if a.quick else a.cluster or 5000)
+              if want("cluster", a.cluster is not None or a.national) else None)
+        pr = profile_unit() if want("profile", a.profile or a.national) else None
     load_after = os.getloadavg()
     lines = [
         "## Runner (`evaltools.runner`)",
