@@ -196,6 +196,7 @@ def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert bad_unit in err and "failed units" in err
+    assert f"{bad_unit} failed: RuntimeError: unit sengaja digagalkan (log: " in err and "Traceback" not in err
     run_dir = tmp_path / "out" / "kecil-en"  # an English run has its own folder
     man = json.loads((run_dir / "manifest.json").read_text())
     assert man["units"][bad_unit]["status"] == "failed"

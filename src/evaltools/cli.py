@@ -83,10 +83,20 @@ def _cmd_run(a: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if res.failed:
         print("failed units: " + ", ".join(res.failed), file=sys.stderr)
+        for u in res.failed:
+            print(_failure_line(u, res.manifest["units"].get(u, {}), res.run_dir), file=sys.stderr)
     if not res.briefing_ok:
-        err = (res.manifest.get("briefing") or {}).get("error", "")
-        print("briefing failed" + (f":\n{err}" if err else ""), file=sys.stderr)
+        print(_failure_line("briefing", res.manifest.get("briefing") or {}, res.run_dir), file=sys.stderr)
     return 0 if res.ok else EXIT_FAILED
+
+
+def _failure_line(name: str, entry: dict, run_dir) -> str:
+    """One line per failure: what failed, the error's last line, where the whole error is."""
+    from evaltools._executors import failure_summary
+
+    summary = entry.get("error_summary") or failure_summary(entry.get("error", ""))
+    log = f" (log: {run_dir / entry['log']})" if entry.get("log") else ""
+    return f"  {name} failed: {summary}{log}"
 
 
 def _check_simulate_out(out: str, force: bool) -> None:
