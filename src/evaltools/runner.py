@@ -577,7 +577,7 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
         # the briefing's own record only marks that it finished; keep the run folder tidy
         with contextlib.suppress(FileNotFoundError):
             (run_dir / "briefing.json").unlink()
-        write_summary(run_dir, lang=lang)
+        _write_summary(run_dir, lang, thresholds)
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:
@@ -587,6 +587,15 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             work_root.rmdir()
     return RunResult(run_dir=run_dir, manifest=manifest, executed=executed, skipped=skipped,
                      failed=failed_all, briefing_ok=briefing_ok, notes=list(notes))
+
+
+def _write_summary(run_dir: Path, lang: str, thresholds: Mapping[str, Any]) -> None:
+    import inspect
+
+    # the study's small-cell rule applies to summary.xlsx too (issue 12.2), where write_summary takes it
+    kw = {"min_cell": thresholds["min_cell"]} if ("min_cell" in thresholds and "min_cell" in
+                                                  inspect.signature(write_summary).parameters) else {}
+    write_summary(run_dir, lang=lang, **kw)
 
 
 def _briefing_task(st: Any, meta: dict, thresholds: dict, run_dir: Path, work: Path, lang: str, engine: str,
