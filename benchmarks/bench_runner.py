@@ -154,7 +154,10 @@ def _peak_rss(pids: dict, peaks: dict) -> None:
                     hwm = next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM")) / 1024
             except (OSError, StopIteration):
                 continue
-            key = name if p.pid == pid else f"{name} / {' '.join(p.cmdline()[1:3])[:40] or p.name()}"
+            try:
+                key = name if p.pid == pid else f"{name} / {' '.join(p.cmdline()[1:3])[:40] or p.name()}"
+            except psutil.Error:  # ended between the listing and now
+                continue
             peaks[key] = max(peaks.get(key, 0.0), hwm)
 
 
