@@ -123,8 +123,10 @@ def collect(run_dir: str | os.PathLike) -> list[dict]:
             continue
         entry = (manifest.get("units") or {}).get(doc.get("unit"), {})
         if entry.get("status") == "failed":
-            doc = {"unit": doc.get("unit"), "status": "failed", "error": entry.get("error", doc.get("error", "")),
-                   "error_summary": entry.get("error_summary", doc.get("error_summary", "")),
-                   "log": entry.get("log", doc.get("log", ""))}
+            failed = {"unit": doc.get("unit"), "status": "failed", "error": entry.get("error", doc.get("error", ""))}
+            for k in ("error_summary", "log"):  # the one-line summary and the log holding the whole error
+                if entry.get(k) or doc.get(k):
+                    failed[k] = entry.get(k) or doc.get(k)
+            doc = failed
         out.append(doc)
     return sorted(out, key=lambda d: str(d.get("unit")))
