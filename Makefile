@@ -19,7 +19,7 @@ BENCH_ARGS ?=
 # root may start JupyterLab only when it says so
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: report test bench lab install clean summary
+.PHONY: report test bench lab install clean summary r-reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# the R outputs the tests compare against (tests/reference/*.R; needs R with psych and lme4)
+r-reference:
+	cd tests/reference && for f in *.R; do Rscript "$$f" || exit 1; done
 
 lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(LAB_ROOT)

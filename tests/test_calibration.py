@@ -124,7 +124,7 @@ def test_gstudy_brennan_synthetic3_p_x_i_x_o_anova_and_reml():
     d = dstudy(g, n_raters=[4], n_items=[2])
     assert round(d.loc[0, "g_coef"], 2) == 0.64
     assert round(d.loc[0, "phi"], 2) == 0.55
-    # REML through statsmodels MixedLM equals ANOVA on balanced data with no negative estimate
+    # REML equals ANOVA on balanced data with no negative estimate
     gr = gstudy(df, subject="person", rater="item", item="occasion", score="x", method="reml")
     for k, v in expected.items():
         assert gr.loc[k, "variance"] == pytest.approx(v, abs=2e-3), k
@@ -285,8 +285,10 @@ def test_rater_effects_equals_ols_with_sum_contrasts():
     ``severity`` with ``estimator="fixed"``) and standard errors."""
     import statsmodels.formula.api as smf
     df, _ = simulate_local(n_s=50, n_r=8, n_i=3, k=3, seed=5)
-    fx = rater_effects(df, subject="subject", rater="rater", score="score", item="item")
-    fxf = rater_effects(df, subject="subject", rater="rater", score="score", item="item", estimator="fixed")
+    # centre="mean": sum-to-zero contrasts (the default reference leaves flagged raters out)
+    fx = rater_effects(df, subject="subject", rater="rater", score="score", item="item", centre="mean")
+    fxf = rater_effects(df, subject="subject", rater="rater", score="score", item="item", estimator="fixed",
+                        centre="mean")
     ols = smf.ols("score ~ C(subject) + C(rater, Sum) + C(item, Sum)", df).fit()
     raters = sorted(df["rater"].unique())
     for j, rid in enumerate(raters[:-1]):
@@ -707,7 +709,8 @@ def _pr(flagged: pd.Series, bad: pd.Series) -> tuple[float, float]:
     return tp / max(int(flagged.sum()), 1), tp / max(int(bad.sum()), 1)
 
 
-def test_simulated_study_severity_r_ge_090_raters_with_3_ratees_and_flags(sample_study):
+@pytest.mark.parametrize("latent", [False, True])
+def test_simulated_study_severity_r_ge_090_raters_with_3_ratees_and_flags(sample_study, latent):
     """Recovery on the sample study (evaltools.simulate, SAMPLE_ARGS), as issue 4 asks.
 
     Correlation >= 0.9 between the estimated severity (the empirical-Bayes BLUP) and the
@@ -723,7 +726,7 @@ def test_simulated_study_severity_r_ge_090_raters_with_3_ratees_and_flags(sample
     against the simulated lenient/severe/central/halo raters are in the message."""
     _, r, truth, units = sample_study
     fx = rater_effects(_numeric(r), subject="subject", rater="rater", score="score", item="item",
-                       role="rater_role", period="period")
+                       role="rater_role", period="period", latent=latent)
     j = fx.join(truth[["severity", "kind", "unit", "drift"]].rename(columns=lambda c: c + "_true"))
     # a drifting rater's simulated severity holds in the first period only: use the average
     per_share = 0.5
@@ -745,11 +748,18 @@ def test_simulated_study_severity_r_ge_090_raters_with_3_ratees_and_flags(sample
     print(msg)
     assert len(base) >= 1500, msg
     assert r_blup >= 0.9 and r_blup > r_fixed, msg
-    # measured: precision .74, recall .46; false lenient flags are mostly ok raters of
-    # severe-clique units, lenient against a unit mean the clique has raised
-    assert precision >= 0.65 and recall >= 0.4, msg
-    assert per_kind["severe"][0] >= 0.65 and per_kind["lenient"][0] >= 0.6, msg
-    assert per_kind["central"][1] >= 0.5 and per_kind["halo"][1] >= 0.3, msg
+    # measured (severity relative to the calibrated raters of the same role block):
+    # score scale .61 / .34, latent scale .61 / .56 (precision / recall). Before the role
+    # fix the numbers were .74 / .46, bought by an arbitrary split of the public's role
+    # shift that flagged calibrated raters in designs like issue 10's; the remaining
+    # misses are lenient raters compressed by the 5-point ceiling (latent=True undoes
+    # most of it) and units where a clique is close to half of the raters.
+    if latent:
+        assert precision >= 0.55 and recall >= 0.5, msg
+        assert per_kind["lenient"][1] >= 0.6, msg
+    else:
+        assert precision >= 0.55 and recall >= 0.3, msg
+    assert per_kind["central"][1] >= 0.5 and per_kind["halo"][1] >= 0.25, msg
 
 
 def test_simulated_study_drift_precision_recall(sample_study):
@@ -894,3 +904,85 @@ def test_p_adjust_matches_statsmodels_multipletests(ps):
         np.testing.assert_allclose(_p_adjust(p, ours), multipletests(p, method=theirs)[1], atol=1e-12)
     with_nan = np.r_[p, np.nan]
     assert np.isnan(_p_adjust(with_nan, "bh")[-1])
+
+
+# ---------------------------------------------------------------------------
+# gstudy(method="reml") against lme4 (tests/reference/lme4_gstudy.R)
+# ---------------------------------------------------------------------------
+
+REF = __import__("pathlib").Path(__file__).with_name("reference")
+
+
+def _lme4_reference():
+    data = pd.read_csv(REF / "lme4_gstudy_data.csv", dtype={"subject": str, "rater": str, "item": str})
+    return data, pd.read_csv(REF / "lme4_gstudy.csv")
+
+
+def test_gstudy_reml_reaches_lme4_optimum_on_random_crossed_designs():
+    """lme4::lmer(REML = TRUE) on 39 random crossed designs with missing cells (30
+    subject x rater, 6 subject x rater x item with every interaction, 2 with no rater
+    variance) and the 15-subject example of issue 10 (tests/reference/lme4_gstudy.R):
+    our REML log-likelihood is never below lme4's (lme4 stops within its tolerance of the
+    optimum, so we may be a little higher), and the components agree to 5e-4."""
+    data, ref = _lme4_reference()
+    for name, d in data.groupby("design"):
+        item = "item" if d["item"].notna().any() else None
+        g = gstudy(d, subject="subject", rater="rater", item=item, score="score", method="reml")
+        r = ref[ref["design"] == name].set_index("effect")
+        assert g.attrs["reml_loglik"] >= r["loglik_reml"].iloc[0] - 1e-7, name
+        np.testing.assert_allclose(g["variance"].to_numpy(), r["variance"].reindex(g.index).to_numpy(),
+                                   atol=5e-4, err_msg=name)
+        assert not g["note"].str.contains("converge").any(), name
+
+
+def test_gstudy_reml_issue_example_is_label_independent_and_keeps_the_boundary():
+    """Issue 10: 15 subjects P000-P014, raters A00/A01; lme4 gives 0.7505 / 0 / 0.3207
+    (tests/reference/lme4_gstudy.csv). Relabelling the subjects (integers, shuffled
+    names) or reordering the rows gives the same answer; the rater variance is exactly 0."""
+    data, ref = _lme4_reference()
+    d = data[data["design"] == "issue10_15subjects"]
+    g = gstudy(d, subject="subject", rater="rater", score="score", method="reml")
+    np.testing.assert_allclose(g["variance"], [0.7505, 0.0, 0.3207], atol=5e-5)
+    assert g.loc["rater", "variance"] == 0.0
+    rng = np.random.default_rng(4)
+    names = {k: f"Z{v}" for k, v in zip(sorted(d["subject"].unique()), rng.permutation(15))}
+    for dd in (d.assign(subject=d["subject"].str[1:].astype(int)), d.assign(subject=d["subject"].map(names)),
+               d.sample(frac=1.0, random_state=3)):
+        g2 = gstudy(dd, subject="subject", rater="rater", score="score", method="reml")
+        np.testing.assert_allclose(g2["variance"], g["variance"], atol=1e-9)
+
+
+def test_gstudy_reml_degenerate_and_non_convergence_notes(monkeypatch):
+    """No residual variation (perfect agreement): the REML likelihood is unbounded, so the
+    Method 1 components are reported with that reason; an optimizer that stops early is
+    named in the note."""
+    d = pd.DataFrame([(i, j, x) for i, x in enumerate([4, 4, 3, 3, 5]) for j in range(3)], columns=["s", "r", "x"])
+    g = gstudy(d, subject="s", rater="r", score="x", method="reml")
+    assert g.loc["residual", "variance"] == 0.0 and "unbounded" in g.loc["s", "note"]
+    import scipy.optimize
+
+    real = scipy.optimize.minimize
+
+    def one_step(fun, x0, **kw):
+        kw.setdefault("options", {})
+        kw["options"] = {**kw["options"], "maxiter": 1}
+        return real(fun, x0, **kw)
+
+    data, _ = _lme4_reference()
+    dd = data[data["design"] == "pxr_05"]
+    monkeypatch.setattr(scipy.optimize, "minimize", one_step)
+    g = gstudy(dd, subject="subject", rater="rater", score="score", method="reml")
+    assert g["note"].str.contains("did not converge").all()
+
+
+def test_calibration_worklist_accepts_precomputed_effects():
+    """The report computes rater_effects once and passes it (effects=): the worklist is
+    the same as when it refits."""
+    df, truth = simulate_local(n_s=200, n_r=20, n_i=4, k=3, seed=17)
+    full = _with_predikat(df, truth)
+    wl = calibration_worklist(full, subject="subject", rater="rater", score="score", item="item")
+    num = full[~full["item"].isin(["Hasil Kerja", "Perilaku Kerja"])]
+    fx = rater_effects(num, subject="subject", rater="rater", score="score", item="item")
+    wl2 = calibration_worklist(full, subject="subject", rater="rater", score="score", item="item", effects=fx)
+    pd.testing.assert_frame_equal(wl, wl2)
+    assert (wl["kind"] == "rater").any()

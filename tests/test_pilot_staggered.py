@@ -315,21 +315,37 @@ def test_single_unit_group_and_no_never_treated():
     assert set(r3.group_time.group) == {3} and r3.group_time.n_control.gt(0).all()
 
 
-def test_undefined_cells_are_nan_with_reason():
+def test_small_never_treated_group_with_covariates_is_refused_as_r_did_does():
+    """R did (pre_process_did.R, bcallaway11/did at 71ba8a5): groups with fewer units than
+    the number of covariates + 5 are warned about, and att_gt stops ("The never-treated
+    group is too small to serve as a reliable control") when that group is the
+    never-treated comparison group. Issue 10: three never-treated units and two covariates
+    gave ten ATT(g,t) without a warning."""
     df, g, _ = simulate(n=40, T=4, waves=(3,), seed=4, share_never=0.1)
     rng = np.random.default_rng(0)
     df["x1"] = rng.normal(size=len(df))
     df["x2"] = rng.normal(size=len(df))
-    df["x3"] = rng.normal(size=len(df))
     keep_never = df.unit.isin(df.unit[df.g == 0].unique()[:3])
     d = df[(df.g > 0) | keep_never]
-    res = staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g", method="reg",
-                        covariates=["x1", "x2", "x3"])
-    gt = res.group_time
-    assert gt.att.isna().all()
-    assert gt.note.str.contains("not enough comparison units").all()
-    agg = res.aggregate("simple")
-    assert math.isnan(agg.value) and agg.note
+    with pytest.raises(DataError, match="too small to serve as a reliable control"):
+        staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g", method="reg",
+                      covariates=["x1", "x2"])
+    # without covariates the difference of means stays available, with did's warning as a note
+    res = staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g")
+    assert any("fewer than 5 units" in n and "never treated" in n for n in res.notes)
+    assert res.group_time.att.notna().all()
+
+
+def test_no_comparison_group_names_the_real_cause():
+    """Issue 10: only always-treated units and one cohort, no never-treated group. The
+    cohort is the only possible comparison group, so nothing is left to compare; the
+    error says so instead of blaming missing pre-treatment periods."""
+    df, _, _ = simulate(n=30, T=5, waves=(3,), seed=6, share_never=0.0)
+    always = df.unit.isin(df.unit.unique()[:10])
+    d = df.assign(g=np.where(always, 1, 3))
+    with pytest.raises(DataError, match="no comparison group: there are no never-treated units") as e:
+        staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g")
+    assert "treated from the first period on" in str(e.value)
 
 
 def test_constant_outcome():
@@ -402,7 +418,9 @@ def test_randomization_exact_matches_refitting(covariates):
     while len(np.unique(g)) < 2:  # pragma: no cover - depends on the seed
         df, g, _ = simulate(n=7, T=4, waves=(3,), seed=12, share_never=0.5)
     df["x"] = np.random.default_rng(1).normal(size=7)[df.unit]
-    kw = dict(covariates=covariates, method="reg") if covariates else {}
+    # with a covariate, 3-4 never-treated units are below R did's covariates + 5 rule for the
+    # never-treated comparison group; the not-yet-treated comparison is allowed
+    kw = dict(covariates=covariates, method="reg", control="notyet") if covariates else {}
     res = staggered_att(df, outcome="y", unit="unit", period="t", first_treated="g", **kw)
     ri = res.randomization_test(n_perm=10_000, aggregate="dynamic")
     counts = np.bincount(np.unique(g, return_inverse=True)[1])

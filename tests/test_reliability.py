@@ -202,7 +202,7 @@ def test_alpha_matches_krippendorff_package_random(level, monkeypatch):
     ref = krippendorff.alpha(X.T, level_of_measurement=level)
     assert rl.krippendorff_alpha(long(X), level=level, n_boot=0, **KW).value == pytest.approx(ref, abs=1e-12)
     # the many-values paths (moments, mid-ranks, sparse coincidences) agree with the dense one
-    monkeypatch.setattr(rl, "_DENSE_V", 0)
+    monkeypatch.setattr(rl._alpha, "_DENSE_V", 0)
     assert rl.krippendorff_alpha(long(X), level=level, n_boot=0, **KW).value == pytest.approx(ref, abs=1e-12)
 
 
@@ -677,3 +677,70 @@ def test_hayes_krippendorff_draws_follow_krippendorff_algorithm():
     De = (n * n - (nc**2).sum()) / (n * (n - 1))
     assert est.Do == pytest.approx(Do) and est.De == pytest.approx(De)
     assert est.se == pytest.approx(math.sqrt(Do * (1 - Do) / M) / De, rel=0.03)
+
+
+# ---------------------------------------------------------------------------
+# psych::ICC on random and degenerate designs (tests/reference/psych_icc.R)
+# ---------------------------------------------------------------------------
+
+REF = __import__("pathlib").Path(__file__).with_name("reference")
+
+
+def test_icc_matches_psych_on_random_unbalanced_and_degenerate_designs():
+    """psych::ICC (lmer = FALSE) on the Shrout & Fleiss table, 12 random designs (2-6
+    raters, 5-30 subjects, continuous or 1-5 scores, a tenth of the cells missing in every
+    third) and the two degenerate designs of issue 10 (tests/reference/psych_icc.R).
+    psych uses the complete subjects, so the six ICCs are compared on those; on the
+    designs with missing cells the one-way ICC over every subject is compared with R's
+    aov() and the k0 of unequal group sizes. Where the error mean square is exactly 0
+    psych prints F ~ 1e30 (roundoff) and p ~ 1e-120: we report F = inf, p = 0 and the same
+    limits."""
+    data = pd.read_csv(REF / "psych_icc_data.csv")
+    ref = pd.read_csv(REF / "psych_icc.csv")
+    for name, d in data.groupby("design"):
+        r = ref[ref["design"] == name].set_index("type")
+        complete = d[d.groupby("subject")["rater"].transform("size") == d["rater"].nunique()]
+        res = rl.icc(complete, subject="subject", rater="rater", score="score")
+        for t in rl.ICC_TYPES:
+            assert res.loc[t, "icc"] == pytest.approx(r.loc[t, "icc"], abs=1e-10), (name, t)
+            assert res.loc[t, "ci_low"] == pytest.approx(r.loc[t, "lower"], abs=1e-8), (name, t)
+            assert res.loc[t, "ci_high"] == pytest.approx(r.loc[t, "upper"], abs=1e-8), (name, t)
+            assert (res.loc[t, "df1"], res.loc[t, "df2"]) == (r.loc[t, "df1"], r.loc[t, "df2"]), (name, t)
+            if r.loc[t, "F"] > 1e20:
+                assert res.loc[t, "F"] == np.inf and res.loc[t, "pval"] == 0.0, (name, t)
+                assert "mean square is 0" in res.loc[t, "note"], (name, t)
+            else:
+                assert res.loc[t, "F"] == pytest.approx(r.loc[t, "F"], rel=1e-10), (name, t)
+                assert res.loc[t, "pval"] == pytest.approx(r.loc[t, "p"], rel=1e-7, abs=1e-300), (name, t)
+        if "ICC1_unbalanced" in r.index:
+            one = rl.icc(d, subject="subject", rater="rater", score="score").loc["ICC1"]
+            u = r.loc["ICC1_unbalanced"]
+            assert one["icc"] == pytest.approx(u["icc"], abs=1e-10), name
+            assert one["F"] == pytest.approx(u["F"], rel=1e-10), name
+            assert (one["df1"], one["df2"]) == (u["df1"], u["df2"]), name
+
+
+def test_degenerate_icc_inside_agreement_and_missing_notes_per_group():
+    """Issue 10: perfect agreement inside agreement() gives the same F = inf, p = 0 and
+    CI (1, 1) as icc(); with by="item", a missing score of item b is counted in item b's
+    note only."""
+    d = pd.DataFrame([(i, j, x) for i, x in enumerate([4, 4, 3, 3, 5]) for j in range(3)], columns=["s", "r", "x"])
+    two = pd.concat([d.assign(item="a"), d.assign(item="b")], ignore_index=True)
+    out = rl.agreement(two, level="interval", by="item", n_boot=0, **KW)
+    for t in rl.ICC_TYPES:
+        rows = out[out["coefficient"] == t]
+        assert (rows["value"] == 1).all() and (rows["pval"] == 0).all(), t
+        assert (rows["ci_low"] == 1).all() and (rows["ci_high"] == 1).all(), t
+    two.loc[(two["item"] == "b") & (two["s"] == 0) & (two["r"] == 2), "x"] = np.nan
+    out = rl.agreement(two, level="interval", by="item", n_boot=0, **KW)
+    assert not out.loc[out["item"] == "a", "note"].str.contains("missing score").any()
+    assert out.loc[out["item"] == "b", "note"].str.contains("1 rows with a missing score ignored").all()
+
+
+@pytest.mark.parametrize("weights", [None, "linear", "quadratic"])
+def test_cohen_kappa_se_is_exactly_zero_on_perfect_agreement(weights):
+    """Fleiss, Cohen & Everitt (1969) eq. 13 is 0 when every pair agrees; roundoff left
+    1.7e-8 / 3.5e-8 for the weighted kappas."""
+    d = pd.DataFrame([(i, j, x) for i, x in enumerate([4, 4, 3, 3, 5, 1]) for j in range(2)], columns=["s", "r", "x"])
+    est = rl.cohen_kappa(d, weights=weights, **KW)
+    assert est.value == 1.0 and est.se == 0.0

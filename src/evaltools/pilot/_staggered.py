@@ -190,6 +190,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         G = np.where(late, 0.0, G)
 
     glist_all = np.unique(G[keep])
+    borrowed = None          # the last wave, when it stands in for a missing never-treated group
     if not (glist_all == 0).any():
         latest = glist_all.max()
         cutoff = latest - anticipation
@@ -204,6 +205,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
             lab = f"{latest:g}"
         else:
             lab = str(labels[int(latest) - 1])
+        borrowed = lab
         if control == "never":
             G = np.where(G == latest, 0.0, G)
             notes.append(f"no never-treated units: the last wave ({lab}) serves as the never-treated "
@@ -227,9 +229,33 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
     if not (G == 0).any() and control == "notyet" and len(glist):
         glist = glist[glist < glist.max()]
     if len(glist) == 0:
+        if borrowed is not None:
+            # the real cause: nothing to compare with, not a lack of pre-periods
+            raise DataError(f"no comparison group: there are no never-treated units, and the only wave with "
+                            f"pre-treatment periods ({borrowed}) is needed as the comparison group"
+                            + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
+                               "pre-treatment period" if first.any() else ""), column=first_treated)
         raise DataError("no treated group with a pre-treatment period remains", column=first_treated)
     if control == "never" and not (G == 0).any():
         raise DataError("no never-treated units: use control='notyet'", column=first_treated)
+    # R did (pre_process_did.R): groups with fewer units than the number of covariates
+    # + 5 get a warning, and a never-treated group that small stops att_gt when it is
+    # the comparison group. With covariates we refuse as did does (the outcome
+    # regression and the propensity score are fitted on those few units); without them
+    # the comparison is a difference of means, which evaltools keeps for the handful of
+    # controls a pilot has (with randomization inference), and the note says so.
+    req = len(covariates) + 5
+    n_never = int((G == 0).sum())
+    small = [_label(gv, labels) for gv in glist if (G == gv).sum() < req]
+    if 0 < n_never < req:
+        if covariates and control == "never":
+            raise DataError(f"the never-treated group ({n_never} units) is too small to serve as a reliable "
+                            f"control with {len(covariates)} covariate(s) (R did needs at least covariates + 5 "
+                            f"= {req}); use control='notyet' or fewer covariates", column=first_treated)
+        small = ["never treated"] + small
+    if small:
+        notes.append(f"group(s) {', '.join(small)} have fewer than {req} units (covariates + 5, R did's "
+                     "threshold): estimates may be unstable")
     sizes = {gv: int((G == gv).sum()) for gv in glist}
     singles = [gv for gv, s in sizes.items() if s == 1]
     if singles:

@@ -1,0 +1,309 @@
+"""Input cleaning and the crossed additive model solved by sparse normal equations."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from evaltools._errors import DataError, require_columns
+
+
+# input helpers
+# ---------------------------------------------------------------------------
+
+def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: str = "ratings") -> pd.DataFrame:
+    """Columns present, ids without gaps, score numeric; rows without a score dropped."""
+    require_columns(data, [*ids, score], what=what)
+    for col in ids:
+        if col is not None and data[col].isna().any():
+            row = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+            raise DataError(f"missing identifier in {what}", row=row, column=str(col))
+    y = data[score]
+    if not pd.api.types.is_numeric_dtype(y):
+        conv = pd.to_numeric(y, errors="coerce")
+        bad = conv.isna() & y.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"non-numeric score {y.iloc[row]!r} in {what}", row=row, column=str(score))
+        y = conv
+    y = y.astype("float64")
+    if np.isinf(y.to_numpy()).any():
+        raise DataError(f"infinite score in {what}", column=str(score))
+    keep = y.notna().to_numpy()
+    cols = list(dict.fromkeys(c for c in ids if c is not None))
+    out = data.loc[keep, cols].copy()
+    out[score] = y[keep].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+# ---------------------------------------------------------------------------
+# the crossed additive model, solved by sparse normal equations
+# ---------------------------------------------------------------------------
+
+class _CrossedFit:
+    """Exact least-squares (or BLUP) fit of ``y = subject + rater + item + e``.
+
+    Subjects are absorbed: with ``S`` and ``X = [R | I]`` the incidence matrices,
+    ``a = D_s^{-1} S'(y - X x)`` and the reduced system is
+    ``(X'X + L_x - X'S D_s^{-1} S'X) x = X'y - X'S D_s^{-1} S'y`` with
+    ``D_s = diag(n_s) + lam_s I`` (Searle 1971, sec. 7.2 "absorption").
+    For the fixed-effect fit (``lam = 0``) the reduced matrix is singular; its null
+    space is spanned by the item indicator and by the rater indicator of each
+    connected component of the subject-rater graph. Adding ``C C'`` for that basis
+    ``C`` gives the solution with ``C'x = 0`` (raters centred within each component,
+    items centred) and ``Var(x) = s2 (A - C (C'C)^{-2} C')`` with
+    ``A = (M + C C')^{-1}``.
+    """
+
+    def __init__(self, y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray,
+                 n_s: int, n_r: int, n_i: int, lam_s: float = 0.0, lam_r: float = 0.0,
+                 want_cov: bool = True, dense_limit: int = 6000, w: np.ndarray | None = None,
+                 groups: np.ndarray | None = None):
+        n = y.size
+        self.n_r, self.n_i = n_r, n_i
+        nx = n_r + n_i
+        rows = np.arange(n)
+        ones = np.ones(n)
+        # w: observation weights (precisions); with w the normal equations are X'WX
+        wt = ones if w is None else np.asarray(w, float)
+        S = sp.csr_matrix((ones, (rows, s)), shape=(n, n_s))
+        X = sp.csr_matrix((np.r_[ones, ones], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+        Xw = sp.csr_matrix((np.r_[wt, wt], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+        ns = np.bincount(s, weights=wt, minlength=n_s).astype(float)
+        ds = ns + lam_s
+        XtS = (Xw.T @ S).tocsr()
+        Sty = np.bincount(s, weights=wt * y, minlength=n_s)
+        Xty = Xw.T @ y
+        K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
+        XtX = (Xw.T @ X)
+        lam = np.r_[np.full(n_r, lam_r), np.zeros(n_i)]
+        rhs = Xty - XtS @ (Sty / ds)
+        self.note = ""
+        fixed = lam_s == 0.0 and lam_r == 0.0
+        # null space of the reduced matrix (fixed effects): the item indicator (when
+        # subjects are fixed) and the rater indicator of each connected component
+        # the connected components of the subject-rater graph: with fixed effects they
+        # span the null space; in every case the rater block is block-diagonal over them
+        adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
+        bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
+        ncomp, lab = connected_components(bip, directed=False)
+        _, comp = np.unique(lab[:n_r], return_inverse=True)
+        self.rater_component = comp.astype(np.int64)
+        n_comp = int(comp.max()) + 1 if n_r else 0
+        self.n_components = n_comp
+        n_null = (n_comp if fixed else 0) + (1 if lam_s == 0.0 else 0)
+        M = (XtX - K).tocsr() + sp.diags(lam)
+        Mrr = M[:n_r][:, :n_r].tocsr()
+        Mri = M[:n_r][:, n_r:].toarray()
+        Mii = M[n_r:][:, n_r:].toarray()
+        if lam_s == 0.0:
+            Mii += 1.0          # + 1 1' for the item null vector
+        comp_size = np.bincount(comp, minlength=n_comp)
+        # centring groups of the raters (nested in components): severities are contrasts
+        # with the group's mean rater, the estimable functions when a rater-level facet
+        # such as a pure role is confounded with the nuisance facet
+        if groups is None:
+            grp = comp.astype(np.int64)
+        else:
+            grp = pd.factorize(np.asarray(groups).astype(np.int64) * max(n_comp, 1) + comp)[0].astype(np.int64)
+        n_grp = int(grp.max()) + 1 if n_r else 0
+        self.rater_group = grp
+        self.n_groups = n_grp
+        cov_diag = np.full(nx, np.nan)
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        self._W = self._Cdiag = None
+        if n_r == 0 or comp_size.max() <= dense_limit:
+            # Block elimination: the rater block is block-diagonal over components, so
+            # each component is factored on its own (a loop over components, i.e. units),
+            # and the few item effects come from the Schur complement
+            # S = Mii - Mir A^-1 Mri with A = Mrr (+ 1 1' per component when fixed).
+            order = np.argsort(comp, kind="stable")
+            bounds = np.r_[0, np.cumsum(comp_size)]
+            u = np.zeros(n_r)
+            W = np.zeros((n_r, n_i))
+            dA = np.zeros(n_r)
+            rr_ = rhs[:n_r]
+            for k in range(n_comp):
+                idx = order[bounds[k]:bounds[k + 1]]
+                B = Mrr[idx][:, idx].toarray()
+                if fixed:
+                    B += 1.0
+                try:
+                    cf = scipy.linalg.cho_factor(B, lower=True, check_finite=False)
+                    Binv = scipy.linalg.cho_solve(cf, np.eye(len(idx)), check_finite=False)
+                except np.linalg.LinAlgError:
+                    Binv = np.linalg.pinv(B)
+                    self.note = "normal equations rank-deficient beyond the connected components; pseudo-inverse used"
+                u[idx] = Binv @ rr_[idx]
+                W[idx] = Binv @ Mri[idx]
+                dA[idx] = np.diag(Binv)
+                self._blocks.append((idx, Binv))
+            Sm = Mii - Mri.T @ W
+            Sinv = np.linalg.pinv(Sm) if n_i else np.zeros((0, 0))
+            # kept for refits with new scores (the normal matrix depends on the design only)
+            self._W, self._Sinv, self._Mri = W, Sinv, Mri
+            self._solve_parts = (wt, s, r, i, n_s, Xw, XtS, ds)
+            xi = Sinv @ (rhs[n_r:] - Mri.T @ u)
+            xr = u - W @ xi
+            x = np.r_[xr, xi]
+            if want_cov:
+                # the block inverse with a generalized inverse of the Schur complement is a
+                # generalized inverse of the (augmented) normal matrix, which gives the exact
+                # covariance of every estimable contrast (Searle 1971, sec. 5.3)
+                cov_diag[:n_r] = dA + np.einsum("ij,jk,ik->i", W, Sinv, W)
+                cov_diag[n_r:] = np.diag(Sinv)
+                # the rater block of that inverse, C = Binv (per component) + W Sinv W',
+                # is kept for contrasts (C_rr here; the rest in ``contrast``)
+                self._Cdiag = cov_diag[:n_r].copy()
+                # Var(x) = s2 (Mc^-1 - C (C'C)^-2 C') for the constrained solution
+                if fixed:
+                    cov_diag[:n_r] -= 1.0 / comp_size[comp] ** 2
+                if lam_s == 0.0 and n_i:
+                    cov_diag[n_r:] -= 1.0 / n_i ** 2
+        else:
+            # A component too large for dense algebra: ground one rater per component and
+            # one item, solve the sparse system, re-centre; no standard errors.
+            import scipy.sparse.linalg as spla
+            keep = np.ones(nx, dtype=bool)
+            if fixed:
+                last = np.zeros(n_comp, dtype=np.int64)
+                last[comp] = np.arange(n_r)      # the last rater of each component
+                keep[last] = False
+            if lam_s == 0.0:
+                keep[nx - 1] = False
+            Mg = (XtX - K).tocsr() + sp.diags(lam)
+            xk = spla.spsolve(Mg[keep][:, keep].tocsc(), rhs[keep])
+            x = np.zeros(nx)
+            x[keep] = xk
+            if fixed:
+                cm = np.bincount(comp, x[:n_r], n_comp) / comp_size
+                x[:n_r] -= cm[comp]
+            if lam_s == 0.0 and n_i:
+                x[n_r:] -= x[n_r:].mean()
+            self.note = f"sparse solve (a component of {comp_size.max()} raters); standard errors not computed"
+        self.x = x
+        self.a = (Sty - XtS.T @ x) / ds
+        fitted = self.a[s] + x[r] + x[n_r + i]
+        resid = y - fitted
+        self.rss = float(resid @ (wt * resid))
+        rank = n_s + nx - n_null
+        self.df = n - rank
+        self.s2 = self.rss / self.df if self.df > 0 else np.nan
+        self.cov_diag = cov_diag * self.s2 if lam_s == 0 and lam_r == 0 else cov_diag
+        # fixed effects: the inverse is in units of s2; mixed-model equations: PEVs already
+        self._scale = self.s2 if fixed else 1.0
+        self.resid = resid
+        self.fitted = fitted
+
+    @property
+    def rater(self) -> np.ndarray:
+        return self.x[: self.n_r]
+
+    @property
+    def item(self) -> np.ndarray:
+        return self.x[self.n_r:]
+
+    def rater_se(self) -> np.ndarray:
+        return np.sqrt(np.clip(self.cov_diag[: self.n_r], 0, None))
+
+    def fitted_for(self, y: np.ndarray) -> np.ndarray:
+        """Fitted values of the same model for new scores ``y`` on the same design, from
+        the factors already computed (one pass of matrix-vector products)."""
+        if self._W is None:
+            raise ValueError("refits need the dense solver")
+        wt, s, r, i, n_s, Xw, XtS, ds = self._solve_parts
+        n_r = self.n_r
+        Sty = np.bincount(s, weights=wt * y, minlength=n_s)
+        rhs = Xw.T @ y - XtS @ (Sty / ds)
+        u = np.zeros(n_r)
+        for idx, Binv in self._blocks:
+            u[idx] = Binv @ rhs[idx]
+        xi = self._Sinv @ (rhs[n_r:] - self._Mri.T @ u)
+        x = np.r_[u - self._W @ xi, xi]
+        a = (Sty - XtS.T @ x) / ds
+        return a[s] + x[r] + x[n_r + i]
+
+    def _ref_weights(self, ref: np.ndarray | None) -> np.ndarray:
+        """Reference weights normalised to 1 within each group (a group without
+        reference raters falls back to all of its raters)."""
+        grp, ng = self.rater_group, self.n_groups
+        w = np.ones(self.n_r) if ref is None else np.asarray(ref, float).copy()
+        tot = np.bincount(grp, w, ng)
+        w[tot[grp] <= 0] = 1.0
+        return w / np.bincount(grp, w, ng)[grp]
+
+    def contrast(self, ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each rater's effect minus the mean effect of the reference raters of its
+        group, and the variance of that contrast.
+
+        ``ref`` weights (default: every rater) are normalised within each centring
+        group. The contrast ``x_r - w_g'x`` is estimable whenever the group's weights sum
+        to 1 (the model's null directions are constant within a group), and its variance
+        is ``C_rr - 2 (C w_g)_r + w_g' C w_g`` for any generalized inverse ``C`` of the
+        normal matrix (Searle 1971, sec. 5.4), times ``s2`` for the fixed-effect fit.
+        """
+        grp, ng, n_r = self.rater_group, self.n_groups, self.n_r
+        wn = self._ref_weights(ref)
+        xr = self.x[:n_r]
+        val = xr - np.bincount(grp, wn * xr, ng)[grp]
+        if self._Cdiag is None:
+            return val, np.full(n_r, np.nan)
+        cw = np.zeros(n_r)              # (C w_g(r))_r, block part
+        wcw = np.zeros(ng)              # w_g' C w_g, block part
+        for idx, Binv in self._blocks:  # one block per component (unit)
+            gl, gu = pd.factorize(grp[idx])
+            Wl = np.zeros((len(idx), len(gu)))
+            Wl[np.arange(len(idx)), gl] = wn[idx]
+            BW = Binv @ Wl
+            cw[idx] = BW[np.arange(len(idx)), gl]
+            wcw[np.asarray(gu, np.int64)] = np.einsum("jg,jg->g", Wl, BW)
+        Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
+        Q = (Wg @ self._W).T                     # n_i x groups: W' w_g
+        SQ = self._Sinv @ Q
+        cw += np.einsum("ri,ir->r", self._W, SQ[:, grp])
+        wcw += np.einsum("ig,ig->g", Q, SQ)
+        var = (self._Cdiag - 2 * cw + wcw[grp]) * self._scale
+        return val, np.clip(var, 0, None)
+
+    def contrast_cov(self, pa: np.ndarray, pb: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of the contrasts of :meth:`contrast` for rater pairs (``nan`` for
+        pairs in different components): ``C_ab - (C w_gb)_a - (C w_ga)_b + w_ga' C w_gb``."""
+        pa, pb = np.asarray(pa, np.int64), np.asarray(pb, np.int64)
+        out = np.full(len(pa), np.nan)
+        if self._Cdiag is None or not len(pa):
+            return out
+        grp, ng, n_r = self.rater_group, self.n_groups, self.n_r
+        wn = self._ref_weights(ref)
+        comp = self.rater_component
+        Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
+        Q = (Wg @ self._W).T
+        SQ = self._Sinv @ Q
+        WS = self._W @ self._Sinv
+        pos = np.empty(n_r, dtype=np.int64)
+        for idx, Binv in self._blocks:
+            sel = np.flatnonzero((comp[pa] == comp[idx[0]]) & (comp[pb] == comp[idx[0]]))
+            if not len(sel):
+                continue
+            pos[idx] = np.arange(len(idx))
+            gl, gu = pd.factorize(grp[idx])
+            Wl = np.zeros((len(idx), len(gu)))
+            Wl[np.arange(len(idx)), gl] = wn[idx]
+            BW = Binv @ Wl
+            WBW = Wl.T @ BW
+            a, b = pa[sel], pb[sel]
+            ga, gb = gl[pos[a]], gl[pos[b]]
+            c_ab = Binv[pos[a], pos[b]] + np.einsum("ki,ki->k", WS[a], self._W[b])
+            cw_a = BW[pos[a], gb] + np.einsum("ki,ik->k", self._W[a], SQ[:, grp[b]])
+            cw_b = BW[pos[b], ga] + np.einsum("ki,ik->k", self._W[b], SQ[:, grp[a]])
+            wcw = WBW[ga, gb] + np.einsum("ik,ik->k", Q[:, grp[a]], SQ[:, grp[b]])
+            out[sel] = c_ab - cw_a - cw_b + wcw
+        return out * self._scale

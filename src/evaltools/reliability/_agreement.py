@@ -1,0 +1,197 @@
+"""Every agreement coefficient that suits the level of measurement, per group."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltools._errors import require_columns
+
+from ._alpha import _alpha_result
+from ._cac import _cac, _cohen, _py, _weights_name
+from ._coding import (ICC_TYPES, LEVELS, _SCALES, _add_note, _category_values, _code, _gsum, _n_raters, _value_codes,
+                      interpret, weight_matrix)
+from ._icc import _icc_core
+from ._kendall import _kendall_core
+
+
+# ---------------------------------------------------------------------------
+# agreement(): every suitable coefficient, per group, one pass
+# ---------------------------------------------------------------------------
+
+_NESTED_NOTE = ("raters rate fewer than two subjects each (raters nested in subjects): Conger's "
+                "per-rater chance agreement is not estimable; see Fleiss' kappa")
+_LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
+_MAX_CATEGORIES = 50
+
+
+def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by_list: list[str], level: str,
+                    categories: Sequence[Any] | None) -> tuple[Any, str]:
+    """One coding of the table for every coefficient of the level: numeric scores (and
+    their distinct values as categories, up to ``_MAX_CATEGORIES``) or category codes
+    (with 1..q ranks for ordinal label scales). Returns the coding and a note for the
+    categorical coefficients when the scores are not categorical."""
+    sc = data[score]
+    is_num = pd.api.types.is_numeric_dtype(sc.dtype) and not isinstance(sc.dtype, pd.CategoricalDtype)
+    cat_note = ""
+    # one coding of the table serves every coefficient
+    if level in ("interval", "ratio") or (is_num and categories is None):
+        base = _code(data, subject, rater, score, by=by_list, numeric=True,
+                     categorical=categories is not None, categories=categories)
+        if base.c is None:
+            vc, vals = _value_codes(base.x)
+            if len(vals) <= _MAX_CATEGORIES:
+                base.c, base.categories = vc, [_py(v) for v in vals]
+            else:
+                cat_note = (f"{len(vals)} distinct scores: categorical coefficients need a categorical "
+                            "scale (pass categories=)")
+    else:
+        base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
+        vals = _category_values(base.categories)
+        # ordinal alpha and Kendall's W use ranks only; label scales are coded 1..q
+        base.x = (np.arange(1.0, len(base.categories) + 1) if level == "ordinal" else vals)[base.c]
+    return base, cat_note
+
+
+def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
+              by: str | Sequence[str] | None = None, categories: Sequence[Any] | None = None,
+              ci: float = 0.95, n_boot: int = 1000, seed: int | None = 0,
+              weights: str | np.ndarray | None = "auto") -> pd.DataFrame:
+    """Every agreement coefficient that suits the level of measurement, per group.
+
+    Parameters
+    ----------
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Nominal: percent agreement, Fleiss' kappa, Conger's kappa, Brennan-Prediger,
+        Gwet's AC1, Krippendorff's alpha (and Cohen's kappa when every group has
+        exactly two raters). Conger's kappa is reported as not estimable (nan, with the
+        reason) in groups whose raters rate fewer than two subjects each on average
+        (raters nested in subjects, as peers and the public in 360-degree ratings). Ordinal adds Kendall's W and uses linear weights for
+        the kappa family (AC2); interval and ratio use quadratic weights and add the
+        six ICCs. ``weights`` overrides the level's default weights.
+    by : column name or list, optional
+        Groups (e.g. ``["item"]`` or ``["rater_role"]``): computed for all groups in
+        one vectorized pass (subjects are coded within groups, every sum is a
+        grouped sum).
+    categories : sequence, optional
+        The scale's full ordered list of levels (needed when a level is never used).
+        Without it, the observed values; with more than 50 distinct values the
+        categorical coefficients are reported as nan with a note.
+    n_boot, seed : int
+        Bootstrap replicates for Krippendorff's alpha (Hayes & Krippendorff 2007),
+        drawn for all groups at once; the fixed default seed keeps reports
+        reproducible. ``n_boot=0`` reports alpha without an interval. That bootstrap
+        caps its draws at ``25 q`` value pairs (see :func:`krippendorff_alpha`), so
+        for large groups its interval is wider than the sampling error; use
+        ``krippendorff_alpha(..., bootstrap="subjects")`` for one group when that matters.
+
+    Returns
+    -------
+    DataFrame with one row per group and coefficient: the ``by`` columns,
+    ``coefficient, weights, value, se, ci_low, ci_high, pval, n_subjects,
+    n_raters, n_ratings, scale, label_id, label_en, note``. ``scale`` names the
+    interpretation benchmark (Landis & Koch 1977 for kappa-type coefficients, Koo &
+    Li 2016 for ICCs, Krippendorff's 0.667 / 0.800 for alpha); ``label_id`` /
+    ``label_en`` the band in Indonesian / English.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sf = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> d = pd.DataFrame([(i, j, x) for i, row in enumerate(sf) for j, x in enumerate(row)],
+    ...                  columns=["s", "r", "x"])
+    >>> out = agreement(d, subject="s", rater="r", score="x", level="interval", n_boot=0)
+    >>> out.set_index("coefficient").loc[["ICC1", "ICC3k"], "value"].round(2).tolist()
+    [0.17, 0.91]
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    require_columns(data, [subject, rater, score, *by_list], what="ratings")
+    wts = _LEVEL_WEIGHTS[level] if isinstance(weights, str) and weights == "auto" else weights
+    wname = _weights_name(wts)
+    base, cat_note = _code_for_level(data, subject, rater, score, by_list, level, categories)
+    frames: list[pd.DataFrame] = []
+    cdc = base if base.c is not None else None
+    G = base.G
+    nr = _n_raters(base)
+    m_u = np.bincount(base.u, minlength=base.U)
+    n_ratings = _gsum(base.ug, m_u.astype(float), G).astype(int)
+    groups = base.groups if base.groups is not None else pd.DataFrame(index=range(1))
+
+    def emit(name: str, res: dict[str, np.ndarray], scale: str | None, weights_label: str = "",
+             n_raters: np.ndarray | None = None) -> None:
+        df = groups.copy().reset_index(drop=True)
+        df["coefficient"] = name
+        df["weights"] = weights_label
+        for col in ("value", "se", "ci_low", "ci_high", "pval"):
+            df[col] = np.asarray(res[col], dtype=float)
+        df["n_subjects"] = np.asarray(res["n_subjects"], dtype=int)
+        df["n_raters"] = (nr if n_raters is None else n_raters).astype(int)
+        df["n_ratings"] = n_ratings
+        if scale:
+            labs = [interpret(v, scale) for v in df["value"]]
+            df["scale"] = _SCALES[scale][0]
+            df["label_id"] = [a for a, _ in labs]
+            df["label_en"] = [b for _, b in labs]
+        else:
+            df["scale"] = ""
+            df["label_id"] = ""
+            df["label_en"] = ""
+        df["note"] = list(res["note"])
+        frames.append(df)
+
+    def nan_rows(name: str, note: str, scale: str | None, weights_label: str = "") -> None:
+        nan = np.full(G, np.nan)
+        emit(name, dict(value=nan, se=nan, ci_low=nan, ci_high=nan, pval=nan,
+                        n_subjects=np.zeros(G, int), note=np.full(G, note, dtype=object)), scale, weights_label)
+
+    # kappa family
+    kinds = [("percent", "percent_agreement", None), ("fleiss", "fleiss_kappa", "landis_koch"),
+             ("conger", "conger_kappa", "landis_koch"), ("bp", "brennan_prediger", "landis_koch"),
+             ("ac", "gwet_ac1" if wname == "unweighted" else "gwet_ac2", "landis_koch")]
+    if cdc is not None:
+        W = weight_matrix(wts, cdc.categories)
+        # Conger's chance agreement rests on each rater's own distribution of scores; when
+        # raters rate fewer than two subjects each on average (raters nested in subjects,
+        # as peers and the public in 360-degree ratings) it is not estimable
+        per_rater = n_ratings / np.maximum(nr, 1)
+        nested = per_rater < 2
+        for kind, name, scale in kinds:
+            if kind == "conger" and nested.all():
+                nan_rows(name, _NESTED_NOTE, scale, wname)
+                continue
+            res = _cac(cdc, kind, np.eye(len(cdc.categories)) if kind == "percent" else W, ci)
+            if kind == "conger" and nested.any():
+                for key in ("value", "se", "ci_low", "ci_high", "pval"):
+                    res[key] = np.where(nested, np.nan, res[key])
+                _add_note(res["note"], nested, _NESTED_NOTE)
+            emit(name, res, scale, "unweighted" if kind == "percent" else wname)
+        if np.all(nr == 2):
+            emit("cohen_kappa", _cohen(cdc, W, ci), "landis_koch", wname)
+    else:
+        for kind, name, scale in kinds:
+            nan_rows(name, cat_note, scale, "unweighted" if kind == "percent" else wname)
+    # Krippendorff's alpha
+    try:
+        res = _alpha_result(base, level, ci, n_boot, seed, "hayes")
+    except ValueError as exc:
+        res = _alpha_result(base, level, ci, 0, seed, "hayes")
+        _add_note(res["note"], np.ones(G, bool), str(exc))
+    emit("krippendorff_alpha", res, "krippendorff", level)
+    if level != "nominal":
+        emit("kendall_w", _kendall_core(base, True), None, "")
+    if level in ("interval", "ratio"):
+        core = _icc_core(base, ci)
+        for name in ICC_TYPES:
+            emit(name, core[name], "koo_li", "")
+    out = pd.concat(frames, ignore_index=True)
+    if base.n_missing:
+        # every frame holds the G groups in group order
+        per_group = (base.missing_by_group if base.missing_by_group is not None
+                     else np.full(G, base.n_missing))[np.tile(np.arange(G), len(frames))]
+        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + f"{k} rows with a missing score ignored"
+                       for n_, k in zip(out["note"], per_group)]
+    return out.reset_index(drop=True)

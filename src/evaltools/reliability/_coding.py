@@ -1,0 +1,397 @@
+"""Coding of long-format ratings into grouped integer arrays; weights and interpretation scales."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaltools._errors import DataError, require_columns
+
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+# dense per-unit x value tables are used up to this many distinct values
+_DENSE_V = 16
+
+ICC_DESCRIPTIONS = {
+    "ICC1": "ICC(1,1) Shrout & Fleiss; ICC(1) McGraw & Wong: one-way random, single rater, absolute agreement",
+    "ICC2": "ICC(2,1) Shrout & Fleiss; ICC(A,1) McGraw & Wong: two-way random, single rater, absolute agreement",
+    "ICC3": "ICC(3,1) Shrout & Fleiss; ICC(C,1) McGraw & Wong: two-way mixed, single rater, consistency",
+    "ICC1k": "ICC(1,k) Shrout & Fleiss; ICC(k) McGraw & Wong: one-way random, mean of k raters, absolute agreement",
+    "ICC2k": "ICC(2,k) Shrout & Fleiss; ICC(A,k) McGraw & Wong: two-way random, mean of k raters, absolute agreement",
+    "ICC3k": "ICC(3,k) Shrout & Fleiss; ICC(C,k) McGraw & Wong: two-way mixed, mean of k raters, consistency",
+}
+ICC_TYPES = tuple(ICC_DESCRIPTIONS)
+
+
+# ---------------------------------------------------------------------------
+# Interpretation labels
+# ---------------------------------------------------------------------------
+
+_LANDIS_KOCH = [  # Landis & Koch (1977), Biometrics 33:159-174, p. 165
+    (0.0, "buruk", "poor"),
+    (0.20, "sangat lemah", "slight"),
+    (0.40, "lemah", "fair"),
+    (0.60, "sedang", "moderate"),
+    (0.80, "kuat", "substantial"),
+    (math.inf, "hampir sempurna", "almost perfect"),
+]
+_KOO_LI = [  # Koo & Li (2016), J Chiropr Med 15:155-163, p. 158
+    (0.50, "buruk", "poor"),
+    (0.75, "sedang", "moderate"),
+    (0.90, "baik", "good"),
+    (math.inf, "sangat baik", "excellent"),
+]
+_KRIPPENDORFF = [  # Krippendorff (2004), Content Analysis 2nd ed., p. 241
+    (0.667, "tidak andal", "unreliable"),
+    (0.800, "andal untuk kesimpulan sementara", "tentatively reliable"),
+    (math.inf, "andal", "reliable"),
+]
+_SCALES = {
+    "landis_koch": ("Landis & Koch (1977)", _LANDIS_KOCH, False),
+    "koo_li": ("Koo & Li (2016)", _KOO_LI, True),
+    "krippendorff": ("Krippendorff (2004): 0.667 / 0.800", _KRIPPENDORFF, True),
+}
+
+
+def interpret(value: float, scale: str) -> tuple[str, str]:
+    """Interpretation label of a reliability coefficient, in Indonesian and English.
+
+    Parameters
+    ----------
+    value : float
+        The coefficient.
+    scale : {"landis_koch", "koo_li", "krippendorff"}
+        ``"landis_koch"``: Landis & Koch (1977) bands for kappa-type coefficients
+        (< 0 poor, 0-.20 slight, .21-.40 fair, .41-.60 moderate, .61-.80
+        substantial, .81-1 almost perfect); ``"koo_li"``: Koo & Li (2016) bands for
+        ICCs (< .5 poor, .5-.75 moderate, .75-.9 good, > .9 excellent);
+        ``"krippendorff"``: alpha >= .800 reliable, .667 <= alpha < .800 tentative
+        conclusions only, below unreliable (Krippendorff 2004, p. 241).
+
+    Returns
+    -------
+    (label_id, label_en) : tuple of str
+        Empty strings when ``value`` is nan.
+
+    Examples
+    --------
+    >>> interpret(0.72, "landis_koch")
+    ('kuat', 'substantial')
+    """
+    if scale not in _SCALES:
+        raise ValueError(f"unknown interpretation scale {scale!r}; use one of {sorted(_SCALES)}")
+    if value is None or not np.isfinite(value):
+        return "", ""
+    _, bands, lower_closed = _SCALES[scale]
+    for upper, lab_id, lab_en in bands:
+        # Landis & Koch bands are closed above (.20 is 'slight'); Koo & Li and
+        # Krippendorff thresholds are 'at least' cut-offs (.667 is tentative)
+        if (value < upper) if lower_closed else (value <= upper):
+            if scale == "landis_koch" and upper == 0.0 and value == 0.0:
+                continue
+            return lab_id, lab_en
+    return bands[-1][1], bands[-1][2]
+
+
+# ---------------------------------------------------------------------------
+# Weights (Gwet 2014, ch. 3; irrCAC weights.gen.r)
+# ---------------------------------------------------------------------------
+
+def weight_matrix(weights: str | np.ndarray | None, categories: Sequence[Any]) -> np.ndarray:
+    """Agreement weights ``w[k, l]`` (1 on the diagonal) for the given categories.
+
+    Parameters
+    ----------
+    weights : None, "identity", "linear", "quadratic", "ordinal", "ratio", "radical" or array
+        ``None``/"identity": unweighted. "linear": ``1 - |x_k - x_l| / (x_max - x_min)``;
+        "quadratic": ``1 - (x_k - x_l)^2 / (x_max - x_min)^2`` (Cohen 1968;
+        Fleiss & Cohen 1973), with ``x`` the numeric category values (positions
+        1..q when categories are not numbers), as in Gwet (2014) and irrCAC;
+        "ordinal": ``1 - C(|k-l|+1, 2) / C(q, 2)`` on positions; "radical" and
+        "ratio" as in Gwet (2014, Table 3.6). An array is used as given (q x q).
+    categories : sequence
+        The ordered categories.
+
+    Examples
+    --------
+    >>> weight_matrix("linear", [1, 2, 3])
+    array([[1. , 0.5, 0. ],
+           [0.5, 1. , 0.5],
+           [0. , 0.5, 1. ]])
+    """
+    q = len(categories)
+    if weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted")):
+        return np.eye(q)
+    if not isinstance(weights, str):
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (q, q):
+            raise ValueError(f"weights matrix must be {q} x {q} (one row and column per category), got {w.shape}")
+        return w
+    x = _category_values(categories)
+    d = np.abs(x[:, None] - x[None, :])
+    span = x.max() - x.min() if q > 1 else 1.0
+    span = span or 1.0
+    if weights == "linear":
+        return 1.0 - d / span
+    if weights == "quadratic":
+        return 1.0 - d**2 / span**2
+    if weights == "radical":
+        return 1.0 - np.sqrt(d) / math.sqrt(span)
+    if weights == "ratio":
+        s = x[:, None] + x[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(s != 0, (x[:, None] - x[None, :]) / s, 0.0) ** 2
+        ref = ((x.max() - x.min()) / (x.max() + x.min())) ** 2
+        return 1.0 - r / ref
+    if weights == "ordinal":
+        pos = np.arange(q)
+        nkl = np.abs(pos[:, None] - pos[None, :]) + 1.0
+        w = nkl * (nkl - 1) / 2
+        return 1.0 - w / w.max() if w.max() > 0 else np.ones((q, q))
+    raise ValueError(f"unknown weights {weights!r}; use None, 'linear', 'quadratic', 'ordinal', "
+                     "'radical', 'ratio' or a q x q matrix")
+
+
+def _category_values(categories: Sequence[Any]) -> np.ndarray:
+    try:
+        x = np.asarray(categories, dtype=float)
+        if np.all(np.isfinite(x)):
+            return x
+    except (TypeError, ValueError):
+        pass
+    return np.arange(1, len(categories) + 1, dtype=float)
+
+
+# ---------------------------------------------------------------------------
+# Coding the long table into integer arrays
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class _Coded:
+    u: np.ndarray            # unit (subject within group) per rating
+    r: np.ndarray            # rater code per rating
+    ug: np.ndarray           # group per unit
+    G: int
+    U: int
+    R: int
+    x: np.ndarray | None     # numeric score per rating
+    c: np.ndarray | None     # category code per rating
+    categories: list | None
+    groups: pd.DataFrame | None  # by-column values per group code
+    n_missing: int
+    missing_by_group: np.ndarray | None = None   # missing scores per group (with by=)
+    cache: dict = dataclasses.field(default_factory=dict)
+
+
+def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense integer codes 0..K-1 (fast path for compact integer ids)."""
+    if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values.dtype):
+        # strings and other labels: factorize natively (no conversion to Python objects)
+        codes, uniq = pd.factorize(values)
+        return codes.astype(np.int64, copy=False), len(uniq)
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < 4 * arr.size + 1024:
+            # compact integer ids: offset + relabel present ids without hashing
+            off = (arr - lo).astype(np.int64)
+            present = np.bincount(off, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            return remap[off], int(present.sum())
+    codes, uniq = pd.factorize(values if isinstance(values, pd.Series) else arr)
+    return codes.astype(np.int64, copy=False), len(uniq)
+
+
+def _numeric_scores(s: pd.Series, score: str) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        if pd.api.types.is_numeric_dtype(cats.dtype):
+            return s.astype(float).to_numpy()
+        raise DataError(f"scores are category labels ({list(cats[:3])}...); interval/ratio coefficients need "
+                        "numeric scores (pass the numeric score column, e.g. the level code)", column=score)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(float).to_numpy()
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    conv = pd.to_numeric(s, errors="coerce")
+    bad = s.notna().to_numpy() & conv.isna().to_numpy()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in pd.unique(s[bad])[:3])
+        raise DataError(f"non-numeric scores ({examples}); interval/ratio coefficients need numbers",
+                        column=score, row=int(np.flatnonzero(bad)[0]))
+    return conv.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Sequence[str] | None = None,
+          numeric: bool = False, categorical: bool = False, categories: Sequence[Any] | None = None) -> _Coded:
+    by = [by] if isinstance(by, str) else list(by or [])
+    require_columns(data, [subject, rater, score, *by], what="ratings")
+    s = data[score]
+    if categorical:
+        if categories is not None:
+            cats = list(categories)
+            if len(set(cats)) != len(cats):
+                raise ValueError("categories contain duplicates")
+            idx = pd.Index(cats)
+            c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
+            bad = (c_all < 0) & s.notna().to_numpy()
+            if bad.any():
+                examples = ", ".join(repr(v) for v in pd.unique(s[bad])[:5])
+                raise DataError(f"score(s) outside the declared categories {cats}: {examples}",
+                                column=score, row=int(np.flatnonzero(bad)[0]))
+        else:
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                cats = list(s.cat.categories)
+                c_all = s.cat.codes.to_numpy().astype(np.int64)
+            else:
+                codes, uniq = pd.factorize(s, sort=False)
+                order = np.argsort(np.asarray(uniq), kind="stable") if len(uniq) else np.array([], int)
+                rank = np.empty(len(uniq), dtype=np.int64)
+                rank[order] = np.arange(len(uniq))
+                cats = list(np.asarray(uniq)[order])
+                c_all = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        keep = c_all >= 0
+    else:
+        cats = None
+        c_all = None
+        keep = None
+    x_all = _numeric_scores(s, score) if numeric else None
+    if x_all is not None:
+        k2 = np.isfinite(x_all)
+        keep = k2 if keep is None else keep & k2
+    n_missing = int(len(data) - keep.sum())
+    for col in (subject, rater, *by):
+        if data[col].isna().any():
+            row = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+            raise DataError("missing identifier (every rating needs a subject, a rater and its group)",
+                            column=col, row=row)
+    cols = {col: data[col] for col in (subject, rater, *by)}
+    if n_missing:
+        cols = {col: v[keep] for col, v in cols.items()}
+    sub = _Columns(cols, np.flatnonzero(keep) if n_missing else None)
+    x = x_all[keep] if x_all is not None and n_missing else x_all
+    c = c_all[keep] if c_all is not None and n_missing else c_all
+    # groups: one code per combination of the by-columns
+    groups = None
+    if by:
+        if len(by) == 1:
+            gcodes, guniq = pd.factorize(sub[by[0]], sort=True)
+            groups = pd.DataFrame({by[0]: np.asarray(guniq)})
+            g = gcodes.astype(np.int64)
+        else:
+            gb = pd.DataFrame({b: sub[b] for b in by}).groupby(by, sort=True, observed=True)
+            g = gb.ngroup().to_numpy().astype(np.int64)
+            groups = gb.size().reset_index()[by]
+        G = len(groups)
+    else:
+        g = None
+        G = 1
+    scode, nS = _codes(sub[subject])
+    rcode, R = _codes(sub[rater])
+    if g is not None and G > 1:
+        u, U = _codes(g * nS + scode)
+    else:
+        u, U = scode, nS
+    # one rating per (unit, rater): a repeat is a data error, not a statistic
+    key = u * R + rcode
+    if U * R <= 4 * key.size + 1_000_000:
+        dup_mask = None
+        cnt = np.bincount(key, minlength=U * R)
+        if cnt.max(initial=0) > 1:
+            dup_mask = cnt[key] > 1
+    else:
+        # sorting is much faster than hashing here; the mask is only built on failure
+        srt = np.sort(key)
+        dup_mask = pd.Series(key).duplicated(keep=False).to_numpy() if (srt[1:] == srt[:-1]).any() else None
+        del srt
+    if dup_mask is not None:
+        first = int(np.flatnonzero(dup_mask)[0])
+        n_dup = int(dup_mask.sum())
+        raise DataError(
+            f"{n_dup} ratings repeat a (subject, rater) pair, e.g. subject {sub[subject].iloc[first]!r} "
+            f"rated by {sub[rater].iloc[first]!r} more than once; split them with by=[...] (e.g. item or "
+            "period) or aggregate first", column=rater, row=sub.row(first))
+    ug = np.zeros(U, dtype=np.int64)
+    if g is not None and G > 1:
+        ug[u] = g
+    miss_g = None
+    if by and n_missing:
+        # count each group's own missing scores (a group whose scores are all missing
+        # has no row to carry the count)
+        dropped = data[by].iloc[np.flatnonzero(~keep)]
+        if len(by) == 1:
+            gi = pd.Index(groups[by[0]]).get_indexer(dropped[by[0]])
+        else:
+            gi = pd.MultiIndex.from_frame(groups).get_indexer(pd.MultiIndex.from_frame(dropped))
+        miss_g = np.bincount(gi[gi >= 0], minlength=G)
+    return _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
+                  n_missing=n_missing, missing_by_group=miss_g)
+
+
+class _Columns:
+    """The identifier columns of the kept ratings (no DataFrame copy)."""
+
+    def __init__(self, cols: dict[str, pd.Series], rows: np.ndarray | None):
+        self._cols = cols
+        self._rows = rows
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._cols[name]
+
+    def row(self, i: int) -> int:
+        return int(self._rows[i]) if self._rows is not None else int(i)
+
+
+def _value_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the sorted distinct values of ``x`` (fast path for small integer scales)."""
+    if x.size:
+        lo, hi = x.min(), x.max()
+        if hi - lo < 10_000 and lo == math.floor(lo):
+            off = x - lo
+            xi = off.astype(np.int64)
+            if np.array_equal(xi, off):
+                present = np.bincount(xi, minlength=int(hi - lo) + 1) > 0
+                remap = np.cumsum(present) - 1
+                return remap[xi], np.flatnonzero(present) + lo
+    codes, uniq = pd.factorize(x, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq, dtype=float)
+
+
+def _gsum(ug: np.ndarray, w: np.ndarray | None, G: int) -> np.ndarray:
+    """Sum of ``w`` (count when None) per group ``ug``."""
+    if G == 1:
+        return np.array([float(ug.size) if w is None else float(np.sum(w))])
+    return np.bincount(ug, weights=w, minlength=G)[:G].astype(float)
+
+
+def _n_raters(cd: _Coded) -> np.ndarray:
+    """Distinct raters per group."""
+    if cd.G == 1:
+        # rater codes are dense over the kept ratings: R is the count
+        return np.array([cd.R if cd.r.size else 0])
+    _, pg = _rater_pairs(cd)
+    return np.bincount(pg, minlength=cd.G)[: cd.G]
+
+
+def _rater_pairs(cd: _Coded) -> tuple[np.ndarray, np.ndarray]:
+    """(group, rater) pair code per rating and the group of each pair (cached)."""
+    if "pairs" not in cd.cache:
+        gr = cd.ug[cd.u]
+        pair, P = _codes(gr * cd.R + cd.r)
+        pg = np.zeros(P, dtype=np.int64)
+        pg[pair] = gr
+        cd.cache["pairs"] = (pair, pg)
+    return cd.cache["pairs"]
+
+
+def _notes(G: int) -> np.ndarray:
+    return np.full(G, "", dtype=object)
+
+
+def _add_note(notes: np.ndarray, mask: np.ndarray, text: str) -> None:
+    for i in np.flatnonzero(mask):
+        notes[i] = text if not notes[i] else notes[i] + "; " + text
