@@ -11,8 +11,15 @@ it to ``benchmarks/results_runner.md``.
    duration papermill records for the computation cell. The peer is papermill's own default
    engine (a fresh kernel per notebook, graceful shutdown) with ``jupyter nbconvert`` as a
    subprocess for the HTML, i.e. what a shell loop over papermill + nbconvert would do.
-2. ``--jobs 2`` vs ``--jobs 1`` on the real unit report (warm kernels), same units.
+2. ``--jobs 2`` vs ``--jobs 1`` on the real unit report (warm kernels), same ~100 pilot units,
+   end to end (the workers start their kernels while the study loads).
 3. (``--national``) a simulated study of 1,000 units (750 pilot units) end to end.
+4. (``--cluster``, or ``--national``) a 5,000-unit study written as a partitioned Parquet dataset, run end to
+   end through ``--scheduler`` on a local Dask cluster of two worker processes
+   (``dask scheduler`` + 2 x ``dask worker``, subprocesses); wall time and the peak resident
+   memory of every process (scheduler, workers with their kernels, the runner).
+5. (``--profile``, or ``--national``) where one typical unit report's computation time goes (cProfile,
+   in-process, the notebook's calls without papermill).
 """
 from __future__ import annotations
 
@@ -106,6 +113,7 @@ def _simulate(path: Path, n_units: int, subjects: tuple[int, int], seed: int = 1
 
 
 def jobs_speedup(n_units: int, work: Path) -> dict:
+    # n_units units, a quarter of them never-treated controls: about 0.75 n_units reports
     study = _simulate(work / "jobs_study", n_units, (14, 18))
     times = {}
     for jobs in (1, 2):
@@ -131,21 +139,152 @@ def national(work: Path, jobs: int) -> dict:
             "median_unit": statistics.median(d) if d else float("nan"), "briefing_ok": res.briefing_ok}
 
 
+def _peak_rss(pids: dict, peaks: dict) -> None:
+    """Fold the current peak RSS (VmHWM) of each process tree into ``peaks`` (MB)."""
+    import psutil
+
+    for name, pid in pids.items():
+        try:
+            procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for p in procs:
+            try:
+                with open(f"/proc/{p.pid}/status") as fh:
+                    hwm = next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM")) / 1024
+            except (OSError, StopIteration):
+                continue
+            try:
+                key = name if p.pid == pid else f"{name} / {' '.join(p.cmdline()[1:3])[:40] or p.name()}"
+            except psutil.Error:  # ended between the listing and now
+                continue
+            peaks[key] = max(peaks.get(key, 0.0), hwm)
+
+
+def cluster(work: Path, n_units: int) -> dict:
+    """``n_units`` units, ratings partitioned by unit, through a local 2-worker Dask cluster."""
+    import resource
+    import threading
+
+    from evaltools.simulate import write_study
+
+    dask = str(Path(sys.executable).parent / "dask")
+    t0 = time.perf_counter()
+    study = work / "cluster_study"
+    write_study(study, seed=13, n_units=n_units, n_regions=40, subjects_per_unit=(10, 14), format="parquet-dataset")
+    t_sim = time.perf_counter() - t0
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    sched_file = work / "scheduler.json"
+    procs = {"scheduler": subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                            "--scheduler-file", str(sched_file)], env=env, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)}
+    try:
+        while not sched_file.exists():
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        for i in (1, 2):
+            procs[f"worker {i}"] = subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                                     "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=work,
+                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        from distributed import Client
+
+        with Client(address, timeout=30) as c:
+            c.wait_for_workers(2, timeout=120)
+        peaks: dict[str, float] = {}
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.is_set():
+                _peak_rss({k: p.pid for k, p in procs.items()}, peaks)
+                stop.wait(1.0)
+
+        th = threading.Thread(target=poll, daemon=True)
+        th.start()
+        t0 = time.perf_counter()
+        res = runner.run(study, work / "cluster_reports", scheduler=address, progress=True)
+        wall = time.perf_counter() - t0
+        stop.set()
+        th.join()
+        peaks["runner (this process)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    finally:
+        for p in procs.values():
+            p.terminate()
+        for p in procs.values():
+            p.wait(timeout=60)
+    return {"units": len(res.executed), "failed": len(res.failed), "wall": wall, "simulate": t_sim,
+            "briefing_ok": res.briefing_ok, "peaks": peaks, "n_units": n_units}
+
+
+def profile_unit() -> dict:
+    """cProfile of one typical sample unit's report computation (the notebook's calls, in-process)."""
+    import cProfile
+    import pstats
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import evaltools
+    from evaltools import report
+
+    st = evaltools.load_study(ROOT / "data" / "sample")
+    sizes = st.ratings.groupby("unit", observed=True)["subject"].nunique()
+    unit = str((sizes - sizes.median()).abs().idxmin())  # the unit of median size
+    th = report.thresholds(st.config)
+
+    def once():
+        sections = report.unit_sections(st, unit, thresholds=th, lang="id")
+        v = report.verdict(sections, th, lang="id")
+        for s_ in [*sections.values(), v]:
+            getattr(s_, "_repr_html_", lambda: None)()  # the figures are encoded when shown
+        return report.unit_record(unit, sections, v, lang="id")
+
+    once()  # imports and caches, as the warm kernel has them
+    t0 = time.perf_counter()
+    once()
+    wall = time.perf_counter() - t0
+    prof = cProfile.Profile()
+    prof.enable()
+    once()
+    prof.disable()
+    stats = pstats.Stats(prof)
+    rows = []
+    for func, (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+        mod, _line, name = func
+        if "evaltools" in mod and not name.startswith("_"):
+            rows.append((ct, f"{Path(mod).parent.name}/{Path(mod).name}:{name}"))
+    top = sorted(rows, reverse=True)[:12]
+    return {"unit": unit, "n_subjects": int(sizes[unit]), "wall": wall, "top": top}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    ap.add_argument("--national", action="store_true", help="also run the 1,000-unit study end to end")
+    ap.add_argument("--national", action="store_true",
+                    help="also run the 1,000-unit study end to end, the 5,000-unit cluster run and the profile")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the national run")
     ap.add_argument("--only-national", action="store_true", help="run only the 1,000-unit study")
+    ap.add_argument("--cluster", type=int, nargs="?", const=5000, default=None, metavar="UNITS",
+                    help="also run a partitioned study (default 5,000 units) on a local 2-worker Dask cluster")
+    ap.add_argument("--profile", action="store_true", help="also profile one typical unit report")
+    ap.add_argument("--only", nargs="+", choices=("overhead", "jobs", "national", "cluster", "profile"),
+                    help="run only these measurements")
+    ap.add_argument("--jobs-units", type=int, default=134, help="units of the --jobs study (~3/4 are pilots)")
     a = ap.parse_args(argv)
+    only = set(a.only or [])
+    if a.only_national:
+        only = {"national"}
     n = 3 if a.quick else 10
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         work = Path(tmp)
-        ov = None if a.only_national else overhead(n, work)
-        # 24 units: each worker's kernel start (~2.6 s) and the serial loading are paid once per run
-        sp = None if a.only_national else jobs_speedup(4 if a.quick else 24, work)
-        nat = national(work, a.jobs) if (a.national or a.only_national) else None
+        want = (lambda k, default: k in only if only else default)  # noqa: E731
+        ov = overhead(n, work) if want("overhead", True) else None
+        sp = jobs_speedup(6 if a.quick else a.jobs_units, work) if want("jobs", True) else None
+        nat = national(work, a.jobs) if want("national", a.national) else None
+        # make bench (--national) includes the cluster run and the profile
+        cl = (cluster(work, 40 if a.quick else a.cluster or 5000)
+              if want("cluster", a.cluster is not None or a.national) else None)
+        pr = profile_unit() if want("profile", a.profile or a.national) else None
     load_after = os.getloadavg()
     lines = [
         "## Runner (`evaltools.runner`)",
@@ -173,13 +312,30 @@ def main(argv=None) -> int:
     if nat:
         lines.append(f"| 1,000-unit simulated study ({nat['units']} pilot units, {nat['failed']} failed), end to end, "
                      f"`--jobs {a.jobs}` | {nat['wall'] / 60:.1f} min (median unit {nat['median_unit']:.2f} s; "
-                     f"briefing ok: {nat['briefing_ok']}) | target < 10 min | |")
+                     f"briefing ok: {nat['briefing_ok']}) | target < 4 min | |")
+    if cl:
+        worst = max(cl["peaks"].values())
+        lines.append(f"| {cl['n_units']:,}-unit partitioned study ({cl['units']} pilot units, {cl['failed']} failed) on "
+                     f"a local Dask cluster, 2 worker processes, end to end | {cl['wall'] / 60:.1f} min (briefing ok: "
+                     f"{cl['briefing_ok']}); largest process peak {worst:.0f} MB | target < 2 GB per process | |")
+    if pr:
+        lines.append(f"| one typical unit report's computation ({pr['unit']!s}, {pr['n_subjects']} employees), "
+                     f"in-process | {pr['wall']:.2f} s | target 0.3 s | |")
     lines += ["", "Overhead = wall time of `runner.execute_unit` (papermill, parameters, HTML export, JSON) minus "
               "the duration papermill records for the notebook's computation cell; the notebook imports the "
               "unit-report stack (numpy, pandas, matplotlib, evaltools statistics).", ""]
+    if cl:
+        lines += ["Peak resident memory per process of the cluster run (MB):", "",
+                  "| process | peak RSS (MB) |", "|---|---|"]
+        lines += [f"| {k} | {v:.0f} |" for k, v in sorted(cl["peaks"].items())] + [""]
+    if pr:
+        lines += ["Where one unit report's computation goes (cProfile, cumulative seconds of public evaltools "
+                  "functions; nested calls are counted in their callers too):", "", "| function | cumulative s |",
+                  "|---|---|"]
+        lines += [f"| `{name}` | {ct:.3f} |" for ct, name in pr["top"]] + [""]
     table = "\n".join(lines)
     print(table)
-    name = "results_runner_national.md" if a.only_national else "results_runner.md"
+    name = "results_runner.md" if not only else f"results_runner_{'_'.join(sorted(only))}.md"
     if not a.quick:  # a smoke run never replaces the recorded table
         (ROOT / "benchmarks" / name).write_text(table + "\n", encoding="utf-8")
     return 0

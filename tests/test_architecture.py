@@ -18,7 +18,7 @@ LAYERS = {
     "evaltools.simulate": 2,
     "evaltools.plots": 3,
     "evaltools.report": 4,
-    "evaltools._kernels": 5, "evaltools.runner": 5,
+    "evaltools._kernels": 5, "evaltools._executors": 5, "evaltools._runfolder": 5, "evaltools.runner": 5,
     "evaltools.cli": 6,
     # the package's __init__ imports only _errors and data; everything else it offers is
     # imported on first attribute access
@@ -31,7 +31,6 @@ KNOWN_LONG = {
     "evaltools.pilot._did": "statistics module owned by the pilot work; split pending",
     "evaltools.pilot._staggered": "statistics module owned by the pilot work; split pending",
     "evaltools.simulate": "simulate_study steps not yet split into their own module",
-    "evaltools.runner": "executors not yet moved out of the runner",
     "evaltools.data": "loader rewrite in progress (issue of the data loader)",
 }
 MAX_LINES = 700

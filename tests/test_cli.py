@@ -73,3 +73,64 @@ def test_console_script_entry_point():
     r = subprocess.run([sys.executable, "-c", "import sys; from evaltools.cli import main; sys.exit(main(['--help']))"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "run" in r.stdout and "simulate" in r.stdout and "summary" in r.stdout
+
+
+def test_simulate_refuses_an_existing_study_unless_forced(simulated, tmp_path, capsys):
+    before = (simulated / "study.toml").read_bytes()
+    assert cli.main(["simulate", "--out", str(simulated), "--seed", "5", "--units", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds a study" in err and "--force" in err
+    assert (simulated / "study.toml").read_bytes() == before
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(simulated, copy)
+    assert cli.main(["simulate", "--out", str(copy), "--seed", "5", "--units", "3", "--force"]) == 0
+    assert len(pd.read_csv(copy / "units.csv")) == 3
+
+
+def test_simulate_out_is_a_file_is_a_clear_error(simulated, capsys):
+    assert cli.main(["simulate", "--out", str(simulated / "study.toml"), "--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+
+
+def test_simulate_parquet_dataset_is_hive_partitioned_by_unit(tmp_path):
+    import pyarrow.dataset as pads
+
+    out = tmp_path / "ds"
+    assert cli.main(["simulate", "--out", str(out), "--seed", "4", "--units", "4", "--regions", "1",
+                     "--subjects", "10", "12", "--format", "parquet-dataset"]) == 0
+    assert 'ratings = "ratings"' in (out / "study.toml").read_text()
+    rated = pd.read_parquet(out / "units.parquet")["unit"]
+    parts = sorted(p.name for p in (out / "ratings").iterdir())
+    assert parts and all(p.startswith("unit_kerja=") for p in parts)
+    table = pads.dataset(out / "ratings", format="parquet", partitioning="hive").to_table().to_pandas()
+    assert set(table["unit_kerja"].astype(str)) <= set(rated.astype(str))
+    # one unit's partition holds that unit's rows only
+    one = pads.dataset(out / "ratings" / parts[0], format="parquet").to_table().to_pandas()
+    from urllib.parse import unquote
+
+    name = unquote(parts[0].split("=", 1)[1])
+    assert len(one) == (table["unit_kerja"].astype(str) == name).sum() > 0
+
+
+def _make_n(*args: str) -> str:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(["make", "-n", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not __import__("shutil").which("make"), reason="make is not installed")
+def test_makefile_paths_of_the_analyst():
+    import os
+
+    lab = next(ln for ln in _make_n("lab").splitlines() if "jupyter" in ln)
+    assert "jupyter lab" in lab and "--ServerApp.root_dir=" in lab and "notebooks/" not in lab
+    assert ("--allow-root" in lab) == (os.getuid() == 0)
+    report = _make_n("report", "LANG_REPORT=en", "RUN_ID=uji-en")
+    assert "--lang en" in report and "--run-id uji-en" in report
+    summary = _make_n("summary")
+    out = re.search(r"evaltools summary .*--out (\S+)", summary).group(1)
+    assert out != "reports" and out.rstrip("/") != "reports/sample"

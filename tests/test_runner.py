@@ -196,10 +196,18 @@ def test_failure_is_isolated(study, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert bad_unit in err and "failed units" in err
-    run_dir = tmp_path / "out" / "kecil"
+    assert f"{bad_unit} failed: RuntimeError: unit sengaja digagalkan (log: " in err and "Traceback" not in err
+    run_dir = tmp_path / "out" / "kecil-en"  # an English run has its own folder
     man = json.loads((run_dir / "manifest.json").read_text())
     assert man["units"][bad_unit]["status"] == "failed"
     assert "unit sengaja digagalkan" in man["units"][bad_unit]["error"]
+    # one line for a reader, the whole error in the log it names
+    entry = man["units"][bad_unit]
+    assert entry["error_summary"] == "RuntimeError: unit sengaja digagalkan"
+    log = run_dir / entry["log"]
+    assert entry["log"] == f"units/{runner.safe_name(bad_unit)}.log" and "raise RuntimeError" in log.read_text()
+    rec = json.loads((run_dir / entry["log"].replace(".log", ".json")).read_text())
+    assert rec["status"] == "failed" and rec["error_summary"] == entry["error_summary"] and rec["log"] == entry["log"]
     assert man["units"][other]["status"] == "ok"
     briefing = (run_dir / "briefing.html").read_text()
     # issue 12.8: one plain sentence pointing to the log, not the error itself

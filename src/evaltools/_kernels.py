@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -45,7 +46,7 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 __all__ = ["FreshEngine", "WarmEngine", "KERNEL_ENGINES", "kernel_env", "prepare_kernel", "register_engines",
-           "reset_kernel", "shutdown_warm", "start_kernel"]
+           "reset_kernel", "shutdown_warm", "start_kernel", "warm_up"]
 
 _KERNEL_START_ATTEMPTS = 2
 
@@ -198,6 +199,37 @@ def start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
             with contextlib.suppress(Exception):
                 run_sync(km.cleanup_resources)()
     raise RuntimeError(f"kernel failed to start twice: {last}") from last
+
+
+def _execute_quiet(kc, code: str, timeout: float) -> dict:
+    """Run ``code`` in the kernel behind ``kc`` without output; the shell reply's content."""
+    from jupyter_core.utils import run_sync
+
+    msg_id = kc.execute(code, silent=True, store_history=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = run_sync(kc.get_shell_msg)(timeout=max(deadline - time.monotonic(), 0.1))
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            return msg.get("content", {})
+
+
+def warm_up(kernel_name: str = "python3", startup_timeout: float = 60.0) -> bool:
+    """Start this thread's warm kernel and import the analysis stack, ahead of its first notebook.
+
+    A worker calls this while the runner is still loading the study, so the first unit
+    does not wait for the kernel (the ``evaltools-warm`` engine reuses it). Returns True
+    when a kernel is ready.
+    """
+    if _WARM.km is not None and _WARM.kernel_name == kernel_name:
+        return True
+    _WARM.km, _WARM.kc = start_kernel(kernel_name, startup_timeout, None)
+    _WARM.kernel_name = kernel_name
+    atexit.register(shutdown_warm)
+    content = _execute_quiet(_WARM.kc, _WARM_PRELUDE, timeout=300)
+    if content.get("status") != "ok":
+        shutdown_warm()
+        raise RuntimeError(f"warm kernel preparation failed: {content.get('ename')}: {content.get('evalue')}")
+    return True
 
 
 def _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout, execution_timeout,

@@ -5,10 +5,18 @@
     evaltools run      [--study data/sample] [--out reports] [--units U ...] [--jobs N]
                        [--scheduler tcp://host:port] [--lang id|en] [--force] [--engine warm|fresh]
     evaltools simulate --out DIR --seed N [--units N] [--regions N] [--subjects LOW HIGH] [--format csv]
+                       [--force]
     evaltools summary  --study DIR --out DIR
 
-``run`` exits with status 1 and names the failed units when any unit's notebook failed;
-status 2 for bad input (a study that does not load, an unknown unit).
+Exit status: 0 done; 1 a unit's notebook (or the briefing) failed, the failed units named;
+2 bad input (a study that does not load, an unknown unit, an ``--out`` that is a file or
+already holds a study); 3 the ``--scheduler`` did not answer (nothing written); 4 another
+run holds the run folder (it is named); 130 interrupted.
+
+Examples
+--------
+>>> main(["simulate", "--out", "/dev/null", "--seed", "1"])
+2
 """
 from __future__ import annotations
 
@@ -16,7 +24,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_NO_SCHEDULER", "EXIT_LOCKED"]
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_NO_SCHEDULER = 3
+EXIT_LOCKED = 4
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="redo units whose inputs and code are unchanged")
     r.add_argument("--engine", choices=("warm", "fresh"), default="warm",
                    help="warm: one kernel per worker, reset between units (default); fresh: one kernel per unit")
-    r.add_argument("--run-id", default=None, help="folder name under --out (default: the study folder's name)")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--run-id", default=None,
+                   help="folder name under --out (default: the study folder's name, plus -en for --lang en)")
+    r.add_argument("--no-progress", action="store_true",
+                   help="no progress output (a terminal gets a bar, a log file plain lines)")
 
     s = sub.add_parser("simulate", help="write a simulated study folder (synthetic data with known truth)")
     s.add_argument("--out", required=True, help="folder to write")
@@ -45,8 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--subjects", type=int, nargs=2, default=None, metavar=("LOW", "HIGH"),
                    help="employees rated per unit (inclusive range)")
     s.add_argument("--control-share", type=float, default=None, help="share of never-treated units")
-    s.add_argument("--format", default="csv", choices=("csv", "csv.gz", "plain-csv", "parquet", "xlsx"),
-                   help="table format (default: csv = gzipped ratings)")
+    s.add_argument("--format", default="csv", choices=("csv", "csv.gz", "plain-csv", "parquet", "parquet-dataset",
+                                                       "xlsx"),
+                   help="table format (default: csv = gzipped ratings; parquet-dataset = a ratings folder "
+                        "partitioned by unit)")
+    s.add_argument("--force", action="store_true", help="write into a folder that is not empty (replaces its study)")
 
     m = sub.add_parser("summary", help="data summary: counts per unit, period, role and item")
     m.add_argument("--study", required=True, help="study folder")
@@ -61,17 +79,41 @@ def _cmd_run(a: argparse.Namespace) -> int:
                      force=a.force, engine=a.engine, run_id=a.run_id, progress=not a.no_progress)
     print(f"{res.run_dir}: {len(res.executed)} unit(s) run, {len(res.skipped)} unchanged, "
           f"{len(res.failed)} failed")
+    for note in res.notes:
+        print(f"note: {note}", file=sys.stderr)
     if res.failed:
         print("failed units: " + ", ".join(res.failed), file=sys.stderr)
+        for u in res.failed:
+            print(_failure_line(u, res.manifest["units"].get(u, {}), res.run_dir), file=sys.stderr)
     if not res.briefing_ok:
-        err = (res.manifest.get("briefing") or {}).get("error", "")
-        print("briefing failed" + (f":\n{err}" if err else ""), file=sys.stderr)
-    return 0 if res.ok else 1
+        print(_failure_line("briefing", res.manifest.get("briefing") or {}, res.run_dir), file=sys.stderr)
+    return 0 if res.ok else EXIT_FAILED
+
+
+def _failure_line(name: str, entry: dict, run_dir) -> str:
+    """One line per failure: what failed, the error's last line, where the whole error is."""
+    from evaltools._executors import failure_summary
+
+    summary = entry.get("error_summary") or failure_summary(entry.get("error", ""))
+    log = f" (log: {run_dir / entry['log']})" if entry.get("log") else ""
+    return f"  {name} failed: {summary}{log}"
+
+
+def _check_simulate_out(out: str, force: bool) -> None:
+    from pathlib import Path
+
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder: give a folder to write the study into")
+    if p.is_dir() and any(p.iterdir()) and not force:
+        what = "a study (study.toml)" if (p / "study.toml").exists() else "files"
+        raise ValueError(f"--out {out} already holds {what}; choose a new folder, or pass --force to replace it")
 
 
 def _cmd_simulate(a: argparse.Namespace) -> int:
     from evaltools.simulate import write_study
 
+    _check_simulate_out(a.out, a.force)
     kw = {}
     if a.units is not None:
         kw["n_units"] = a.units
@@ -100,15 +142,23 @@ _COMMANDS = {"run": _cmd_run, "simulate": _cmd_simulate, "summary": _cmd_summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``evaltools`` console script; returns the exit status."""
+    """Entry point of the ``evaltools`` console script; returns the exit status (module doc)."""
     from evaltools._errors import DataError
+    from evaltools._executors import SchedulerUnreachable
+    from evaltools._runfolder import RunLocked
 
     a = build_parser().parse_args(argv)
     try:
         return _COMMANDS[a.command](a)
-    except (DataError, ValueError, FileNotFoundError) as exc:
+    except SchedulerUnreachable as exc:
         print(f"evaltools {a.command}: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NO_SCHEDULER
+    except RunLocked as exc:
+        print(f"evaltools {a.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except (DataError, ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as exc:
+        print(f"evaltools {a.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; finished units are kept, rerun to resume", file=sys.stderr)
         return 130

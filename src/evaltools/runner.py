@@ -6,18 +6,23 @@ executes ``notebooks/unit_report.ipynb`` per unit with papermill, renders each e
 notebook to HTML without code, and finally executes the briefing over every unit's
 recorded results. Everything lands under ``<out>/<run-id>/``::
 
-    units/<safe-unit>.ipynb, .html, .json
+    units/<file>.ipynb, .html, .json   (+ .log for a unit that failed)
+    inputs/<file>/                     each unit's pseudonymized input partition
     briefing.ipynb, briefing.html
     summary.xlsx
     manifest.json
 
-Executors and kernel engines are small registries (``EXECUTORS``, papermill engines
-``evaltools-fresh`` / ``evaltools-warm``) rather than ``if`` chains:
+(the layout and what it keeps: :mod:`evaltools._runfolder`). The run holds a lock on its
+folder; a second run into the same folder stops and names the first.
 
-* ``local``: a process pool (``jobs`` workers, default = cores); ``jobs=1`` runs in-process.
+Executors and kernel engines are small registries (:data:`EXECUTORS` in
+:mod:`evaltools._executors`, papermill engines ``evaltools-fresh`` / ``evaltools-warm`` in
+:mod:`evaltools._kernels`) rather than ``if`` chains:
+
+* ``local``: a process pool (``jobs`` workers, default = cores) whose kernels start while
+  the study loads; ``jobs=1`` runs in-process.
 * ``dask``: the same task function submitted to a Dask distributed scheduler.
-* ``fresh`` / ``warm`` engines: one kernel per notebook, or one reset kernel per worker
-  (:mod:`evaltools._kernels`).
+* ``fresh`` / ``warm`` engines: one kernel per notebook, or one reset kernel per worker.
 
 Resumability: each unit's manifest entry stores the hash of its inputs (its partition,
 parameters and thresholds) and of the code (notebook template and library sources); a
@@ -32,31 +37,33 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import shutil
-import sys
 import threading
 import time
-import traceback
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from evaltools import _runfolder as rf
+from evaltools._executors import EXECUTORS, Progress, SchedulerUnreachable, UnitTask, connect, execute_unit, start_pool
 from evaltools._io import atomic_write
 from evaltools._kernels import kernel_env, register_engines, shutdown_warm, start_kernel
+from evaltools._runfolder import RunLocked, safe_name, unit_file_names
 from evaltools.data import Study, load_study
 from evaltools.report import thresholds as report_thresholds
 from evaltools.report import write_summary
 from evaltools.report.pages import export_html
-from evaltools.report.records import read_manifest, write_failed_record, write_manifest
+from evaltools.report.records import read_manifest, write_manifest
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
     "BRIEFING_NOTEBOOK",
     "ENGINES",
     "EXECUTORS",
+    "RunLocked",
     "RunResult",
+    "SchedulerUnreachable",
     "UnitTask",
     "atomic_write",
     "code_hash",
@@ -65,7 +72,16 @@ __all__ = [
     "export_html",
     "run",
     "safe_name",
+    "unit_file_names",
 ]
+
+# kernel engines live in evaltools._kernels and the executors in evaltools._executors; the
+# old private names stay importable from here
+_register_engines = register_engines
+_start_kernel = start_kernel
+_kernel_env = kernel_env
+_shutdown_warm = shutdown_warm
+_Progress = Progress
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,31 +102,6 @@ ENGINES = ("warm", "fresh")
 # ---------------------------------------------------------------------------------------
 # file names and atomic writes
 # ---------------------------------------------------------------------------------------
-
-_SAFE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-
-
-def safe_name(name: str) -> str:
-    """A file-name stem for ``name`` that cannot leave its folder or carry markup.
-
-    Names made only of ASCII letters, digits, ``.``, ``_`` and ``-`` (not starting with a dot)
-    are kept as they are; any other name becomes an ASCII slug plus the first 8 hex digits of
-    the SHA-1 of the original, so two names that slug alike (``"A/B"``, ``"A_B"``) stay apart.
-
-    Examples
-    --------
-    >>> safe_name("Dinas_Sosial"), safe_name("Dinas Sosial (Kota)")
-    ('Dinas_Sosial', 'Dinas_Sosial_Kota-7614883c')
-    """
-    name = str(name)
-    if _SAFE_RE.match(name) and ".." not in name and name.lower() not in _WINDOWS_RESERVED:
-        return name
-    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", ascii_).strip("_")[:60] or "unit"
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    return f"{slug}-{digest}"
-
 
 def _inside(path: Path, root: Path) -> Path:
     path = path.resolve()
@@ -158,262 +149,6 @@ def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
     return h.hexdigest()
 
 
-# kernel engines live in evaltools._kernels; the old private names stay importable from here
-_register_engines = register_engines
-_start_kernel = start_kernel
-_kernel_env = kernel_env
-_shutdown_warm = shutdown_warm
-
-
-# ---------------------------------------------------------------------------------------
-# one unit
-# ---------------------------------------------------------------------------------------
-
-@dataclasses.dataclass
-class UnitTask:
-    """Everything a worker needs to produce one unit's report (picklable, paths as str)."""
-
-    unit: str
-    safe: str
-    notebook: str
-    parameters: dict
-    units_dir: str
-    work_dir: str
-    engine: str = "warm"
-    kernel_name: str = "python3"
-    timeout: float | None = 1800.0
-    seed: int = 0
-    title: str = ""
-    kind: str = "unit"
-
-
-def _error_tail(nb: Any, exc: BaseException, lines: int = 8) -> str:
-    """The last lines of the error a notebook raised, without ANSI colour codes."""
-    text = ""
-    ename = getattr(exc, "ename", None)
-    if ename:
-        tb = getattr(exc, "traceback", None) or []
-        text = "\n".join(tb) if isinstance(tb, list) else str(tb)
-        last = f"{ename}: {getattr(exc, 'evalue', '')}"
-        if last.strip() not in text:
-            text += "\n" + last
-    else:
-        text = "".join(traceback.format_exception_only(type(exc), exc))
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
-    tail = [ln for ln in text.strip().splitlines() if ln.strip()]
-    # the same final line can come twice (traceback + summary); keep one
-    while len(tail) > 1 and tail[-1] == tail[-2]:
-        tail.pop()
-    return "\n".join(tail[-lines:])
-
-
-def execute_unit(task: UnitTask) -> dict:
-    """Execute one unit notebook and publish its .ipynb, .html and .json atomically.
-
-    Returns a manifest entry: ``status`` ("ok" or "failed"), ``duration`` (s), ``error``
-    (last lines of the error, empty when ok). Never raises for a failing notebook.
-    """
-    import nbformat
-    import papermill as pm
-
-    register_engines()
-    t0 = time.perf_counter()
-    units_dir = Path(task.units_dir)
-    work = Path(task.work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    staged_nb = work / f"{task.safe}.ipynb"
-    staged_json = work / f"{task.safe}.json"
-    params = dict(task.parameters)
-    params["record_path"] = str(staged_json)
-    status, error, nb = "ok", "", None
-    with contextlib.suppress(FileNotFoundError):
-        staged_json.unlink()
-    try:
-        nb = pm.execute_notebook(
-            task.notebook, str(staged_nb), parameters=params, engine_name=f"evaltools-{task.engine}",
-            kernel_name=task.kernel_name, progress_bar=False, log_output=False, report_mode=True,
-            execution_timeout=task.timeout, kernel_cwd=str(work), seed=task.seed,
-            # the runner publishes the notebook once, complete (papermill still writes it at the
-            # end, or with the error when a cell fails)
-            request_save_on_cell_execute=False,
-        )
-    except Exception as exc:  # the unit's failure is recorded; the run goes on
-        status, error = "failed", _error_tail(nb, exc)
-        if staged_nb.exists():
-            with contextlib.suppress(Exception):
-                nb = nbformat.read(str(staged_nb), as_version=4)
-    out_nb = _inside(units_dir / f"{task.safe}.ipynb", units_dir)
-    out_html = _inside(units_dir / f"{task.safe}.html", units_dir)
-    out_json = _inside(units_dir / f"{task.safe}.json", units_dir)
-    if status == "ok" and not staged_json.exists():
-        status, error = "failed", "the notebook finished without recording its results (report.record)"
-    if nb is not None:
-        atomic_write(out_nb, nbformat.writes(nb))
-        try:
-            export_html(nb, out_html, title=task.title or task.unit)
-        except Exception as exc:
-            if status == "ok":
-                status, error = "failed", "HTML export failed: " + _error_tail(None, exc)
-    if status == "ok":
-        os.replace(staged_json, out_json)
-    else:
-        write_failed_record(out_json, task.unit, error)
-    with contextlib.suppress(FileNotFoundError):
-        staged_nb.unlink()
-    return {"unit": task.unit, "status": status, "duration": round(time.perf_counter() - t0, 3), "error": error}
-
-
-# ---------------------------------------------------------------------------------------
-# executors (registry): local process pool, in-process, Dask
-# ---------------------------------------------------------------------------------------
-
-OnDone = Callable[[UnitTask, dict], None]
-Then = Callable[[], "UnitTask | None"]
-
-
-def _failed_entry(task: UnitTask, exc: BaseException) -> dict:
-    return {"unit": task.unit, "status": "failed", "duration": 0.0, "error": _error_tail(None, exc)}
-
-
-def _run_inline(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
-                then: Then | None = None) -> None:
-    for t in tasks:
-        try:
-            res = execute_unit(t)
-        except Exception as exc:
-            res = _failed_entry(t, exc)
-        on_done(t, res)
-    final = then() if then is not None else None
-    if final is not None:
-        try:
-            res = execute_unit(final)
-        except Exception as exc:
-            res = _failed_entry(final, exc)
-        on_done(final, res)
-
-
-def _run_pool(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
-              then: Then | None = None) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    if jobs <= 1 or len(tasks) <= 1:
-        return _run_inline(tasks, on_done, jobs, scheduler, then)
-    # spawn: workers never inherit the parent's threads or zmq state
-    ctx = mp.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init)
-
-    def drain(pending: dict) -> None:
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                t = pending.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a worker process that died
-                    res = _failed_entry(t, exc)
-                on_done(t, res)
-
-    try:
-        drain({pool.submit(execute_unit, t): t for t in tasks})
-        # the follow-up (the briefing) runs in a worker whose kernel is already warm
-        final = then() if then is not None else None
-        if final is not None:
-            drain({pool.submit(execute_unit, final): final})
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _worker_init() -> None:
-    import signal
-
-    # Ctrl-C goes to the whole process group; the parent decides, workers just stop
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _run_dask(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
-              then: Then | None = None) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise RuntimeError("--scheduler needs the optional 'dask' extra: pip install 'evaltools[dask]'") from exc
-    own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
-
-    def drain(batch: Sequence[UnitTask]) -> None:
-        futs = {client.submit(execute_unit, t, pure=False, key=f"evaltools-{t.kind}-{t.safe}-{time.time_ns()}"): t
-                for t in batch}
-        for fut in as_completed(list(futs)):
-            t = futs[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:
-                res = _failed_entry(t, exc)
-            on_done(t, res)
-
-    try:
-        drain(tasks)
-        final = then() if then is not None else None
-        if final is not None:
-            drain([final])
-    finally:
-        if own:
-            client.close()
-
-
-EXECUTORS: dict[str, Callable[..., None]] = {
-    "inline": _run_inline,
-    "local": _run_pool,
-    "dask": _run_dask,
-}
-
-
-# ---------------------------------------------------------------------------------------
-# progress
-# ---------------------------------------------------------------------------------------
-
-class _Progress:
-    """Units done / failed / remaining and elapsed time, on stderr."""
-
-    _WORDS = {"id": ("selesai", "gagal", "sisa"), "en": ("done", "failed", "remaining")}
-
-    def __init__(self, total: int, enabled: bool, lang: str = "id"):
-        self.words = self._WORDS.get(lang, self._WORDS["id"])
-        self.total, self.done, self.failed = total, 0, 0
-        self.t0 = time.perf_counter()
-        self.bar = None
-        if enabled and total:
-            try:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=total, unit="unit", file=sys.stderr, dynamic_ncols=True,
-                                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}] {postfix}")
-                self._post()
-            except ImportError:
-                self.bar = None
-
-    def _post(self) -> None:
-        remaining = self.total - self.done - self.failed
-        if self.bar is not None:
-            w = self.words
-            self.bar.set_postfix_str(f"{w[0]}={self.done} {w[1]}={self.failed} {w[2]}={remaining}")
-
-    def update(self, ok: bool) -> None:
-        if ok:
-            self.done += 1
-        else:
-            self.failed += 1
-        if self.bar is not None:
-            self._post()
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 # ---------------------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------------------
@@ -428,6 +163,8 @@ class RunResult:
     skipped: list[str]
     failed: list[str]
     briefing_ok: bool
+    #: notes on what the run tidied: reports of units that left the study, a killed run's leftovers
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -505,6 +242,71 @@ def _study_fingerprint(study: Any) -> dict:
     }
 
 
+def _default_run_id(study_path: Path, lang: str) -> str:
+    # each language its own folder: an English run never replaces the Indonesian one
+    name = study_path.resolve().name or "run"
+    return name if lang == "id" else f"{name}-{lang}"
+
+
+#: the ratings columns a partition carries: the data contract's, whatever else the input had
+PARTITION_RATING_COLUMNS = ("period", "unit", "subject", "rater", "rater_role", "item", "score", "score_label")
+
+
+def _partition_ratings(st: Any, ratings: Any) -> Any:
+    import pandas as pd
+
+    mapped = set(((getattr(st, "config", {}) or {}).get("columns", {}) or {}).get("ratings", {}) or {})
+    keep = [c for c in ratings.columns if c in PARTITION_RATING_COLUMNS or c in mapped]
+    out = ratings[keep]
+    # a batch's categories name other units' raters and subjects too; a partition names its own
+    cats = [c for c in keep if isinstance(out[c].dtype, pd.CategoricalDtype)]
+    return out.assign(**{c: out[c].cat.remove_unused_categories() for c in cats}) if cats else out
+
+
+#: units whose ratings a partitioned study loads at once: the runner never holds the national table
+LOAD_BATCH = 200
+
+
+def _ratings_dataset(study_path: Path) -> Path | None:
+    """The ratings folder when the study gives its ratings as a partitioned Parquet dataset."""
+    import tomllib
+
+    toml = study_path / "study.toml" if study_path.is_dir() else study_path
+    try:
+        cfg = tomllib.loads(toml.read_text(encoding="utf-8"))
+        path = toml.parent / str(cfg["files"]["ratings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not a study.toml folder (a partition); load_study says what is wrong, if anything
+    return path if path.is_dir() else None
+
+
+def _dataset_units(path: Path) -> list[str]:
+    from urllib.parse import unquote
+
+    # hive layout: one <unit column>=<unit> folder per unit, the value URI-encoded
+    return sorted(unquote(d.name.split("=", 1)[1]) for d in path.iterdir() if d.is_dir() and "=" in d.name)
+
+
+def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitioned: bool):
+    """(unit, its ratings) for each selected unit; a partitioned study is read a batch of units at a time."""
+    if not partitioned:
+        by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
+        for u in selected:
+            yield u, by_unit.get(u, st.ratings.iloc[0:0])
+        return
+    for i in range(0, len(selected), LOAD_BATCH):
+        batch = list(selected[i:i + LOAD_BATCH])
+        r = load_study(study_path, units=batch).ratings
+        by_unit = {str(k): g for k, g in r.groupby("unit", observed=True, sort=False)}
+        for u in batch:
+            yield u, by_unit.get(u, r.iloc[0:0])
+
+
+def _save_partition(sub: Any, path: Path) -> None:
+    sub.save(path)
+    rf.share_tree(path)
+
+
 def run(
     study: str | os.PathLike = "data/sample",
     out: str | os.PathLike = "reports",
@@ -533,9 +335,12 @@ def run(
     units : iterable of str, optional
         Only these pilot units (default: every unit whose pilot has started).
     jobs : int, optional
-        Local worker processes (default: CPU count); 1 runs in this process.
+        Local worker processes (default: CPU count); 1 runs in this process. The workers
+        start their kernels while the study is loaded.
     scheduler : str or distributed.Client, optional
-        Dask scheduler address (``tcp://host:port``) or client: run the units there.
+        Dask scheduler address (``tcp://host:port``) or client: run the units there. An
+        address that does not answer raises :class:`SchedulerUnreachable` before anything
+        is written.
     lang : {"id", "en"}
         Report language.
     force : bool
@@ -543,7 +348,8 @@ def run(
     engine : {"warm", "fresh"}
         Kernel reuse per worker (warm) or one kernel per notebook (fresh).
     run_id : str, optional
-        Folder name under ``out`` (default: the study folder's name, so a rerun resumes).
+        Folder name under ``out`` (default: the study folder's name, plus ``-en`` for an
+        English run, so a rerun resumes and each language keeps its own folder).
     notebook : path, optional
         Unit notebook template (default: ``notebooks/unit_report.ipynb``).
 
@@ -551,24 +357,95 @@ def run(
     -------
     RunResult
         ``failed`` lists units whose notebook raised; ``ok`` is False if any failed.
+
+    Raises
+    ------
+    RunLocked
+        Another run holds the run folder (the message names it).
+    SchedulerUnreachable
+        ``scheduler`` did not answer.
+
+    Notes
+    -----
+    The run folder's layout and what it keeps are described in :mod:`evaltools._runfolder`.
+    A unit is redone when its inputs, the code or the notebook template changed, or when
+    its recorded JSON is missing, does not parse or does not match the hash the manifest
+    holds for it. Reports of units that are no longer pilot units of the study are moved
+    to ``archive/`` (noted in ``RunResult.notes`` and the manifest), so the briefing covers
+    exactly the current study.
+
+    Examples
+    --------
+    >>> run("data/sample", lang="fr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lang must be 'id' or 'en', got 'fr'
     """
     if lang not in ("id", "en"):
         raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     study_path = Path(study)
-    st = load_study(study_path)
-    meta = study_meta(st)
-    thresholds = report_thresholds(getattr(st, "config", {}) or {})
     out_root = Path(out)
     out_root.mkdir(parents=True, exist_ok=True)
-    run_dir = _inside(out_root / safe_name(run_id or study_path.resolve().name or "run"), out_root)
-    units_dir = run_dir / "units"
-    units_dir.mkdir(parents=True, exist_ok=True)
-    for stale in [*units_dir.glob(".*.tmp"), *run_dir.glob(".*.tmp"), *units_dir.glob(".*.tmp.*")]:
+    run_dir = _inside(out_root / safe_name(run_id or _default_run_id(study_path, lang)), out_root)
+    created = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    opts = dict(units=units, jobs=jobs, scheduler=scheduler, lang=lang, force=force, engine=engine,
+                notebook=notebook, briefing=briefing, progress=progress, timeout=timeout, kernel_name=kernel_name)
+    try:
+        with rf.run_lock(run_dir):
+            return _run_locked(study_path, run_dir, **opts)
+    except BaseException:
+        if created:  # a run that stopped before writing anything leaves no empty folder
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()
+        raise
+
+
+def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang, force, engine, notebook,
+                briefing, progress, timeout, kernel_name) -> RunResult:
+    notes: list[str] = []
+    if rf.clear_stale_work(run_dir):
+        notes.append("removed the temporary files of an earlier run that did not finish (.work/)")
+    for stale in [*run_dir.glob("units/.*.tmp*"), *run_dir.glob(".*.tmp*")]:
         with contextlib.suppress(OSError):  # temporary files of a run that was killed mid-write
             stale.unlink()
-    work_root = run_dir / ".work"
+    # the scheduler is asked first: one that does not answer leaves the run folder as it was
+    client = connect(scheduler) if scheduler is not None else None
+    n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    # local workers start their kernels now, while this process loads and partitions the study
+    pool = start_pool(n_jobs, kernel_name, engine) if client is None and n_jobs > 1 else None
+    try:
+        res = _execute(study_path, run_dir, notes, client if client is not None else pool, units=units,
+                       n_jobs=n_jobs, lang=lang, force=force, engine=engine, notebook=notebook, briefing=briefing,
+                       progress=progress, timeout=timeout, kernel_name=kernel_name)
+    except BaseException:
+        if pool is not None:  # a study that does not load need not wait for the kernels
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        if client is not None and client is not scheduler:
+            client.close()
+    return res
+
+
+def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: Any, *, units, n_jobs, lang, force,
+             engine, notebook, briefing, progress, timeout, kernel_name) -> RunResult:
+    dataset = _ratings_dataset(study_path)
+    if dataset is None:
+        st = load_study(study_path)
+    else:  # units and outcomes whole, the ratings of a first batch of units only
+        st = load_study(study_path, units=_dataset_units(dataset)[:LOAD_BATCH])
+    meta = study_meta(st)
+    thresholds = report_thresholds(getattr(st, "config", {}) or {})
+    units_dir = run_dir / "units"
+    units_dir.mkdir(parents=True, exist_ok=True)
+    inputs_root = run_dir / rf.INPUTS
+    work_root = run_dir / rf.WORK
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     chash = code_hash(nb_path)
 
@@ -583,10 +460,11 @@ def run(
         selected = list(dict.fromkeys(wanted))  # the caller's order, each unit once
     else:
         selected = all_pilots
-    safe_of = {u: safe_name(u) for u in selected}
-    if len(set(safe_of.values())) != len(safe_of):  # pragma: no cover - sha1 prefix collision
-        raise ValueError("two unit names map to the same file name")
+    # file names from the study's whole unit list: a unit keeps its name whatever is selected
+    stems = unit_file_names(st.units["unit"].astype(str))
+    safe_of = {u: stems[u] for u in selected}
     pools = st.control_pools(selected, min_regional=MIN_REGIONAL_CONTROLS)
+    notes += rf.archive_stale(run_dir, keep={stems[u] for u in all_pilots})
 
     old = read_manifest(run_dir)
     old_units = old.get("units", {}) or {}
@@ -599,12 +477,15 @@ def run(
         "engine": engine,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "units": {},
+        "notes": notes,
     }
+    pilots = set(all_pilots)
     for u in selected:  # keep earlier entries of the selected units until they are redone
         if u in old_units:
             manifest["units"][u] = old_units[u]
-    for u, entry in old_units.items():  # and of units not selected this time
-        manifest["units"].setdefault(u, entry)
+    for u, entry in old_units.items():  # and of pilot units not selected this time
+        if u in pilots:
+            manifest["units"].setdefault(u, entry)
 
     lock = threading.Lock()
 
@@ -612,49 +493,57 @@ def run(
         with lock:
             write_manifest(run_dir, manifest)
 
-    ratings_by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
-    no_ratings = st.ratings.iloc[0:0]
     fingerprint = _study_fingerprint(st)
     work = work_root / f"run-{os.getpid()}-{time.time_ns()}"
+    stage = work / "stage"
     tasks: list[UnitTask] = []
     skipped: list[str] = []
     executed: list[str] = []
     failed_all: list[str] = []
     briefing_ok = False
     try:
-        work_root.mkdir(parents=True, exist_ok=True)
-        for u in selected:
-            sub = _restrict(st, u, ratings_by_unit.get(u, no_ratings), pools[u])
-            params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": str(run_dir.resolve())}
+        for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
+            sub = _restrict(st, u, _partition_ratings(st, ratings), pools[u])
+            s = safe_of[u]
+            # paths relative to units/, where the published notebook lives and its kernel runs
+            params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": "..",
+                      "study_path": f"../{rf.INPUTS}/{s}",
+                      "record_path": f"../{rf.WORK}/{work.name}/stage/{s}.json"}
             ihash = _input_hash([sub.ratings, sub.units, sub.outcomes], {**params, "study": fingerprint})
             prev = manifest["units"].get(u, {})
-            s = safe_of[u]
-            outputs_exist = all((units_dir / f"{s}.{ext}").exists() for ext in ("ipynb", "html", "json"))
+            part = inputs_root / s
+            outputs_exist = all((units_dir / f"{s}.{ext}").exists() for ext in ("ipynb", "html"))
             if (not force and prev.get("status") == "ok" and prev.get("input_hash") == ihash
-                    and prev.get("code_hash") == chash and outputs_exist):
+                    and prev.get("code_hash") == chash and outputs_exist
+                    and rf.record_intact(units_dir / f"{s}.json", u, prev.get("record_hash"))):
+                if not (part / "study.json").exists():  # the notebook's input, kept beside it
+                    _save_partition(sub, part)
                 skipped.append(u)
                 continue
-            part = work / "inputs" / s
-            sub.save(part)
-            params["study_path"] = str(part)
+            _save_partition(sub, part)
             manifest["units"][u] = {"file": s, "status": "pending", "input_hash": ihash, "code_hash": chash,
                                     "duration": None, "error": "", "library_version": manifest["library_version"]}
             tasks.append(UnitTask(unit=u, safe=s, notebook=str(nb_path), parameters=params,
-                                  units_dir=str(units_dir), work_dir=str(work / "exec"), engine=engine,
-                                  kernel_name=kernel_name, timeout=timeout, title=u))
+                                  units_dir=str(units_dir), work_dir=str(units_dir), stage_dir=str(stage),
+                                  engine=engine, kernel_name=kernel_name, timeout=timeout, title=u))
         save_manifest()
 
-        bar = _Progress(len(tasks), progress, lang)
+        bar = Progress(len(tasks), progress, lang)
         failed: list[str] = []
 
         def on_done(t: UnitTask, res: dict) -> None:
+            fields = {k: v for k, v in res.items() if k != "unit"}
             if t.kind == "briefing":
-                manifest["briefing"].update(status=res["status"], duration=res["duration"], error=res["error"])
+                manifest["briefing"].update(fields)
                 save_manifest()
                 return
             entry = manifest["units"][t.unit]
-            entry.update(status=res["status"], duration=res["duration"], error=res["error"],
-                         finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            for k in ("error_summary", "log", "record_hash"):
+                entry.pop(k, None)
+            entry.update(fields, finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            if res["status"] == "ok":
+                with contextlib.suppress(OSError):
+                    entry["record_hash"] = rf.file_digest(units_dir / f"{t.safe}.json")
             executed.append(t.unit)
             if res["status"] != "ok":
                 failed.append(t.unit)
@@ -668,19 +557,18 @@ def run(
             bar.close()
             if not briefing:
                 return None
-            unchanged = (not executed and prev_b.get("status") == "ok" and prev_b.get("code_hash") == bhash
-                         and prev_b.get("units") == list(selected) and old.get("lang") == lang
-                         and (run_dir / "briefing.html").exists())
+            unchanged = (not executed and not notes and prev_b.get("status") == "ok"
+                         and prev_b.get("code_hash") == bhash and prev_b.get("units") == list(selected)
+                         and old.get("lang") == lang and (run_dir / "briefing.html").exists())
             if unchanged and not force:
                 manifest["briefing"] = prev_b  # nothing it reads has changed
                 return None
             manifest["briefing"] = {"status": "pending", "code_hash": bhash, "units": list(selected)}
             return _briefing_task(st, meta, thresholds, run_dir, work, lang, engine, kernel_name, timeout, selected)
 
-        n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-        executor = "dask" if scheduler is not None else "local"
+        executor = "local" if executor_arg is None or isinstance(executor_arg, ProcessPoolExecutor) else "dask"
         try:
-            EXECUTORS[executor](tasks, on_done, n_jobs, scheduler, then)
+            EXECUTORS[executor](tasks, on_done, n_jobs, executor_arg, then)
         finally:
             bar.close()
         # units that were skipped earlier but failed then stay failed in the briefing
@@ -689,7 +577,7 @@ def run(
         # the briefing's own record only marks that it finished; keep the run folder tidy
         with contextlib.suppress(FileNotFoundError):
             (run_dir / "briefing.json").unlink()
-        write_summary(run_dir, lang=lang)
+        _write_summary(run_dir, lang, thresholds)
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:
@@ -698,18 +586,28 @@ def run(
         with contextlib.suppress(OSError):
             work_root.rmdir()
     return RunResult(run_dir=run_dir, manifest=manifest, executed=executed, skipped=skipped,
-                     failed=failed_all, briefing_ok=briefing_ok)
+                     failed=failed_all, briefing_ok=briefing_ok, notes=list(notes))
+
+
+def _write_summary(run_dir: Path, lang: str, thresholds: Mapping[str, Any]) -> None:
+    import inspect
+
+    # the study's small-cell rule applies to summary.xlsx too (issue 12.2), where write_summary takes it
+    kw = {"min_cell": thresholds["min_cell"]} if ("min_cell" in thresholds and "min_cell" in
+                                                  inspect.signature(write_summary).parameters) else {}
+    write_summary(run_dir, lang=lang, **kw)
 
 
 def _briefing_task(st: Any, meta: dict, thresholds: dict, run_dir: Path, work: Path, lang: str, engine: str,
                    kernel_name: str, timeout: float | None, selected: Sequence[str]) -> UnitTask:
     """The briefing over the collected unit records, as one more task for the executor."""
-    part = work / "inputs" / "_study"
+    part = run_dir / rf.INPUTS / rf.STUDY_INPUT
     # the whole study without its ratings: unit-period aggregates only, no individual rows
-    _restrict(st, None, st.ratings.iloc[0:0], []).save(part)
-    params = {"run_dir": str(run_dir.resolve()), "lang": lang, "thresholds": thresholds,
-              "study_path": str(part), "units": list(selected)}
+    _save_partition(_restrict(st, None, st.ratings.iloc[0:0], []), part)
+    # relative to the run folder, where briefing.ipynb lives and its kernel runs
+    params = {"run_dir": ".", "lang": lang, "thresholds": thresholds, "study_path": f"{rf.INPUTS}/{rf.STUDY_INPUT}",
+              "units": list(selected), "record_path": f"{rf.WORK}/{work.name}/stage/briefing.json"}
     return UnitTask(unit="briefing", safe="briefing", notebook=str(BRIEFING_NOTEBOOK), parameters=params,
-                    units_dir=str(run_dir), work_dir=str(work / "exec-briefing"), engine=engine,
+                    units_dir=str(run_dir), work_dir=str(run_dir), stage_dir=str(work / "stage"), engine=engine,
                     kernel_name=kernel_name, timeout=timeout, title=meta.get("study_name") or "Briefing",
                     kind="briefing")

@@ -256,7 +256,10 @@ class SimulatedStudy:
         out_dir : folder to write (created; files already there are replaced one by one,
             each written to a temporary file first and moved in place with ``os.replace``).
         format : ``"csv"`` (ratings.csv.gz, units.csv, outcomes.csv), ``"csv.gz"`` (the same),
-            ``"plain-csv"`` (ratings.csv), ``"parquet"`` or ``"xlsx"``.
+            ``"plain-csv"`` (ratings.csv), ``"parquet"``, ``"parquet-dataset"`` (a ``ratings/``
+            folder of Parquet files partitioned by unit, hive layout ``<unit column>=<unit>/``,
+            as :func:`pyarrow.dataset.write_dataset` writes it; units and outcomes as Parquet)
+            or ``"xlsx"``.
         export_style : name the ratings columns like an e-Kinerja export (``nip``,
             ``nama``, ``nip_penilai`` ... through ``[columns.ratings]``); identity otherwise.
         key : pseudonymization key used to express truth.json ids as the pseudonyms the
@@ -275,11 +278,13 @@ class SimulatedStudy:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         fmt = format.lower()
+        # "parquet-dataset": ratings as a folder partitioned by unit, the other tables as Parquet
         ext = {"csv": ".csv.gz", "csv.gz": ".csv.gz", "plain-csv": ".csv", "parquet": ".parquet",
-               "xlsx": ".xlsx"}.get(fmt)
+               "parquet-dataset": "", "xlsx": ".xlsx"}.get(fmt)
         if ext is None:
-            raise ValueError(f"format '{format}' not supported: use 'csv', 'csv.gz', 'plain-csv', 'parquet' or 'xlsx'")
-        side_ext = ".csv" if ext in (".csv.gz", ".csv") else ext
+            raise ValueError(f"format '{format}' not supported: use 'csv', 'csv.gz', 'plain-csv', 'parquet', "
+                             "'parquet-dataset' or 'xlsx'")
+        side_ext = ".csv" if ext in (".csv.gz", ".csv") else (ext or ".parquet")
         if key is None:
             if key_file is not None and (out / key_file).exists():
                 key = (out / key_file).read_text(encoding="utf-8").strip()
@@ -304,7 +309,10 @@ class SimulatedStudy:
         if key_file is not None:
             atomic_write(out / key_file, key + "\n")
         atomic_write(out / "study.toml", text)
-        _atomic_write_table(ratings, out / files["ratings"])
+        if fmt == "parquet-dataset":
+            _atomic_write_dataset(ratings, out / files["ratings"], cfg["columns"]["ratings"]["unit"])
+        else:
+            _atomic_write_table(ratings, out / files["ratings"])
         _atomic_write_table(units, out / files["units"])
         _atomic_write_table(outcomes, out / files["outcomes"])
         truth = _pseudonymize_truth(self.truth, key.encode("utf-8"), pseudonymize)
@@ -1167,6 +1175,29 @@ def _file_ratings(r: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
                                                               "period")])
     out = out.iloc[order].reset_index(drop=True)
     return out.rename(columns=mapping)[[mapping[c] for c in EXPORT_COLUMNS]]
+
+
+def _atomic_write_dataset(df: pd.DataFrame, path: Path, unit_column: str) -> None:
+    """Ratings as a hive-partitioned Parquet folder, one partition per unit, swapped in whole."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    plain = df.copy()
+    for c in plain.columns:
+        if isinstance(plain[c].dtype, pd.CategoricalDtype) or plain[c].dtype == object:
+            plain[c] = plain[c].astype(object).where(plain[c].notna(), None).astype("string")
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    pads.write_dataset(table, tmp, format="parquet", partitioning=[unit_column], partitioning_flavor="hive",
+                       basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
+    old = path.with_name(f".{path.name}.old-{os.getpid()}")
+    if path.exists():
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _atomic_write_table(df: pd.DataFrame, path: Path) -> None:

@@ -66,9 +66,23 @@ def record(results: Mapping[str, Any], path: str | os.PathLike | None) -> Path |
     return write_json(path, results)
 
 
-def write_failed_record(path: str | os.PathLike, unit: str, error: str) -> Path:
-    """The record of a unit whose notebook failed: its name, ``status = "failed"`` and the error."""
-    return atomic_write(path, json_bytes({"unit": unit, "status": "failed", "error": error}))
+def write_failed_record(path: str | os.PathLike, unit: str, error: str, *, summary: str = "",
+                        log: str = "") -> Path:
+    """The record of a unit whose notebook failed: its name, ``status = "failed"``, the error's
+    last lines (``error``), one line for a reader (``error_summary``) and the log holding the
+    whole error (``log``, relative to the run folder).
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "U1.json"
+    >>> doc = json.loads(write_failed_record(p, "U1", "ValueError: x", summary="ValueError: x",
+    ...                                      log="units/U1.log").read_text())
+    >>> doc["status"], doc["error_summary"], doc["log"]
+    ('failed', 'ValueError: x', 'units/U1.log')
+    """
+    return atomic_write(path, json_bytes({"unit": unit, "status": "failed", "error": error,
+                                          "error_summary": summary, "log": log}))
 
 
 def read_manifest(run_dir: str | os.PathLike) -> dict:
@@ -110,7 +124,11 @@ def collect(run_dir: str | os.PathLike) -> list[dict]:
             continue
         entry = (manifest.get("units") or {}).get(doc.get("unit"), {})
         if entry.get("status") == "failed":
-            doc = {"unit": doc.get("unit"), "status": "failed", "error": entry.get("error", doc.get("error", ""))}
+            failed = {"unit": doc.get("unit"), "status": "failed", "error": entry.get("error", doc.get("error", ""))}
+            for k in ("error_summary", "log"):  # the one-line summary and the log holding the whole error
+                if entry.get(k) or doc.get(k):
+                    failed[k] = entry.get(k) or doc.get(k)
+            doc = failed
         doc["file"] = f.stem
         out.append(doc)
     return sorted(out, key=lambda d: str(d.get("unit")))
