@@ -1,0 +1,174 @@
+"""A test for one pilot unit against a handful of controls that can reject.
+
+A placebo-in-space rank p-value for one treated unit cannot fall below 1 / (N + 1) with N
+control units, so with the 5-30 controls of a real pilot it never reaches 0.05 when N < 19.
+Here each unit's panel is collapsed to one number, its post-period mean minus its
+pre-period mean (Bertrand, Duflo & Mullainathan 2004, sec. IV.C; Donald & Lang 2007,
+two-step estimator), and the pilot unit's change is compared with the controls' changes as
+a *prediction of one new draw*:
+
+    theta = D_1 - mean(D_c),   se = s_c sqrt(1 + 1/N),   t = theta / se ~ t_{N-1},
+
+with s_c the standard deviation of the N controls' changes. If the unit-level errors
+D_i - E D_i are exchangeable normal draws, t has exactly Student's t distribution with
+N - 1 degrees of freedom under theta = 0 (the prediction interval of a normal sample).
+Conley & Taber (2011) estimate the distribution of the treated unit's error by the
+controls' residuals; this is the parametric small-N form of the same idea, and unlike the
+rank it can return any p-value. The exact rank p-value is kept beside it (``pval_perm``).
+
+Units of different size (employees or respondents behind an average) have errors of
+different variance. With ``size_treated`` / ``size_controls`` the variance is modelled as
+Var(D_i) = A + B / M_i (Ferman & Pinto 2019, sec. 3): A and B are fitted by least
+squares of the controls' squared residuals on 1 / M_i, and the test is the same prediction
+t after weighting every unit by 1 / (A + B / M_i).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from evaltools._results import Estimate
+from evaltools.pilot._power import _mde_from_se
+
+__all__ = ["unit_did_test"]
+
+
+def _relative_variance(size_t: float, size_c: np.ndarray, resid: np.ndarray) -> tuple[float, np.ndarray, str]:
+    """Relative variances r_i = A + B / M_i of the treated unit and the controls.
+
+    Ferman & Pinto (2019): E[e_i^2] = A + B / M_i, fitted by OLS of the controls' squared
+    residuals on (1, 1 / M_i). A or B below zero is set to zero and the other refitted
+    (a variance has no negative component); nothing left means equal variances.
+    """
+    inv = 1.0 / size_c
+    e2 = resid ** 2
+    X = np.column_stack([np.ones_like(inv), inv])
+    coef, *_ = np.linalg.lstsq(X, e2, rcond=None)
+    a, b = coef
+    if b < 0:
+        a, b = max(float(e2.mean()), 0.0), 0.0
+    elif a < 0:
+        a, b = 0.0, max(float((inv @ e2) / (inv @ inv)), 0.0)
+    if a + b <= 0 or not np.isfinite(a + b):
+        return 1.0, np.ones_like(size_c), "unit sizes explain no variance; equal variances used"
+    scale = a + b * inv.mean()
+    return (a + b / size_t) / scale, (a + b * inv) / scale, ""
+
+
+def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = None,
+                  size_controls=None, alpha: float = 0.05, power: float = 0.8,
+                  permutation: bool = True) -> Estimate:
+    """Difference-in-differences test of one treated unit against few controls.
+
+    Parameters
+    ----------
+    d_treated : float
+        The pilot unit's post-period mean minus its pre-period mean.
+    d_controls : array-like
+        The same change for each control unit (N >= 2).
+    size_treated, size_controls : float and array-like, optional
+        Unit sizes M_i (employees, respondents) for the Ferman & Pinto (2019) variance model
+        Var = A + B / M_i. Give both or neither.
+    alpha : float
+        Two-sided level of the test; the interval has level 1 - alpha.
+    power : float
+        Target power of the minimum detectable effect ``mde``.
+    permutation : bool
+        Also compute the exact placebo (permutation) p-value ``pval_perm``.
+
+    Returns
+    -------
+    Estimate
+        ``did_unit_t``: ``value`` = theta, ``se``, ``ci_low``/``ci_high`` (the t interval,
+        the inversion of the test: it excludes 0 exactly when ``pval < alpha``), ``pval``;
+        extras ``t, df, mde, pval_perm, s_controls, n_controls, method``.
+
+    Notes
+    -----
+    Assumptions: (i) parallel trends in expectation -- E[D_1] - E[D_c] equals the effect;
+    (ii) the unit-level errors are exchangeable across the pilot unit and the controls
+    (the pilot unit is not chosen for an unusual trajectory) and independent (no spillover
+    of the pilot to the controls, no common shock hitting only some units); (iii) they are
+    normal, which makes the t reference exact for any N >= 2 and is a good approximation
+    for means of many employees or respondents. Under (i)-(iii), with equal variances,
+    (D_1 - mean D_c) / (s_c sqrt(1 + 1/N)) ~ t_{N-1} (Student 1908; the prediction
+    interval for one new observation).
+
+    The minimum detectable effect is the smallest |theta| the two-sided t test detects
+    with probability ``power`` given this se and df (noncentral t; Bloom 1995); it shrinks
+    with more periods (less noise in each D_i) and more controls.
+
+    ``pval_perm`` = (1 + #{j : |D_j - mean(D_-j)| >= |theta|}) / (1 + N), the rank of the
+    pilot unit's DiD among the controls' placebo DiDs (Conley & Taber 2011; exact under
+    exchangeability, never below 1 / (N + 1)).
+
+    References
+    ----------
+    Bertrand M, Duflo E, Mullainathan S (2004). Q J Econ 119(1):249-275.
+    Donald SG, Lang K (2007). Rev Econ Stat 89(2):221-233.
+    Conley TG, Taber CR (2011). Rev Econ Stat 93(1):113-125.
+    Ferman B, Pinto C (2019). Rev Econ Stat 101(3):452-467.
+    Bloom HS (1995). Evaluation Review 19(5):547-556.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> controls = np.array([0.4, -0.3, 0.1, 0.6, -0.2, 0.0, 0.3, -0.5])
+    >>> res = unit_did_test(3.0, controls)
+    >>> round(res.value, 3), res.df, res.pval < 0.001, round(res.pval_perm, 3)
+    (2.95, 7, True, 0.111)
+    >>> bool(res.ci_low > 0)
+    True
+    """
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must lie in (0, 1)")
+    if not 0 < power < 1:
+        raise ValueError("power must lie in (0, 1)")
+    dc = np.asarray(d_controls, dtype=float).ravel()
+    d1 = float(d_treated)
+    N = dc.size
+    extra = {"t": math.nan, "df": max(N - 1, 0), "mde": math.nan, "pval_perm": math.nan,
+             "s_controls": math.nan, "n_controls": N, "method": "did_prediction_t"}
+    if N < 2 or not np.isfinite(d1) or not np.isfinite(dc).all():
+        return Estimate(name="did_unit_t", value=d1 - dc.mean() if N else math.nan, n_subjects=N,
+                        note="fewer than two control units: no test" if N < 2 else "missing change values",
+                        extra=extra)
+    notes = []
+    if (size_treated is None) != (size_controls is None):
+        raise ValueError("give both size_treated and size_controls, or neither")
+    if size_treated is not None:
+        mc = np.asarray(size_controls, dtype=float).ravel()
+        if mc.shape != dc.shape:
+            raise ValueError("size_controls must have one value per control unit")
+        if not (np.isfinite(mc).all() and (mc > 0).all() and np.isfinite(size_treated) and size_treated > 0):
+            raise ValueError("unit sizes must be positive numbers")
+        r1, rc, why = _relative_variance(float(size_treated), mc, dc - dc.mean())
+        if why:
+            notes.append(why)
+        extra["method"] = "did_prediction_t_size"
+    else:
+        r1, rc = 1.0, np.ones(N)
+    # weighted (GLS) mean of the controls and the scale of their residuals
+    wc = 1.0 / rc
+    mu = float(wc @ dc / wc.sum())
+    s2 = float(wc @ (dc - mu) ** 2 / (N - 1))
+    theta = d1 - mu
+    se = math.sqrt(s2 * (r1 + 1.0 / wc.sum()))
+    df = N - 1
+    extra["s_controls"] = math.sqrt(s2)
+    if permutation:
+        # placebo DiD of control j: its change against the mean change of the other controls
+        pl = dc - (dc.sum() - dc) / (N - 1)
+        extra["pval_perm"] = float((1 + np.sum(np.abs(pl) >= abs(d1 - dc.mean()) - 1e-12 * (1 + abs(d1))))
+                                   / (1 + N))
+    if not se > 1e-12 * max(1.0, abs(mu), abs(d1)):
+        notes.append("the control units' changes do not vary: the test is undefined")
+        return Estimate(name="did_unit_t", value=theta, n_subjects=N, note="; ".join(notes), extra=extra)
+    t = theta / se
+    q = float(stats.t.ppf(1 - alpha / 2, df))
+    extra["t"] = t
+    extra["mde"] = float(_mde_from_se(np.array([se]), alpha, power, df, "t")[0])
+    return Estimate(name="did_unit_t", value=theta, se=se, ci_low=theta - q * se, ci_high=theta + q * se,
+                    pval=float(2 * stats.t.sf(abs(t), df)), n_subjects=N, note="; ".join(notes), extra=extra)
