@@ -245,16 +245,6 @@ def test_calibration_and_impact_sections(study):
     assert imp.available and set(imp.results["outcomes"]) == set(study.outcome_info)
 
 
-def test_unavailable_section_says_so_without_numbers(study, monkeypatch):
-    monkeypatch.setattr(report, "_lib", lambda name: None)
-    monkeypatch.setattr(report, "_lib_func", lambda mod, name: None)
-    sec = report.consistency(study, study.pilot_units[0])
-    assert not sec.available and sec.results == {"available": False}
-    html = sec._repr_html_()
-    assert "belum tersedia" in html and "<table" not in html
-    assert "not available yet" in report.calibration(study, study.pilot_units[0], lang="en").lead
-
-
 def test_section_html_escapes_everything():
     sec = report.Section(key="k", title="<b>t</b>", lead="<script>x</script>",
                          tables=[("<i>c</i>", pd.DataFrame({"<u>col</u>": ["<img src=y>"]}))], notes=["<a>n</a>"])

@@ -204,6 +204,18 @@ def _make_residuals(s: SimulatedStudy) -> pd.DataFrame:
         "score": r["score"].to_numpy()})
 
 
+def test_truth_speaks_the_report_verdict_codes(sim):
+    """One verdict vocabulary: the truth's expected_code is a report verdict code, and it says
+    what the older expected_verdict (go / fix-first / stop) says."""
+    from evaltools.report import VERDICTS
+
+    old_to_code = {"go": "SIAP", "fix-first": "PERBAIKI DULU", "stop": "TUNDA", None: None}
+    for v in sim.truth["units"].values():
+        assert v["expected_code"] in (*VERDICTS, None)
+        assert v["expected_code"] == old_to_code[v["expected_verdict"]]
+    assert {v["expected_code"] for v in sim.truth["units"].values()} >= {"SIAP", "PERBAIKI DULU"}
+
+
 def test_truth_records_cover_the_data(sim):
     t = sim.truth
     rt = pd.DataFrame(t["raters"])

@@ -341,9 +341,10 @@ class Study:
 
     @property
     def pilot_units(self) -> list[str]:
-        """Units with a pilot start (first_treated), in period then name order."""
-        u = self.units[self.units["first_treated_idx"] > 0]
-        return u.sort_values(["first_treated_idx", "unit"])["unit"].tolist()
+        """Units whose pilot has started (``first_treated_idx > 0``), in the units table's order
+        (the order the runner reports them in)."""
+        u = self.units
+        return [str(x) for x in u.loc[u["first_treated_idx"].fillna(0).astype(int) > 0, "unit"]]
 
     def panel(self) -> pd.DataFrame:
         """Outcomes joined with the units table: one row per (unit, period)."""
@@ -421,6 +422,26 @@ class Study:
             _rmtree(tmp)
             raise
         return directory
+
+    def control_pools(self, units: Iterable[str] | None = None, *, min_regional: int = 10) -> dict[str, list[str]]:
+        """The never-treated units each pilot unit in ``units`` (default: all) is compared with.
+
+        Units of one region share labour markets, budgets and regional policy, so the region's
+        never-treated units are the donors when there are ``min_regional`` or more of them;
+        with fewer, every never-treated unit is the pool.
+        """
+        u = self.units
+        names = u["unit"].astype(str)
+        never = u["first_treated_idx"].fillna(0).astype(int).to_numpy() == 0
+        region = u["region"].astype(str) if "region" in u else pd.Series("", index=u.index)
+        all_ctrl = names[never].tolist()
+        by_region = names[never].groupby(region[never].to_numpy(), sort=False).agg(list).to_dict()
+        reg_of = dict(zip(names, region))
+        pools = {}
+        for unit in self.pilot_units if units is None else units:
+            pool = by_region.get(reg_of.get(unit, ""), [])
+            pools[unit] = pool if len(pool) >= min_regional else all_ctrl
+        return pools
 
 
 def _rmtree(p: Path) -> None:

@@ -16,12 +16,8 @@ Executors and kernel engines are small registries (``EXECUTORS``, papermill engi
 
 * ``local``: a process pool (``jobs`` workers, default = cores); ``jobs=1`` runs in-process.
 * ``dask``: the same task function submitted to a Dask distributed scheduler.
-* ``fresh`` engine: one new kernel per notebook, shut down immediately (not gracefully:
-  a graceful shutdown sometimes waits seconds for nothing), started again once if the
-  first start fails (two kernels starting at once can race for a port).
-* ``warm`` engine: each worker keeps one kernel with the libraries imported and, before each
-  notebook, resets its namespace, matplotlib state, warnings filters, working directory and
-  random seeds, so a notebook costs its own computation and little else.
+* ``fresh`` / ``warm`` engines: one kernel per notebook, or one reset kernel per worker
+  (:mod:`evaltools._kernels`).
 
 Resumability: each unit's manifest entry stores the hash of its inputs (its partition,
 parameters and thresholds) and of the code (notebook template and library sources); a
@@ -39,7 +35,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -47,6 +42,14 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from evaltools._io import atomic_write
+from evaltools._kernels import kernel_env, register_engines, shutdown_warm, start_kernel
+from evaltools.data import Study, load_study
+from evaltools.report import thresholds as report_thresholds
+from evaltools.report import write_summary
+from evaltools.report.pages import export_html
+from evaltools.report.records import read_manifest, write_failed_record, write_manifest
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
@@ -94,6 +97,11 @@ def safe_name(name: str) -> str:
     Names made only of ASCII letters, digits, ``.``, ``_`` and ``-`` (not starting with a dot)
     are kept as they are; any other name becomes an ASCII slug plus the first 8 hex digits of
     the SHA-1 of the original, so two names that slug alike (``"A/B"``, ``"A_B"``) stay apart.
+
+    Examples
+    --------
+    >>> safe_name("Dinas_Sosial"), safe_name("Dinas Sosial (Kota)")
+    ('Dinas_Sosial', 'Dinas_Sosial_Kota-7614883c')
     """
     name = str(name)
     if _SAFE_RE.match(name) and ".." not in name and name.lower() not in _WINDOWS_RESERVED:
@@ -109,47 +117,6 @@ def _inside(path: Path, root: Path) -> Path:
     if not path.is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside {root}: {path}")
     return path
-
-
-def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    A reader (or a run interrupted half-way) sees either the old file or the new one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode(encoding)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-@contextlib.contextmanager
-def _atomic_path(path: Path):
-    """Yield a temporary path beside ``path``; move it into place if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False, default=str).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,318 +158,11 @@ def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
     return h.hexdigest()
 
 
-# ---------------------------------------------------------------------------------------
-# HTML export (in-process: a subprocess per file costs seconds, this costs milliseconds)
-# ---------------------------------------------------------------------------------------
-
-_EXPORTER = threading.local()
-
-
-def export_html(nb: Any, path: str | os.PathLike, *, title: str) -> Path:
-    """Render an executed notebook to HTML without input cells or prompts, atomically.
-
-    Cells tagged ``remove_cell`` are dropped (notes meant for notebook readers only).
-    ``title`` becomes the page title (escaped by the template: a unit name never becomes markup).
-    """
-    import nbformat
-
-    exporter = getattr(_EXPORTER, "exp", None)
-    if exporter is None:
-        from nbconvert import HTMLExporter
-        from traitlets.config import Config
-
-        c = Config()
-        c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
-        c.TagRemovePreprocessor.enabled = True
-        exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
-        _EXPORTER.exp = exporter
-    if not isinstance(nb, nbformat.NotebookNode):
-        nb = nbformat.read(str(nb), as_version=4)
-    # the page title is the unit (the template prefers the notebook's own title and escapes it;
-    # the end-to-end test checks that a unit name with markup stays inert)
-    saved = nb.metadata.get("title")
-    nb.metadata["title"] = title
-    try:
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    finally:
-        if saved is None:
-            nb.metadata.pop("title", None)
-        else:
-            nb.metadata["title"] = saved
-    return atomic_write(path, body)
-
-
-# ---------------------------------------------------------------------------------------
-# papermill engines
-# ---------------------------------------------------------------------------------------
-
-_KERNEL_START_ATTEMPTS = 2
-_engines_registered = False
-
-# Executed once in a warm kernel: the imports every unit notebook needs, then a snapshot of
-# the state that _kernel_reset restores before each notebook.
-_WARM_PRELUDE = """
-import evaltools.runner as _evaltools_runner
-_evaltools_runner._kernel_prepare()
-del _evaltools_runner
-"""
-# binds no name: the reset empties the namespace it runs in
-_WARM_RESET = "__import__('evaltools.runner').runner._kernel_reset({cwd!r}, {seed})"
-_WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "evaltools", "evaltools.report",
-                 "evaltools.plots", "evaltools.reliability", "evaltools.calibration", "evaltools.pilot")
-_KSTATE: dict[str, Any] = {}
-
-
-def _kernel_prepare() -> None:
-    """(In a kernel.) Import the analysis stack once and snapshot the state to restore."""
-    import importlib
-    import warnings
-
-    for mod in _WARM_IMPORTS:
-        try:
-            importlib.import_module(mod)
-        except Exception:  # a library part not landed yet is reported by the notebook itself
-            pass
-    # the lazily exported pilot functions import their submodules on first attribute access
-    try:
-        import evaltools.pilot as pilot
-
-        for name in getattr(pilot, "__all__", []):
-            with contextlib.suppress(Exception):
-                getattr(pilot, name)
-    except Exception:
-        pass
-    import matplotlib
-
-    _KSTATE["rc"] = dict(matplotlib.rcParams)
-    _KSTATE["warnings"] = list(warnings.filters)
-    _KSTATE["path"] = list(sys.path)
-
-
-def _kernel_reset(cwd: str, seed: int = 0) -> None:
-    """(In a kernel.) Make the kernel look fresh: namespace, figures, rcParams, warnings, seeds, cwd."""
-    import random
-    import warnings
-
-    from IPython import get_ipython
-
-    ip = get_ipython()
-    ip.reset(new_session=True)  # user namespace, Out history and execution count
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-    if "rc" in _KSTATE:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            matplotlib.rcParams.update(_KSTATE["rc"])
-    if "warnings" in _KSTATE:
-        warnings.filters[:] = _KSTATE["warnings"]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-    if "path" in _KSTATE:
-        sys.path[:] = _KSTATE["path"]
-    random.seed(seed)
-    try:
-        import numpy as np
-
-        np.random.seed(seed)
-    except ImportError:
-        pass
-    os.chdir(cwd)
-
-
-class _WarmSlot(threading.local):
-    km: Any = None
-    kc: Any = None
-    kernel_name: str | None = None
-
-
-_WARM = _WarmSlot()
-
-
-def _shutdown_warm() -> None:
-    """Stop this thread's warm kernel now (also registered with atexit)."""
-    km, kc = _WARM.km, _WARM.kc
-    _WARM.km = _WARM.kc = None
-    if km is None:
-        return
-    from jupyter_core.utils import run_sync
-
-    with contextlib.suppress(Exception):
-        if kc is not None:
-            kc.stop_channels()
-    with contextlib.suppress(Exception):
-        run_sync(km.shutdown_kernel)(now=True)
-    with contextlib.suppress(Exception):
-        run_sync(km.cleanup_resources)()
-
-
-#: math-library thread pools a report kernel gets one thread of, unless the user set them
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                "NUMEXPR_NUM_THREADS")
-
-
-def _kernel_env() -> dict[str, str]:
-    """The environment of a report kernel: this process's, with single-threaded BLAS.
-
-    The runner's parallelism is across units (``--jobs`` kernels side by side); a unit's
-    matrices are small, and OpenBLAS threads that busy-wait for a core another kernel holds
-    make every kernel slower: on this 2-core machine four sample-study unit reports took
-    7.5 s with OpenBLAS's default threads and 3.9 s with one thread (one kernel), and two
-    kernels side by side took 14.1 s each against 8.0 s. A value the user exported wins.
-    """
-    env = dict(os.environ)
-    for var in _THREAD_VARS:
-        env.setdefault(var, "1")
-    return env
-
-
-def _start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
-    """Start a kernel and a ready client; try once more if the first start fails.
-
-    Two kernels starting at the same moment can collide (a port, a connection file); the
-    second attempt gets fresh addresses. Unix sockets are used where available.
-    """
-    import subprocess
-    import uuid
-
-    from jupyter_client import manager
-    from jupyter_core.utils import run_sync
-
-    last: BaseException | None = None
-
-    for _attempt in range(_KERNEL_START_ATTEMPTS):
-        opts: dict[str, Any] = {"kernel_name": kernel_name}
-        if os.name == "posix":
-            # Unix sockets: no TCP port to race for, nothing listening on the network
-            sock_dir = Path(tempfile.gettempdir()) / f"evaltools-{os.getuid()}"
-            sock_dir.mkdir(mode=0o700, exist_ok=True)
-            opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
-        km = manager.AsyncKernelManager(**opts)
-        # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
-        start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-                                 "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
-                                 "env": _kernel_env()}
-        if cwd:
-            start["cwd"] = cwd
-        try:
-            run_sync(km.start_kernel)(**start)
-            kc = km.client()
-            kc.start_channels()
-            run_sync(kc.wait_for_ready)(timeout=startup_timeout)
-            return km, kc
-        except Exception as exc:  # port race, slow start: clean up and try again
-            last = exc
-            with contextlib.suppress(Exception):
-                run_sync(km.shutdown_kernel)(now=True)
-            with contextlib.suppress(Exception):
-                run_sync(km.cleanup_resources)()
-    raise RuntimeError(f"kernel failed to start twice: {last}") from last
-
-
-def _register_engines() -> None:
-    global _engines_registered
-    if _engines_registered:
-        return
-    import atexit
-
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.utils import merge_kwargs, remove_args
-
-    def _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                       execution_timeout, kwargs):
-        from papermill.log import logger
-
-        kwargs = remove_args(["input_path"], **kwargs)
-        safe = remove_args(["timeout", "startup_timeout"], **kwargs)
-        return merge_kwargs(safe, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
-                            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-
-    class _Engine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, **kwargs):
-            # papermill saves the output after every cell; the runner publishes the notebook once,
-            # complete (papermill still writes it at the end, or with the error when a cell fails)
-            return super().execute_notebook(nb, kernel_name, output_path=None, **kwargs)
-
-    class FreshEngine(_Engine):
-        """One new kernel per notebook; started again once on failure, shut down immediately."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            from jupyter_core.utils import run_sync
-
-            cwd = kwargs.pop("kernel_cwd", None)
-            seed = int(kwargs.pop("seed", 0) or 0)
-            km, kc = _start_kernel(kernel_name, start_timeout, cwd)
-            final = _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                                   execution_timeout, kwargs)
-            client = PapermillNotebookClient(nb_man, km=km, **final)
-            client.kc = kc
-            try:
-                # same seeds and working directory as a warm kernel gets, so both engines agree
-                client.wait_for_reply(kc.execute(_WARM_RESET.format(cwd=str(cwd or os.getcwd()), seed=seed),
-                                                 silent=True, store_history=False))
-                return client.execute()
-            finally:
-                with contextlib.suppress(Exception):
-                    kc.stop_channels()
-                with contextlib.suppress(Exception):
-                    run_sync(km.shutdown_kernel)(now=True)
-                with contextlib.suppress(Exception):
-                    run_sync(km.cleanup_resources)()
-
-    class WarmEngine(_Engine):
-        """Reuse this worker's kernel: reset it, then run the notebook's cells in it."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            cwd = kwargs.pop("kernel_cwd", None) or os.getcwd()
-            seed = int(kwargs.pop("seed", 0) or 0)
-            final = _client_kwargs(kernel_name, log_output, stdout_file, stderr_file, start_timeout,
-                                   execution_timeout, kwargs)
-            alive = _WARM.km is not None and _WARM.kernel_name == kernel_name
-            if alive:
-                from jupyter_core.utils import run_sync
-
-                try:
-                    alive = bool(run_sync(_WARM.km.is_alive)())
-                except Exception:
-                    alive = False
-                if not alive:
-                    _shutdown_warm()
-            if not alive:
-                _WARM.km, _WARM.kc = _start_kernel(kernel_name, start_timeout, cwd)
-                _WARM.kernel_name = kernel_name
-                atexit.register(_shutdown_warm)
-                client = PapermillNotebookClient(nb_man, km=_WARM.km, **final)
-                client.kc = _WARM.kc
-                client.wait_for_reply(_WARM.kc.execute(_WARM_PRELUDE, silent=True, store_history=False))
-            client = PapermillNotebookClient(nb_man, km=_WARM.km, **final)
-            client.kc = _WARM.kc
-            reply = client.wait_for_reply(
-                _WARM.kc.execute(_WARM_RESET.format(cwd=str(cwd), seed=seed), silent=True, store_history=False))
-            if reply is None or reply.get("content", {}).get("status") != "ok":
-                # a kernel we cannot reset cannot be trusted for the next unit
-                content = (reply or {}).get("content", {})
-                _shutdown_warm()
-                raise RuntimeError(f"warm kernel reset failed: {content.get('ename')}: {content.get('evalue')}")
-            try:
-                return client.execute()
-            except BaseException:
-                # a kernel that died or timed out mid-notebook is replaced on the next unit
-                _shutdown_warm()
-                raise
-
-    papermill_engines.register("evaltools-fresh", FreshEngine)
-    papermill_engines.register("evaltools-warm", WarmEngine)
-    _engines_registered = True
+# kernel engines live in evaltools._kernels; the old private names stay importable from here
+_register_engines = register_engines
+_start_kernel = start_kernel
+_kernel_env = kernel_env
+_shutdown_warm = shutdown_warm
 
 
 # ---------------------------------------------------------------------------------------
@@ -556,7 +216,7 @@ def execute_unit(task: UnitTask) -> dict:
     import nbformat
     import papermill as pm
 
-    _register_engines()
+    register_engines()
     t0 = time.perf_counter()
     units_dir = Path(task.units_dir)
     work = Path(task.work_dir)
@@ -573,6 +233,9 @@ def execute_unit(task: UnitTask) -> dict:
             task.notebook, str(staged_nb), parameters=params, engine_name=f"evaltools-{task.engine}",
             kernel_name=task.kernel_name, progress_bar=False, log_output=False, report_mode=True,
             execution_timeout=task.timeout, kernel_cwd=str(work), seed=task.seed,
+            # the runner publishes the notebook once, complete (papermill still writes it at the
+            # end, or with the error when a cell fails)
+            request_save_on_cell_execute=False,
         )
     except Exception as exc:  # the unit's failure is recorded; the run goes on
         status, error = "failed", _error_tail(nb, exc)
@@ -594,7 +257,7 @@ def execute_unit(task: UnitTask) -> dict:
     if status == "ok":
         os.replace(staged_json, out_json)
     else:
-        atomic_write(out_json, _json_bytes({"unit": task.unit, "status": "failed", "error": error}))
+        write_failed_record(out_json, task.unit, error)
     with contextlib.suppress(FileNotFoundError):
         staged_nb.unlink()
     return {"unit": task.unit, "status": status, "duration": round(time.perf_counter() - t0, 3), "error": error}
@@ -780,13 +443,6 @@ def _library_version() -> str:
         return "unknown"
 
 
-def _read_manifest(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
 def _scale_info(scale: Any) -> dict:
     out = {}
     for k in ("kind", "min", "max", "levels", "categories"):
@@ -796,27 +452,6 @@ def _scale_info(scale: Any) -> dict:
         if v is not None:
             out[k] = list(v) if isinstance(v, (list, tuple)) else v
     return out
-
-
-def _plain(v: Any) -> Any:
-    """JSON-safe scalar (numpy numbers, pandas NA/NaT, categories)."""
-    import math
-
-    try:
-        import pandas as pd
-
-        if v is None or (not isinstance(v, (str, bytes, list, dict)) and pd.isna(v)):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        with contextlib.suppress(Exception):
-            v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)
 
 
 def study_meta(study: Any) -> dict:
@@ -833,9 +468,8 @@ def study_meta(study: Any) -> dict:
 
 
 def pilot_units(study: Any) -> list[str]:
-    """Units whose pilot has started (``first_treated_idx > 0``), in the units table's order."""
-    u = study.units
-    return [str(x) for x in u.loc[u["first_treated_idx"].fillna(0).astype(int) > 0, "unit"]]
+    """Deprecated alias of :attr:`evaltools.Study.pilot_units` (the one definition)."""
+    return Study.pilot_units.fget(study)
 
 
 #: a unit's control pool is its own region's never-treated units when there are at least this
@@ -844,29 +478,8 @@ MIN_REGIONAL_CONTROLS = 10
 
 
 def control_pools(study: Any, units: Sequence[str], *, min_regional: int = MIN_REGIONAL_CONTROLS) -> dict:
-    """The never-treated units each pilot unit is compared with.
-
-    Units of the same region share labour markets, budgets and regional policy, so the
-    region's never-treated units are the natural donors when there are ``min_regional`` or
-    more of them (at national scale this also keeps each unit's placebo runs to a region,
-    not the whole country); with fewer, every never-treated unit is the pool.
-    """
-    import pandas as pd
-
-    u = study.units
-    names = u["unit"].astype(str)
-    never = u["first_treated_idx"].fillna(0).astype(int).to_numpy() == 0
-    region = u["region"].astype(str) if "region" in u else pd.Series("", index=u.index)
-    all_ctrl = names[never].tolist()
-    by_region: dict[str, list[str]] = {}
-    for name, reg in zip(names[never], region[never]):
-        by_region.setdefault(reg, []).append(name)
-    reg_of = dict(zip(names, region))
-    out = {}
-    for unit in units:
-        pool = by_region.get(reg_of.get(unit, ""), [])
-        out[unit] = pool if len(pool) >= min_regional else all_ctrl
-    return out
+    """Deprecated alias of :meth:`evaltools.Study.control_pools` (the one definition)."""
+    return Study.control_pools(study, units, min_regional=min_regional)
 
 
 def _restrict(study: Any, unit: str | None, ratings: Any, controls: Sequence[str]) -> Any:
@@ -943,13 +556,10 @@ def run(
         raise ValueError(f"lang must be 'id' or 'en', got {lang!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    from evaltools import report as _report
-    from evaltools.data import load_study
-
     study_path = Path(study)
     st = load_study(study_path)
     meta = study_meta(st)
-    thresholds = _report.thresholds(getattr(st, "config", {}) or {})
+    thresholds = report_thresholds(getattr(st, "config", {}) or {})
     out_root = Path(out)
     out_root.mkdir(parents=True, exist_ok=True)
     run_dir = _inside(out_root / safe_name(run_id or study_path.resolve().name or "run"), out_root)
@@ -962,7 +572,7 @@ def run(
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     chash = code_hash(nb_path)
 
-    all_pilots = pilot_units(st)
+    all_pilots = st.pilot_units
     if units is not None:
         wanted = [str(u) for u in units]
         unknown = [u for u in wanted if u not in all_pilots]
@@ -976,11 +586,9 @@ def run(
     safe_of = {u: safe_name(u) for u in selected}
     if len(set(safe_of.values())) != len(safe_of):  # pragma: no cover - sha1 prefix collision
         raise ValueError("two unit names map to the same file name")
-    ft = st.units.set_index(st.units["unit"].astype(str))["first_treated_idx"].fillna(0).astype(int)
-    pools = control_pools(st, selected)
+    pools = st.control_pools(selected, min_regional=MIN_REGIONAL_CONTROLS)
 
-    manifest_path = run_dir / "manifest.json"
-    old = _read_manifest(manifest_path)
+    old = read_manifest(run_dir)
     old_units = old.get("units", {}) or {}
     manifest = {
         "run_id": run_dir.name,
@@ -1002,7 +610,7 @@ def run(
 
     def save_manifest() -> None:
         with lock:
-            atomic_write(manifest_path, _json_bytes(manifest))
+            write_manifest(run_dir, manifest)
 
     ratings_by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
     no_ratings = st.ratings.iloc[0:0]
@@ -1081,11 +689,11 @@ def run(
         # the briefing's own record only marks that it finished; keep the run folder tidy
         with contextlib.suppress(FileNotFoundError):
             (run_dir / "briefing.json").unlink()
-        _report.write_summary(run_dir, lang=lang)
+        write_summary(run_dir, lang=lang)
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:
-        _shutdown_warm()  # this process's kernel, if any; pool workers stop theirs at exit
+        shutdown_warm()  # this process's kernel, if any; pool workers stop theirs at exit
         shutil.rmtree(work, ignore_errors=True)
         with contextlib.suppress(OSError):
             work_root.rmdir()

@@ -61,7 +61,6 @@ import io
 import json
 import os
 import secrets
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +68,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from evaltools._io import atomic_path, atomic_write
+from evaltools.asn import (BERAKHLAK, EKSPEKTASI_LEVELS, KPI_ITEMS, KUADRAN, ORDINAL_ITEMS, ORG_PREDIKAT_LEVELS,
+                           PREDIKAT_LEVELS, ROLES)
 
 __all__ = [
     "SimulatedStudy",
@@ -91,17 +94,12 @@ __all__ = [
 
 DEFAULT_PERIODS: tuple[str, ...] = ("2023-S1", "2023-S2", "2024-S1", "2024-S2", "2025-S1", "2025-S2")
 DEFAULT_WAVES: tuple[str, ...] = ("2024-S1", "2024-S2", "2025-S1")
-ROLES: tuple[str, ...] = ("atasan", "rekan_kerja", "bawahan", "masyarakat", "diri_sendiri")
-BERAKHLAK: tuple[str, ...] = ("Berorientasi Pelayanan", "Akuntabel", "Kompeten", "Harmonis", "Loyal",
-                              "Adaptif", "Kolaboratif")
-KPI_ITEMS: tuple[str, ...] = ("KPI Ketepatan Waktu Layanan", "KPI Capaian Target Kinerja")
-ORDINAL_ITEMS: tuple[str, ...] = ("Hasil Kerja", "Perilaku Kerja")
 ITEMS: tuple[str, ...] = BERAKHLAK + KPI_ITEMS + ORDINAL_ITEMS
-EKSPEKTASI: tuple[str, ...] = ("Di Bawah Ekspektasi", "Sesuai Ekspektasi", "Di Atas Ekspektasi")
-PREDIKAT: tuple[str, ...] = ("Sangat Kurang", "Kurang/Misconduct", "Butuh Perbaikan", "Baik", "Sangat Baik")
+EKSPEKTASI: tuple[str, ...] = EKSPEKTASI_LEVELS
+PREDIKAT: tuple[str, ...] = PREDIKAT_LEVELS
 # kuadran kinerja of PermenPANRB 6/2022 (rows Hasil, columns Perilaku: Di Bawah, Sesuai, Di Atas)
-_KUADRAN = np.array([[0, 2, 2], [1, 3, 3], [1, 3, 4]])
-ORG_PREDIKAT: tuple[str, ...] = ("Sangat Kurang", "Kurang", "Butuh Perbaikan", "Baik", "Istimewa")
+_KUADRAN = np.array(KUADRAN)
+ORG_PREDIKAT: tuple[str, ...] = ORG_PREDIKAT_LEVELS
 PROFILES: tuple[str, ...] = ("calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect")
 #: the order in which pilot units of each wave receive profiles
 DEFAULT_PROFILE_CYCLE: tuple[str, ...] = ("calibrated", "lenient_clique", "calibrated", "severe_clique",
@@ -109,6 +107,10 @@ DEFAULT_PROFILE_CYCLE: tuple[str, ...] = ("calibrated", "lenient_clique", "calib
 EXPECTED_VERDICT: dict[str, str | None] = {"calibrated": "go", "lenient_clique": "fix-first",
                                            "severe_clique": "fix-first", "low_agreement": "fix-first",
                                            "no_effect": "stop", "control": None}
+#: the same expectation in the report's verdict codes (``evaltools.report.VERDICTS``)
+EXPECTED_CODE: dict[str, str | None] = {"calibrated": "SIAP", "lenient_clique": "PERBAIKI DULU",
+                                        "severe_clique": "PERBAIKI DULU", "low_agreement": "PERBAIKI DULU",
+                                        "no_effect": "TUNDA", "control": None}
 #: contract column -> e-Kinerja-like export column
 EXPORT_COLUMNS: dict[str, str] = {
     "period": "periode", "unit": "unit_kerja", "subject": "nip", "subject_name": "nama",
@@ -300,13 +302,13 @@ class SimulatedStudy:
         outcomes["period"] = outcomes["period"].astype(str)
 
         if key_file is not None:
-            _atomic_write_text(out / key_file, key + "\n")
-        _atomic_write_text(out / "study.toml", text)
+            atomic_write(out / key_file, key + "\n")
+        atomic_write(out / "study.toml", text)
         _atomic_write_table(ratings, out / files["ratings"])
         _atomic_write_table(units, out / files["units"])
         _atomic_write_table(outcomes, out / files["outcomes"])
         truth = _pseudonymize_truth(self.truth, key.encode("utf-8"), pseudonymize)
-        _atomic_write_text(out / "truth.json", _dump_truth(truth))
+        atomic_write(out / "truth.json", _dump_truth(truth))
         return out
 
 
@@ -744,6 +746,7 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         unit_truth[str(unit_names[u])] = {
             "region": region_names[unit_region[u]], "profile": prof, "wave": int(unit_wave[u]),
             "first_treated": first_treated[u], "expected_verdict": EXPECTED_VERDICT[prof],
+            "expected_code": EXPECTED_CODE[prof],
             "true_effect": {o: round(float(effects[o][u]), 6) for o in OUTCOMES},
             "baseline": {o: round(float(baselines[o][u]), 6) for o in OUTCOMES},
             "unit_effect": round(float(a_u[u]), 6), "org_predikat": ORG_PREDIKAT[org_code[u]],
@@ -1166,31 +1169,10 @@ def _file_ratings(r: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     return out.rename(columns=mapping)[[mapping[c] for c in EXPORT_COLUMNS]]
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, _umask_mode())  # mkstemp makes 0600 files; give the usual permissions
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _atomic_write_table(df: pd.DataFrame, path: Path) -> None:
     name = path.name
-    # the writers pick the format from the extension: keep it at the end of the temporary name
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp" + Path(name).suffix)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
-    try:
+    # atomic_path keeps the extension at the end of the temporary name: the writers pick the format from it
+    with atomic_path(path) as tmp:
         if name.endswith(".csv.gz"):
             # no file name and no time stamp in the gzip header: same data, same bytes
             with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9,
@@ -1213,10 +1195,6 @@ def _atomic_write_table(df: pd.DataFrame, path: Path) -> None:
             plain.to_excel(tmp, index=False, engine="openpyxl")
         else:
             raise ValueError(f"unsupported table file '{name}'")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------- catalogue

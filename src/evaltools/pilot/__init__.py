@@ -30,7 +30,7 @@ _EXPORTS = {
     "pooled_mde": "_pooling",
     "power": "_power",
     "mde": "_power",
-    "adjust_pvalues": "_power",
+    "adjust_pvalues": "evaltools._multitest",  # one definition, shared
 }
 
 __all__ = sorted(_EXPORTS)
@@ -40,7 +40,7 @@ def __getattr__(name: str):
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module 'evaltools.pilot' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    value = getattr(importlib.import_module(mod if "." in mod else f"{__name__}.{mod}"), name)
     globals()[name] = value
     return value
 

@@ -35,6 +35,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+# the one definition lives in evaltools._multitest; kept importable from here
+from evaltools._multitest import adjust_pvalues
+
 __all__ = ["power", "mde", "adjust_pvalues"]
 
 _DESIGNS = ("cluster", "did", "stepped_wedge")
@@ -342,60 +345,4 @@ def mde(*, n_units, m, icc, sd=1.0, power=0.8, design: str = "cluster", periods_
                  design=design, periods_before=periods_before, periods_after=periods_after,
                  n_steps=n_steps, cac=cac, allocation=allocation, alpha=alpha, dist=dist, df=df)
     out.insert(out.columns.get_loc("effect") + 1, "mde", out["effect"])
-    return out
-
-
-def adjust_pvalues(pvals, method: str = "holm"):
-    """Adjusted p-values across several outcomes (family-wise or false discovery rate).
-
-    Parameters
-    ----------
-    pvals : array-like or Series
-        Raw p-values; NaN entries stay NaN and do not count as tests (as R ``p.adjust``).
-    method : {"holm", "bh"}
-        ``"holm"``: Holm (1979) step-down, p~_(i) = max_{k<=i} min(1, (n - k + 1) p_(k)),
-        controls the family-wise error rate under any dependence.
-        ``"bh"``: Benjamini & Hochberg (1995) step-up, p~_(i) = min_{k>=i} min(1, n p_(k) / k),
-        controls the false discovery rate for independent or positively dependent tests.
-
-    Returns
-    -------
-    ndarray or Series
-        Same shape (and index, for a Series) as ``pvals``.
-
-    References
-    ----------
-    Holm S (1979). Scand J Stat 6:65-70.
-    Benjamini Y, Hochberg Y (1995). J R Stat Soc B 57:289-300.
-    """
-    key = str(method).lower()
-    aliases = {"holm": "holm", "bh": "bh", "fdr": "bh", "fdr_bh": "bh"}
-    if key not in aliases:
-        raise ValueError(f"method must be 'holm' or 'bh'; got {method!r}")
-    key = aliases[key]
-    index = pvals.index if isinstance(pvals, pd.Series) else None
-    name = pvals.name if isinstance(pvals, pd.Series) else None
-    p = np.asarray(pvals, dtype=float)
-    shape = p.shape
-    p = p.ravel()
-    ok = ~np.isnan(p)
-    if np.any((p[ok] < 0) | (p[ok] > 1)):
-        raise ValueError("p-values must lie in [0, 1]")
-    out = np.full(p.shape, np.nan)
-    q = p[ok]
-    n = q.size
-    if n:
-        order = np.argsort(q, kind="mergesort")
-        ps = q[order]
-        k = np.arange(1, n + 1)
-        if key == "holm":
-            adj = np.maximum.accumulate(np.minimum(1.0, (n - k + 1) * ps))
-        else:
-            adj = np.minimum.accumulate(np.minimum(1.0, n * ps / k)[::-1])[::-1]
-        res = np.empty(n)
-        res[order] = adj
-        out[ok] = res
-    out = out.reshape(shape)
-    if index is not None:
-        return pd.Series(out, index=index, name=name)
     return out

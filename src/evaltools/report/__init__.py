@@ -1,0 +1,113 @@
+"""Report building blocks: sections, verdicts, recorded results, briefing tables.
+
+The notebooks stay thin: each cell calls one function here and shows what it returns.
+A *section* (:class:`Section`) bundles a heading, a plain-language lead, tables, charts,
+notes and the key figures the verdict and the briefing need.
+
+The package has one module per job (see ``ARCHITECTURE.md``): ``_text`` (languages),
+``thresholds``, ``sections`` (unit sections), ``impact``, ``verdict``, ``records`` (the
+recorded JSON and the run manifest), ``briefing``, ``pooled`` (pooled effect, balance,
+power), ``summary`` (Excel / Markdown) and ``pages`` (HTML export). Every name is
+re-exported here; note that ``evaltools.report.verdict``, ``.impact`` and ``.thresholds``
+are the functions: import the modules as ``from evaltools.report.verdict import ...``.
+
+Verdict thresholds
+------------------
+Read from the ``[thresholds]`` table of ``study.toml``; any key left out takes the default
+below (:data:`DEFAULT_THRESHOLDS`). The verdict is
+
+* **TUNDA** (hold) when any *hold* rule fires,
+* otherwise **PERBAIKI DULU** (fix first) when any *fix* rule fires,
+* otherwise **SIAP** (ready).
+
+============================ ======== ========================================================
+key                          default  rule
+============================ ======== ========================================================
+``min_subjects``             10       hold: fewer rated employees than this (too little data)
+``hold_agreement``           0.50     hold: the median item's reliability is poor (Koo & Li
+                                      2016: below 0.5 is poor)
+``min_agreement``            0.50     fix: any item's reliability is poor (below this)
+``max_item_gap``             0.20     fix: an item more than this below the unit's median item,
+                                      with its 95% interval wholly below the median (raters
+                                      read that item differently: clarify it)
+``min_raters_per_subject``   3        fix: median distinct raters per employee and period
+``max_missing_share``        0.20     fix: share of item ratings a rater skipped (among the
+                                      items their role rates in the unit)
+``max_flagged_share``        0.10     fix: share of the assessable raters (at least
+                                      ``min_ratings`` ratings) flagged severe or lenient ...
+``min_flagged_raters``       3        ... and at least this many of them (one or two outliers
+                                      are a conversation, not a calibration problem)
+``severity_threshold``       0.5      points of severity a rater must exceed to be flagged
+                                      (passed to ``calibration.rater_effects``)
+``min_ratings``              10       ratings a rater needs before being judged
+``distribution_blocks``      false    fix: predikat distribution off the SE MenPANRB 3/2023
+                                      pattern (advisory by default: reported, not blocking)
+``harm_alpha``               0.05     hold: an outcome worsens with placebo p below this
+``target_reliability``       0.80     reliability the "raters needed" figure aims for
+``min_cell``                 5        briefing cells describing fewer people are suppressed
+============================ ======== ========================================================
+
+"Reliability" is the one-way ICC of the raters' mean, ICC(1,k) (Shrout & Fleiss 1979, case 1:
+a 360° score averages raters who differ from employee to employee), per item, from
+``reliability.agreement``; Krippendorff's alpha is the fallback when no ICC is available.
+The impact rule holds a unit only on evidence of harm: with the usual handful of control
+units the placebo p-value of one unit cannot fall below 1/(controls + 1), so a missing
+benefit is shown with its interval but does not by itself hold a unit.
+
+References
+----------
+Shrout PE, Fleiss JL (1979). Intraclass correlations: uses in assessing rater reliability.
+*Psychol Bull* 86(2):420-428.
+Krippendorff K (2004). *Content Analysis: An Introduction to Its Methodology*, 2nd ed., p. 241.
+Koo TK, Li MY (2016). A guideline of selecting and reporting intraclass correlation
+coefficients for reliability research. *J Chiropr Med* 15(2):155-163.
+"""
+from __future__ import annotations
+
+from evaltools.asn import ORDINAL_ITEMS
+
+from ._base import Section, unit_ratings
+from ._text import _NOTES_ID, _TEXT, _ci, _esc, _localize, fmt, text
+from .briefing import actions, blockers, briefing_header, failures, suppress, verdict_overview, verdict_table
+from .impact import _gaps_as_event_study, impact
+from .pages import export_html
+from .pooled import balance, pooled_effect, power_section
+from .records import collect, read_manifest, record, unit_record, write_failed_record, write_manifest
+from .sections import calibration, consistency, coverage, unit_header, unit_sections
+from .summary import data_summary, summary_table, write_data_summary, write_summary
+from .thresholds import DEFAULT_THRESHOLDS, MAX_PANELS, PRIMARY_COEFFICIENTS, thresholds
+from .verdict import VERDICT_EN, VERDICT_LABELS_EN, VERDICTS, Verdict, verdict
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Section",
+    "Verdict",
+    "VERDICTS",
+    "actions",
+    "blockers",
+    "briefing_header",
+    "calibration",
+    "collect",
+    "consistency",
+    "coverage",
+    "data_summary",
+    "failures",
+    "fmt",
+    "impact",
+    "pooled_effect",
+    "power_section",
+    "record",
+    "suppress",
+    "summary_table",
+    "text",
+    "thresholds",
+    "unit_header",
+    "unit_ratings",
+    "unit_record",
+    "unit_sections",
+    "verdict",
+    "verdict_overview",
+    "verdict_table",
+    "write_data_summary",
+    "write_summary",
+]

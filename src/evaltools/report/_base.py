@@ -1,0 +1,157 @@
+"""What every section module shares: :class:`Section` and the helpers that read a unit's ratings.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from evaltools.asn import ORDINAL_ITEMS
+
+from ._text import _esc, text
+
+
+_STYLE = ("<style>.evt-sec{font-family:system-ui,Segoe UI,Arial,sans-serif;max-width:60rem;line-height:1.45}"
+          ".evt-sec h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:1.6rem}"
+          ".evt-sec table{border-collapse:collapse;margin:.5rem 0 1rem 0;font-size:.9rem}"
+          ".evt-sec th,.evt-sec td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}"
+          ".evt-sec th{background:#f4f4f4}.evt-note{color:#555;font-size:.85rem}"
+          ".evt-na{background:#fff7e6;border-left:4px solid #e08214;padding:.5rem .8rem}"
+          ".evt-badge{display:inline-block;padding:.3rem .9rem;border-radius:.3rem;color:#fff;font-weight:700;"
+          "font-size:1.2rem}</style>")
+
+
+@dataclasses.dataclass
+class Section:
+    """One report section: what a reader sees and what the verdict and briefing read.
+
+    Attributes
+    ----------
+    key : str
+        ``coverage``, ``consistency``, ``calibration``, ``impact``, ...
+    title, lead : str
+        Heading and a plain-language paragraph.
+    available : bool
+        False when the section has nothing to show (no numbers then).
+    tables : list of (caption, DataFrame)
+    figures : list of (caption, PNG bytes)
+    notes : list of str
+    results : dict
+        JSON-ready key figures (recorded, read by :func:`verdict` and the briefing).
+    """
+
+    key: str
+    title: str
+    lead: str = ""
+    available: bool = True
+    tables: list = dataclasses.field(default_factory=list)
+    # PNG bytes in a repr would be the bulk of a notebook's plain-text output
+    figures: list = dataclasses.field(default_factory=list, repr=False)
+    notes: list = dataclasses.field(default_factory=list)
+    results: dict = dataclasses.field(default_factory=dict)
+    raw: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def __jsonable__(self) -> dict:
+        # a section is recorded as its key figures
+        return self.results
+
+    def add_figure(self, caption: str, fig: Any) -> None:
+        from evaltools.plots import figure_png
+
+        self.figures.append((caption, figure_png(fig)))
+
+    def _repr_html_(self) -> str:
+        parts = [_STYLE, '<div class="evt-sec">', f"<h2>{_esc(self.title)}</h2>"]
+        if not self.available:
+            parts.append(f'<p class="evt-na">{_esc(self.lead)}</p></div>')
+            return "".join(parts)
+        if self.lead:
+            parts.append(f"<p>{_esc(self.lead)}</p>")
+        for caption, df in self.tables:
+            if caption:
+                parts.append(f"<h4>{_esc(caption)}</h4>")
+            parts.append(df.to_html(index=False, escape=True, na_rep="–", border=0))
+        for caption, png in self.figures:
+            b64 = base64.b64encode(png).decode("ascii")
+            parts.append(f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{b64}"/>'
+                         f"<figcaption class=\"evt-note\">{_esc(caption)}</figcaption></figure>")
+        if self.notes:
+            parts.append('<ul class="evt-note">' + "".join(f"<li>{_esc(n)}</li>" for n in self.notes) + "</ul>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # the notebook's text/plain output: the readable summary, not the dataclass fields
+        # (the escaped PNG bytes there doubled each executed report notebook's size)
+        p.text(f"Section({self.key!r})" if cycle else str(self))
+
+    def __str__(self) -> str:
+        lines = [self.title, self.lead]
+        for caption, df in self.tables:
+            lines += [caption, df.to_string(index=False)]
+        lines += self.notes
+        return "\n".join(s for s in lines if s)
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _is_data_problem(exc: BaseException) -> bool:
+    from evaltools._errors import DataError
+
+    return isinstance(exc, (DataError, KeyError, ValueError))
+
+
+def unit_ratings(study: Any, unit: str, *, numeric_only: bool = False) -> pd.DataFrame:
+    """The ratings of ``unit`` as the report sections read them, with a ``target`` column.
+
+    The object of measurement is one employee in one period (``target`` = period | subject):
+    a person rated in two periods is two objects. ``numeric_only`` keeps the items on a
+    numeric scale (drops the ordinal SKP ratings, :data:`evaltools.asn.ORDINAL_ITEMS`, which
+    the agreement and rater-effect tables do not average).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> ratings = pd.DataFrame({"period": ["2024-S1"] * 3, "unit": ["U1", "U1", "U2"],
+    ...                         "subject": ["s1", "s1", "s9"], "item": ["Loyal", "Hasil Kerja", "Loyal"],
+    ...                         "score": [4.0, 2.0, 3.0]})
+    >>> unit_ratings(SimpleNamespace(ratings=ratings), "U1", numeric_only=True)[["target", "item"]]
+           target   item
+    0  2024-S1|s1  Loyal
+    """
+    r = study.ratings
+    r = r[r["unit"].astype(str) == str(unit)].copy()
+    r["target"] = r["period"].astype(str) + "|" + r["subject"].astype(str)
+    if numeric_only:
+        r = r[r["item"].isin(_numeric_items(study, r))]
+    return r
+
+
+# the name the section modules use
+_unit_ratings = unit_ratings
+
+
+def _item_kinds(study: Any, items: Iterable[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        try:
+            out[it] = study.scale_for(it).kind
+        except Exception:
+            out[it] = "ordinal" if it in ORDINAL_ITEMS else "numeric"
+    return out
+
+
+def _numeric_items(study: Any, r: pd.DataFrame) -> list[str]:
+    kinds = _item_kinds(study, pd.unique(r["item"]))
+    return [i for i, k in kinds.items() if k == "numeric"]
