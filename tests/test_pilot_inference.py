@@ -171,3 +171,20 @@ def test_undefined_cases():
         unit_did_test(1.0, [0.1, 0.2], size_treated=10)
     with pytest.raises(ValueError):
         unit_did_test(1.0, [0.1, 0.2], alpha=0)
+
+
+def test_unit_did_tests_equal_unit_effect_on_the_simulator():
+    simulate = pytest.importorskip("evaltools.simulate")
+    from evaltools.pilot import unit_did_tests
+
+    s = simulate.simulate_study(seed=3, n_units=24, subjects_per_unit=(3, 4))
+    panel = s.outcomes.merge(s.units[["unit", "first_treated"]], on="unit")
+    table = unit_did_tests(panel, outcome="ikm").set_index("unit")
+    pilots = [u for u, i in s.truth["units"].items() if i.get("first_treated") is not None]
+    assert sorted(table.index) == sorted(pilots)
+    for u in pilots[:6]:
+        ue = unit_effect(panel, unit=u, outcome="ikm", placebo=False)
+        row = table.loc[u]
+        for a, b in [(ue.effect, row.effect), (ue.se, row.se), (ue.pval, row.pval), (ue.ci_low, row.ci_low),
+                     (ue.mde, row.mde), (ue.pval_perm, row.pval_perm)]:
+            assert a == pytest.approx(b, rel=1e-12)

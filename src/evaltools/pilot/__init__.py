@@ -24,6 +24,7 @@ _EXPORTS = {
     "UnitEffect": "_synth",
     # one pilot unit against few controls, and partial pooling across pilot units
     "unit_did_test": "_inference",
+    "unit_did_tests": "_inference",
     "pooled_unit_effects": "_pooling",
     "PooledEffects": "_pooling",
     "pooled_power": "_pooling",

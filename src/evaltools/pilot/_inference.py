@@ -36,7 +36,7 @@ from scipy import optimize, stats
 from evaltools._results import Estimate
 from evaltools.pilot._power import _mde_from_se
 
-__all__ = ["unit_did_test"]
+__all__ = ["unit_did_test", "unit_did_tests"]
 
 
 def _size_variance(d1: float, dc: np.ndarray, m1: float, mc: np.ndarray) -> tuple[float, float, float, str]:
@@ -182,3 +182,74 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
     extra["mde"] = float(_mde_from_se(np.array([se]), alpha, power, df, "t")[0])
     return Estimate(name="did_unit_t", value=theta, se=se, ci_low=theta - q * se, ci_high=theta + q * se,
                     pval=float(2 * stats.t.sf(abs(t), df)), n_subjects=N, note="; ".join(notes), extra=extra)
+
+
+def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = "period",
+                   first_treated: str = "first_treated", alpha: float = 0.05, power: float = 0.8):
+    """:func:`unit_did_test` for every pilot unit of a panel in one pass (the headline of
+    :func:`evaltools.pilot.unit_effect` without its synthetic control).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per (unit, period), as for ``unit_effect``.
+    outcome, unit_col, period, first_treated : str
+        Column names (``first_treated`` as for ``unit_effect``).
+    alpha, power : float
+        Level of the tests and target power of ``mde``.
+
+    Returns
+    -------
+    DataFrame
+        One row per pilot unit: ``unit, first_treated, effect, se, ci_low, ci_high, pval, df,
+        pval_perm, mde, n_controls, note``.
+
+    Notes
+    -----
+    Controls are the never-treated units observed in every period (the donors of
+    ``unit_effect`` over the whole post window); pilot units sharing a first period share
+    their controls' changes, so one pass per wave computes them, and each unit's test is
+    the closed form of :func:`unit_did_test`. Results equal ``unit_effect`` field by field.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.normal(size=(6, 10)) + np.arange(6)[:, None]
+    >>> Y[3:, :2] += 5.0                           # units 0 and 1 start in period 3
+    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(10), 6), "period": np.tile(np.arange(2001, 2007), 10),
+    ...                    "first_treated": np.repeat([2004, 2004] + [0] * 8, 6), "y": Y.T.ravel()})
+    >>> out = unit_did_tests(df, outcome="y")
+    >>> out[["unit", "n_controls"]].values.tolist(), bool((out["pval"] < 0.05).all())
+    ([[0, 8], [1, 8]], True)
+    """
+    import pandas as pd
+
+    from evaltools._errors import require_columns
+    from evaltools.pilot._synth import _first_treated_pos, _period_order
+
+    require_columns(data, [unit_col, period, first_treated, outcome], what="panel")
+    periods = _period_order(data[period])
+    ft = _first_treated_pos(data.groupby(unit_col, sort=False, observed=True)[first_treated].first(),
+                            periods, first_treated)
+    Y = data.pivot(index=period, columns=unit_col, values=outcome).reindex(index=periods).astype(float)
+    never = [u for u in Y.columns if ft.get(u, -1) < 0 and not Y[u].isna().any()]
+    Yc = Y[never].to_numpy()
+    rows = []
+    for g in sorted({int(v) for v in ft if v >= 0}):   # one pass per wave
+        pilots = [u for u in Y.columns if ft.get(u, -1) == g]
+        if g == 0:
+            rows += [{"unit": u, "first_treated": periods[g], "n_controls": len(never),
+                      "note": "treated from the first period: no pre-period"} for u in pilots]
+            continue
+        dc = Yc[g:].mean(axis=0) - Yc[:g].mean(axis=0)
+        Yp = Y[pilots].to_numpy()
+        d1 = np.nanmean(Yp[g:], axis=0) - np.nanmean(Yp[:g], axis=0)
+        for u, d in zip(pilots, d1):
+            est = unit_did_test(d, dc, alpha=alpha, power=power)
+            rows.append({"unit": u, "first_treated": periods[g], "effect": est.value, "se": est.se,
+                         "ci_low": est.ci_low, "ci_high": est.ci_high, "pval": est.pval, "df": est.df,
+                         "pval_perm": est.pval_perm, "mde": est.mde, "n_controls": len(never), "note": est.note})
+    cols = ["unit", "first_treated", "effect", "se", "ci_low", "ci_high", "pval", "df", "pval_perm", "mde",
+            "n_controls", "note"]
+    return pd.DataFrame(rows).reindex(columns=cols)
