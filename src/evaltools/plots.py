@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: colours of the three verdicts (green / amber / red, readable in grey print too)
-VERDICT_COLORS = {"SIAP": "#1b7837", "PERBAIKI DULU": "#e08214", "TUNDA": "#b2182b"}
+VERDICT_COLORS = {"SIAP": "#1b7837", "PERBAIKI DULU": "#e08214", "BELUM TERBUKTI": "#5e6a71", "TUNDA": "#b2182b"}
 _FLAG = "#b2182b"
 _OK = "#4d4d4d"
 

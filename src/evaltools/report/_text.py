@@ -30,6 +30,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     # verdict words
     "SIAP": ("SIAP", "READY"),
     "PERBAIKI DULU": ("PERBAIKI DULU", "FIX FIRST"),
+    "BELUM TERBUKTI": ("BELUM TERBUKTI", "NOT SHOWN"),
     "TUNDA": ("TUNDA", "HOLD"),
     "verdict_lead": ("Putusan untuk {unit}: {label}.", "Verdict for {unit}: {label}."),
     "no_reasons": ("Semua pemeriksaan terpenuhi.", "Every check passed."),
