@@ -5,6 +5,7 @@ unit's effect partially pooled with the other pilot units (``pilot.pooled_unit_e
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -61,8 +62,29 @@ def outcome_spec(study: Any) -> dict[str, dict]:
     return out
 
 
+#: the pooled table is the same for every unit of a study: computed once per study and outcome
+#: (keyed by id, dropped when the study is garbage-collected; a Study is not hashable)
+_POOLED_CACHE: dict[int, tuple[Any, dict]] = {}
+
+
 def _pooled_table(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
     """Every pilot unit's DiD test and its empirical-Bayes effect (programme-wide pool)."""
+    entry = _POOLED_CACHE.get(id(study))
+    if entry is None or entry[0]() is not study:
+        try:
+            ref = weakref.ref(study)
+        except TypeError:
+            return _pooled_table_uncached(study, outcome, alpha, power)
+        entry = (ref, {})
+        _POOLED_CACHE[id(study)] = entry
+        weakref.finalize(study, _POOLED_CACHE.pop, id(study), None)
+    key = (outcome, alpha, power)
+    if key not in entry[1]:
+        entry[1][key] = _pooled_table_uncached(study, outcome, alpha, power)
+    return entry[1][key]
+
+
+def _pooled_table_uncached(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
     tests = pilot.unit_did_tests(study.panel(), outcome=outcome, alpha=alpha, power=power)
     ok = tests["se"].notna() & (tests["se"] > 0)
     fit = pilot.pooled_unit_effects(tests[ok].reset_index(drop=True), estimate="effect", se="se", alpha=alpha)
