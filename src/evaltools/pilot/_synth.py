@@ -11,7 +11,7 @@ unit's place (placebo in space).
 Why DiD is the headline: on simulated panels of 4-12 periods and 8-15 controls (two-way
 fixed effects, a two-factor model, unit-specific trends; ``benchmarks/results_pilot_inference.md``)
 the DiD prediction t test kept its 5 % size in every design, while a t test on the
-synthetic-control gap over-rejected (up to 10 %) and had half the power: with few
+synthetic-control gap over-rejected (up to 8 %) and had half the power: with few
 pre-periods the synthetic control fits noise, and its gap is noisier than the DiD.
 
 The weight problem, min ||A w - b||^2 over the simplex {w >= 0, sum w = 1}, is solved
