@@ -40,7 +40,9 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
     with ``planned_units`` units (``[briefing] planned_units`` or ``[study] planned_units`` of
     study.toml; default this wave's number of pilot units), from tau^2 and the median unit
     SE (``pilot.pooled_mde`` / ``pilot.pooled_power``, at the outcome's ``min_effect`` or
-    else the programme-wide effect).
+    else the programme-wide effect). ``n_too_small_to_see`` counts the pilot units with no
+    benefit shown whose minimum detectable effect exceeds that effect: "not shown" there
+    means "too small to see with this design".
     """
     panel = study.panel()
     info = getattr(study, "outcome_info", {}) or {}
@@ -148,7 +150,8 @@ def _add_programme(study: Any, rows: list[dict], res: dict, lang: str) -> None:
         pooled = t.attrs.get("pooled", {})
         n_units = int(t["se"].notna().sum())
         planned = _planned_units(study, n_units)
-        share = float(np.mean(adj[:, prim.index(oc)] < th["benefit_alpha"])) if oc in prim and len(units) else None
+        shown = (adj[:, prim.index(oc)] < th["benefit_alpha"]) if oc in prim else np.zeros(len(units), bool)
+        share = float(np.mean(shown)) if oc in prim and len(units) else None
         se_typ = float(np.nanmedian(t["se"])) if n_units else float("nan")
         tau2 = _num(pooled.get("tau2"))
         me = spec.get(oc, {}).get("min_effect")
@@ -158,7 +161,10 @@ def _add_programme(study: Any, rows: list[dict], res: dict, lang: str) -> None:
             nxt_mde = _num(pilot.pooled_mde(tau2=tau2, se=se_typ, n_units=planned, power=th["mde_power"])["effect"].iloc[0])
             if target > 0:
                 nxt_pow = _num(pilot.pooled_power(target, tau2=tau2, se=se_typ, n_units=planned)["power"].iloc[0])
-        est.update({"programme_effect": _num(pooled.get("mu")), "programme_ci_low": _num(pooled.get("ci_low")),
+        # units whose design could not see the effect that matters (as the unit reports say)
+        mde_u = t.assign(unit=t["unit"].astype(str)).set_index("unit")["mde"].reindex(units).to_numpy(float)
+        n_small = int(np.sum(~shown & (mde_u > target))) if target > 0 else 0
+        est.update({"n_too_small_to_see": n_small, "programme_effect": _num(pooled.get("mu")), "programme_ci_low": _num(pooled.get("ci_low")),
                     "programme_ci_high": _num(pooled.get("ci_high")), "programme_pval": _num(pooled.get("pval")),
                     "tau2": tau2, "i2": _num(pooled.get("i2")), "share_benefit": share, "n_units": n_units,
                     "planned_units": planned, "next_wave_mde": nxt_mde, "next_wave_power": nxt_pow})
@@ -174,6 +180,7 @@ def _add_programme(study: Any, rows: list[dict], res: dict, lang: str) -> None:
             f"{fmt(e['programme_effect'], lang)} ({_ci(e['programme_ci_low'], e['programme_ci_high'], lang)})")
         r["Units with a benefit shown" if en else "Unit dengan manfaat terbukti"] = fmt(e["share_benefit"], lang,
                                                                                        pct=True)
+        r["Units too small to judge" if en else "Unit terlalu kecil untuk dinilai"] = str(e["n_too_small_to_see"])
         r[(f"Next wave ({e['planned_units']} units): smallest detectable effect" if en else
            f"Gelombang berikut ({e['planned_units']} unit): efek terkecil yang terdeteksi")] = fmt(e["next_wave_mde"],
                                                                                                  lang)
