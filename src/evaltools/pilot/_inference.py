@@ -226,7 +226,7 @@ def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = 
     import pandas as pd
 
     from evaltools._errors import require_columns
-    from evaltools.pilot._synth import _first_treated_pos, _period_order
+    from evaltools.pilot._panel import _first_treated_pos, _period_order
 
     require_columns(data, [unit_col, period, first_treated, outcome], what="panel")
     periods = _period_order(data[period])
