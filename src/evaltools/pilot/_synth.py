@@ -314,6 +314,22 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     Abadie A (2021). J Econ Lit 59(2):391-425.
     Abadie A, Gardeazabal J (2003). Am Econ Rev 93(1):113-132.
     Conley TG, Taber CR (2011). Rev Econ Stat 93(1):113-125.
+    Ferman B, Pinto C (2019). Rev Econ Stat 101(3):452-467.
+
+    Examples
+    --------
+    One pilot unit (from period 3 on, 4 points higher) against 8 controls:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> Y = 70 + rng.normal(size=(6, 9)) + np.arange(6)[:, None]
+    >>> Y[3:, 0] += 4.0
+    >>> df = pd.DataFrame({"unit": np.repeat([f"U{i}" for i in range(9)], 6),
+    ...                    "period": np.tile(np.arange(2001, 2007), 9),
+    ...                    "first_treated": np.repeat([2004] + [0] * 8, 6), "ikm": Y.T.ravel()})
+    >>> ue = unit_effect(df, unit="U0", outcome="ikm")
+    >>> bool(ue.pval < 0.05), bool(ue.ci_low > 0), round(ue.pval_perm, 3), ue.df
+    (True, True, 0.111, 7)
     """
     covariates = list(covariates or [])
     require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
