@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 from evaltools._errors import DataError, closest, require_columns
 from evaltools._results import Estimate
@@ -578,8 +578,6 @@ def _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha) -> pd.DataFrame:
     gap_t -/+ t_{N-1} s_t sqrt(1 + 1/N) (the test of :func:`unit_did_test` applied to one
     period).
     """
-    from scipy import stats
-
     T, J = Yd.shape
     ctrl = Yd.mean(axis=1)
     raw = y - ctrl
