@@ -151,7 +151,8 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
         e = outcomes.get(oc, {})
         reasons.append(_reason("outcome_worse", "TUNDA", e.get("effect"), th["harm_alpha"],
                                _harm_text(oc, e, "id"), _harm_text(oc, e, "en"), lang))
-    if th["require_benefit"] and imp.get("available", True) is not False and not imp.get("benefit"):
+    # an impact section that could not be computed shows no benefit either
+    if th["require_benefit"] and not imp.get("benefit"):
         prim = [oc for oc in imp.get("primary", []) or [] if oc in outcomes]
         reasons.append(_reason("no_benefit", "BELUM TERBUKTI", len(prim), th["benefit_alpha"],
                                _no_benefit_text(prim, outcomes, "id"), _no_benefit_text(prim, outcomes, "en"),
