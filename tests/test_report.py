@@ -32,7 +32,7 @@ def _secs(**kw):
         "coverage": {"n_subjects": 40, "raters_per_subject": 5.0, "missing_share": 0.03},
         "consistency": {"agreement_median": 0.8, "agreement_min": 0.7, "items_below": [], "items_outlying": []},
         "calibration": {"flagged_share": 0.04, "n_severity_flagged": 1, "predikat_ok": True},
-        "impact": {"harm": [], "outcomes": {}},
+        "impact": {"harm": [], "benefit": ["ikm"], "outcomes": {}},
     }
     for k, v in kw.items():
         base[k] = {**base[k], **v}
@@ -169,7 +169,7 @@ def test_actions_follow_reasons():
 
 def test_header_counts_and_failures():
     h = report.briefing_header(_records(), study_name="Studi")
-    assert h.results["counts"] == {"SIAP": 2, "PERBAIKI DULU": 1, "TUNDA": 0} and h.results["failed"] == 1
+    assert h.results["counts"] == {"SIAP": 2, "PERBAIKI DULU": 1, "BELUM TERBUKTI": 0, "TUNDA": 0} and h.results["failed"] == 1
     f = report.failures(_records())
     unit, sentence = f.tables[0][1].iloc[0].tolist()
     # issue 12.8: one plain sentence pointing to the log, never the error itself

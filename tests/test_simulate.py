@@ -209,10 +209,12 @@ def test_truth_speaks_the_report_verdict_codes(sim):
     what the older expected_verdict (go / fix-first / stop) says."""
     from evaltools.report import VERDICTS
 
-    old_to_code = {"go": "SIAP", "fix-first": "PERBAIKI DULU", "stop": "TUNDA", None: None}
+    # the older "stop" covered both a hold (harm) and a pilot that showed no benefit
+    old_to_code = {"go": {"SIAP"}, "fix-first": {"PERBAIKI DULU"}, "stop": {"TUNDA", "BELUM TERBUKTI"},
+                   None: {None}}
     for v in sim.truth["units"].values():
         assert v["expected_code"] in (*VERDICTS, None)
-        assert v["expected_code"] == old_to_code[v["expected_verdict"]]
+        assert v["expected_code"] in old_to_code[v["expected_verdict"]]
     assert {v["expected_code"] for v in sim.truth["units"].values()} >= {"SIAP", "PERBAIKI DULU"}
 
 
@@ -229,10 +231,13 @@ def test_truth_records_cover_the_data(sim):
         assert set(v["true_effect"]) == set(sm.OUTCOMES)
         if v["profile"] in ("control", "no_effect"):
             assert all(x == 0 for x in v["true_effect"].values())
+        elif v["profile"] == "harm":
+            assert v["true_effect"]["ikm"] < 0 and v["true_effect"]["service_days"] > 0
         else:
             assert v["true_effect"]["ikm"] > 0 and v["true_effect"]["service_days"] < 0
     profiles = {v["profile"] for v in t["units"].values()}
-    assert profiles == {"control", "calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect"}
+    assert profiles == {"control", "calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect",
+                        "harm"}
     vc = t["variance_components"]
     assert {"subject", "rater", "item", "residual"} <= set(vc)
     assert set(t["reliability"]) == set(sim.units.loc[sim.units["first_treated"].notna(), "unit"])

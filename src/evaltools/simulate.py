@@ -47,8 +47,12 @@ Design decisions
 - Unit profiles: ``calibrated`` (ok raters, real effect), ``lenient_clique`` /
   ``severe_clique`` (a random 30 % of the unit's raters shifted by -/+ 0.7), ``low_agreement``
   (two BerAKHLAK items with three times the residual noise, a fifth of the raters central
-  or halo, a smaller effect), ``no_effect`` (ok raters, the pilot changed nothing), and
-  ``control`` (never treated).
+  or halo, a smaller effect), ``no_effect`` (ok raters, the pilot changed nothing),
+  ``harm`` (ok raters, the pilot made every outcome worse: IKM about 4 control-noise SDs down,
+  service days up), and ``control`` (never treated). Planted benefits of ``calibrated``
+  units exceed the minimum detectable effect of a unit against 8 controls over 6 periods
+  on the primary outcomes (IKM and service days), so the expected code is what the
+  evaluation can actually show.
 - In memory, identifiers are raw (synthetic) NIPs and the truth refers to them; in the
   written ``truth.json`` they are replaced by the pseudonyms :func:`evaltools.data.load_study`
   gives with the study's key, so truth and loaded study join on ``subject`` / ``rater``.
@@ -100,17 +104,18 @@ PREDIKAT: tuple[str, ...] = PREDIKAT_LEVELS
 # kuadran kinerja of PermenPANRB 6/2022 (rows Hasil, columns Perilaku: Di Bawah, Sesuai, Di Atas)
 _KUADRAN = np.array(KUADRAN)
 ORG_PREDIKAT: tuple[str, ...] = ORG_PREDIKAT_LEVELS
-PROFILES: tuple[str, ...] = ("calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect")
+PROFILES: tuple[str, ...] = ("calibrated", "lenient_clique", "severe_clique", "low_agreement", "no_effect",
+                             "harm")
 #: the order in which pilot units of each wave receive profiles
 DEFAULT_PROFILE_CYCLE: tuple[str, ...] = ("calibrated", "lenient_clique", "calibrated", "severe_clique",
-                                          "low_agreement", "no_effect")
+                                          "low_agreement", "no_effect", "harm")
 EXPECTED_VERDICT: dict[str, str | None] = {"calibrated": "go", "lenient_clique": "fix-first",
                                            "severe_clique": "fix-first", "low_agreement": "fix-first",
-                                           "no_effect": "stop", "control": None}
+                                           "no_effect": "stop", "harm": "stop", "control": None}
 #: the same expectation in the report's verdict codes (``evaltools.report.VERDICTS``)
 EXPECTED_CODE: dict[str, str | None] = {"calibrated": "SIAP", "lenient_clique": "PERBAIKI DULU",
                                         "severe_clique": "PERBAIKI DULU", "low_agreement": "PERBAIKI DULU",
-                                        "no_effect": "TUNDA", "control": None}
+                                        "no_effect": "BELUM TERBUKTI", "harm": "TUNDA", "control": None}
 #: contract column -> e-Kinerja-like export column
 EXPORT_COLUMNS: dict[str, str] = {
     "period": "periode", "unit": "unit_kerja", "subject": "nip", "subject_name": "nama",
@@ -119,9 +124,9 @@ EXPORT_COLUMNS: dict[str, str] = {
 }
 OUTCOMES: dict[str, dict[str, Any]] = {
     "ikm": {"label": "Indeks Kepuasan Masyarakat (0-100)", "label_en": "Public satisfaction index (0-100)",
-            "higher_is_better": True},
+            "higher_is_better": True, "primary": True, "unit": "poin"},
     "service_days": {"label": "Median lama layanan (hari)", "label_en": "Median service time (days)",
-                     "higher_is_better": False},
+                     "higher_is_better": False, "primary": True, "unit": "hari"},
     "cases_resolved": {"label": "Proporsi perkara/permohonan selesai (0-1)",
                        "label_en": "Share of cases resolved (0-1)", "higher_is_better": True},
     "target_achievement": {"label": "Capaian target kinerja unit (%)", "label_en": "Unit target achievement (%)",
@@ -173,18 +178,20 @@ MODEL: dict[str, Any] = {
     "public_per_subject": (3, 0.6),  # binomial(n, p) SKM respondents per front-line subject and period
     # outcomes: baseline mean, baseline sd, period trend, noise sd, pilot effect of wave 1
     "outcome_model": {
-        "ikm": {"base": 76.0, "base_sd": 4.0, "trend": 0.6, "noise": 1.5, "effect": 4.0, "digits": 2,
+        "ikm": {"base": 76.0, "base_sd": 4.0, "trend": 0.6, "noise": 1.5, "effect": 7.5, "digits": 2,
                 "lo": 0.0, "hi": 100.0},
-        "service_days": {"base": 6.0, "base_sd": 1.5, "trend": -0.1, "noise": 0.35, "effect": -1.2,
+        "service_days": {"base": 6.0, "base_sd": 1.5, "trend": -0.1, "noise": 0.35, "effect": -1.6,
                          "digits": 2, "lo": 0.5, "hi": None},
         "cases_resolved": {"base": 0.78, "base_sd": 0.05, "trend": 0.004, "noise": 0.012, "effect": 0.05,
                            "digits": 4, "lo": 0.0, "hi": 1.0},
         "target_achievement": {"base": 88.0, "base_sd": 5.0, "trend": 0.5, "noise": 2.0, "effect": 5.0,
                                "digits": 2, "lo": 0.0, "hi": None},
     },
-    "wave_effect_factor": (1.0, 0.8, 0.6),     # later waves gain less
+    # later waves gain less; effects of wave 1 are ~1.7 x the MDE of one unit against 8 controls
+    # over 6 periods (IKM: MDE ~4.4 points; service days: ~1.0 day), the last wave's ~1.4 x
+    "wave_effect_factor": (1.0, 0.9, 0.8),
     "profile_effect_factor": {"calibrated": 1.0, "lenient_clique": 1.0, "severe_clique": 1.0,
-                              "low_agreement": 0.7, "no_effect": 0.0},
+                              "low_agreement": 0.7, "no_effect": 0.0, "harm": -1.0},
     "effect_heterogeneity_sd": 0.15,
 }
 
@@ -374,7 +381,7 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         custom ``periods``, three consecutive periods from a third of the way in).
     control_share : share of never-treated units; pilots are split evenly over the waves.
     profiles : profile cycle given to the pilot units of each wave in turn (see module doc);
-        default calibrated, lenient_clique, calibrated, severe_clique, low_agreement, no_effect.
+        default calibrated, lenient_clique, calibrated, severe_clique, low_agreement, no_effect, harm.
     rating_periods : ratings exist in pilot units from first_treated on, only in the last
         ``rating_periods`` periods (``None``: every period from first_treated on).
     team_size, peers_per_subject, subordinates_per_leader : the 360-degree design. Staff are

@@ -1,5 +1,6 @@
 """Pilot-vs-control impact: balance, difference-in-differences for staggered waves,
-event studies, few-cluster inference, single-unit estimates and rollout power.
+event studies, few-cluster inference, single-unit estimates and tests, partial pooling
+across pilot units and rollout power.
 
 The public names live in private submodules by method family; they are imported
 here on first use so ``import evaltools.pilot`` stays cheap in a unit notebook.
@@ -21,6 +22,13 @@ _EXPORTS = {
     "randomization_inference": "_did",
     "unit_effect": "_synth",
     "UnitEffect": "_synth",
+    # one pilot unit against few controls, and partial pooling across pilot units
+    "unit_did_test": "_inference",
+    "unit_did_tests": "_inference",
+    "pooled_unit_effects": "_pooling",
+    "PooledEffects": "_pooling",
+    "pooled_power": "_pooling",
+    "pooled_mde": "_pooling",
     "power": "_power",
     "mde": "_power",
     "adjust_pvalues": "evaltools._multitest",  # one definition, shared

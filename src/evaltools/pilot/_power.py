@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 # the one definition lives in evaltools._multitest; kept importable from here
 from evaltools._multitest import adjust_pvalues
@@ -152,6 +152,19 @@ def _mde_from_se(se, alpha, target, df, dist):
     else:
         hi = (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0) * se
     hi = np.where(np.isfinite(hi), hi, np.nan)
+    if se.size <= 8 and np.all(np.isfinite(hi)) and np.all(hi > 0) and np.all(np.asarray(target) > np.asarray(alpha)):
+        # a few values (one unit's test): Brent's method needs ~10 power evaluations, not ~45
+        a_, t_, d_ = (np.broadcast_to(np.asarray(x, dtype=float), se.shape) for x in (alpha, target, df))
+        out = np.empty_like(se)
+        for i in np.ndindex(se.shape):
+            f = lambda x: float(_power_from_se(x, se[i], a_[i], d_[i], dist)) - t_[i]  # noqa: E731
+            top = hi[i]
+            for _ in range(60):   # heavy t tails (df 1-2) can need a wider bracket
+                if f(top) > 0:
+                    break
+                top *= 2.0
+            out[i] = optimize.brentq(f, 0.0, top, xtol=1e-13 * se[i], rtol=1e-14)
+        return out
     for _ in range(200):
         mid = (lo + hi) / 2
         p = _power_from_se(mid, se, alpha, df, dist)

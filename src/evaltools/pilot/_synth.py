@@ -1,11 +1,18 @@
-"""The effect for one pilot unit: synthetic control with placebo inference, and a 2x2 DiD.
+"""The effect for one pilot unit: a 2x2 DiD with a test for few controls, and a synthetic control.
 
 A unit report asks "did *this* unit improve, compared with units that had not started?".
-With one treated unit, the synthetic control method (Abadie, Diamond & Hainmueller 2010)
-builds the comparison as a weighted average of untreated units whose pre-pilot path matches
-the pilot unit's; inference comes from refitting with each donor in the pilot unit's place
-(placebo in space). The simple difference-in-differences against the donor pool is reported
-beside it as a cross-check, with the Conley & Taber (2011) placebo interval.
+The headline is the difference-in-differences of the unit against the control pool, tested
+by :func:`evaltools.pilot.unit_did_test` (a prediction t test that can reject with 5-30
+controls; its interval is the inverted test). The synthetic control method (Abadie,
+Diamond & Hainmueller 2010) builds a weighted comparison whose pre-pilot path matches the
+unit's and is reported beside it, with inference from refitting with each donor in the pilot
+unit's place (placebo in space).
+
+Why DiD is the headline: on simulated panels of 4-12 periods and 8-15 controls (two-way
+fixed effects, a two-factor model, unit-specific trends; ``benchmarks/results_pilot_inference.md``)
+the DiD prediction t test kept its 5 % size in every design, while a t test on the
+synthetic-control gap over-rejected (up to 8 %) and had half the power: with few
+pre-periods the synthetic control fits noise, and its gap is noisier than the DiD.
 
 The weight problem, min ||A w - b||^2 over the simplex {w >= 0, sum w = 1}, is solved
 exactly as a non-negative least squares problem (see :func:`_simplex_ls`), so a placebo
@@ -20,10 +27,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 from evaltools._errors import DataError, closest, require_columns
 from evaltools._results import Estimate
+from evaltools.pilot._inference import unit_did_test
+from evaltools.pilot._panel import _first_treated_pos, _period_order
 
 __all__ = ["unit_effect", "UnitEffect"]
 
@@ -93,7 +102,10 @@ def _choose_v(P0, p1, Y0pre, y1pre, seed_starts: int = 3) -> np.ndarray:
 
 @dataclasses.dataclass
 class UnitEffect:
-    """Synthetic-control and 2x2 DiD effect for one pilot unit.
+    """2x2 DiD (the headline) and synthetic-control effect for one pilot unit.
+
+    ``effect, se, ci_low, ci_high, pval, df, mde, pval_perm, method`` read the headline
+    ``did`` estimate; ``pre_rmspe, post_rmspe, rmspe_ratio`` the synthetic control.
 
     Attributes
     ----------
@@ -105,8 +117,10 @@ class UnitEffect:
         interval; extras ``pre_rmspe, post_rmspe, rmspe_ratio, pval_gap, n_pre, n_post,
         n_donors, top_donors`` (``pval_gap`` ranks |average post gap| among the placebos).
     did : Estimate
-        ``did_2x2``: mean post-pre change of the unit minus that of the donor pool, with the
-        Conley & Taber (2011) placebo interval and p-value; ``se`` is the SD of placebo DiDs.
+        ``did_2x2``: mean post-pre change of the unit minus that of the donor pool, tested by
+        :func:`unit_did_test` (``se``, t interval, ``pval``; extras ``t, df, mde, pval_perm,
+        s_controls, method``) and the Conley & Taber (2011) placebo interval kept as
+        ``perm_ci_low, perm_ci_high``.
     weights : DataFrame
         ``unit, weight`` of every donor, largest first.
     gaps : DataFrame
@@ -119,6 +133,10 @@ class UnitEffect:
         The V weights when ``covariates`` were given.
     note : str
         Warnings (poor pre-fit, few donors, dropped rows) and why a value is nan.
+    did_path : DataFrame
+        ``period, treated, controls, gap, ci_low, ci_high, post``: the unit minus the mean
+        of the controls per period, centred on its pre-period mean (the DiD per period), with
+        the per-period prediction band of the same t test (``1 - alpha``).
     """
 
     unit: Any
@@ -131,23 +149,44 @@ class UnitEffect:
     placebo_gaps: pd.DataFrame
     predictor_weights: pd.Series | None = None
     note: str = ""
+    did_path: pd.DataFrame | None = None
 
     # the headline numbers read like attributes
     @property
     def effect(self) -> float:
-        return self.synth.value
+        return self.did.value
+
+    @property
+    def se(self) -> float:
+        return self.did.se
 
     @property
     def pval(self) -> float:
-        return self.synth.pval
+        return self.did.pval
 
     @property
     def ci_low(self) -> float:
-        return self.synth.ci_low
+        return self.did.ci_low
 
     @property
     def ci_high(self) -> float:
-        return self.synth.ci_high
+        return self.did.ci_high
+
+    @property
+    def df(self) -> float:
+        return self.did.extra.get("df", math.nan)
+
+    @property
+    def mde(self) -> float:
+        return self.did.extra.get("mde", math.nan)
+
+    @property
+    def pval_perm(self) -> float:
+        return self.did.extra.get("pval_perm", math.nan)
+
+    @property
+    def method(self) -> str:
+        return self.did.extra.get("method", "did_prediction_t")
 
     @property
     def pre_rmspe(self) -> float:
@@ -180,51 +219,6 @@ class UnitEffect:
 # input handling
 # ---------------------------------------------------------------------------------------
 
-def _period_order(col: pd.Series) -> list:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        present = set(col.dropna().unique())
-        return [c for c in col.cat.categories if c in present]
-    return sorted(col.dropna().unique())
-
-
-def _first_treated_pos(ft: pd.Series, periods: list, column: str) -> pd.Series:
-    """0-based position of each unit's first treated period; -1 = never treated in the panel.
-
-    Accepts the study contract (ordered Categorical of period labels, NaN = never), plain
-    labels, period values (0 / NaN = never, as R ``did``), or 1-based period indices
-    (0 = never) when the periods themselves are not numeric (``first_treated_idx``).
-    """
-    vals = ft.astype(object)
-    missing = vals.isna() | vals.map(lambda v: isinstance(v, str) and v.strip() == "")
-    out = vals.map({p: i for i, p in enumerate(periods)})
-    # labels written differently from the period values (e.g. 2004 vs "2004")
-    rest = out.isna() & ~missing
-    if rest.any():
-        out[rest] = vals[rest].astype(str).map({str(p): i for i, p in enumerate(periods)})
-    rest = out.isna() & ~missing
-    if rest.any():
-        num = pd.to_numeric(vals[rest], errors="coerce")
-        never = num == 0
-        out[rest[rest].index[never.to_numpy()]] = -1
-        num = num[~never]
-        if len(num):
-            per_num = pd.to_numeric(pd.Series(periods, dtype=object), errors="coerce")
-            if per_num.notna().all():
-                # period values: first period at or after the value; after the panel = never
-                p_arr = per_num.to_numpy(dtype=float)
-                idx = np.searchsorted(p_arr, num.to_numpy(dtype=float), side="left")
-                out[num.index] = np.where(idx < len(periods), idx, -1)
-            else:
-                is_int = num.notna() & (num == np.round(num)) & (num >= 1)
-                out[num.index[is_int.to_numpy()]] = np.where(num[is_int] <= len(periods), num[is_int] - 1, -1)
-    bad = out.isna() & ~missing
-    if bad.any():
-        u = bad[bad].index[0]
-        raise DataError(f"unit {u!r}: first treated period {vals[u]!r} is not one of the periods "
-                        f"({', '.join(map(str, periods))})", column=column)
-    return out.where(~missing, -1).astype(int)
-
-
 def _nan_estimate(name, note, **extra) -> Estimate:
     return Estimate(name=name, note=note, extra=extra)
 
@@ -237,8 +231,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
                 period: str = "period", first_treated: str = "first_treated",
                 covariates: Sequence[str] | None = None, placebo: bool = True,
                 alpha: float = 0.05, post_periods: int | None = None,
-                poor_fit: float = 0.5, n_top: int = 5) -> UnitEffect:
-    """Effect of the pilot on one unit: synthetic control, placebo inference and a 2x2 DiD.
+                poor_fit: float = 0.5, n_top: int = 5, size: str | None = None,
+                power: float = 0.8) -> UnitEffect:
+    """Effect of the pilot on one unit: a 2x2 DiD tested for few controls, and a synthetic control.
 
     Parameters
     ----------
@@ -256,10 +251,10 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         outcome using data-driven predictor weights V (ADH 2010). Without them
         the weights fit every pre-period outcome with equal weight.
     placebo : bool
-        Refit with each donor as the treated unit (placebo in space) for the p-value and
-        intervals.
+        Refit the synthetic control with each donor as the treated unit (placebo in space)
+        for its p-value and interval. The DiD test needs no refits.
     alpha : float
-        1 - confidence level of the placebo intervals.
+        Two-sided level of the tests; intervals have level 1 - alpha.
     post_periods : int, optional
         Number of post periods to evaluate (default: all from the unit's first period on).
         Shorter windows admit units treated later as not-yet-treated donors.
@@ -269,6 +264,12 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         synthetic controls that do not track the pre-period path).
     n_top : int
         Number of top donors named in ``top_donors``.
+    size : str, optional
+        Column with each unit's size (employees, survey respondents; its mean per unit is
+        used): the DiD test then models the variance of a unit's change as A + B / size
+        (Ferman & Pinto 2019).
+    power : float
+        Target power of the minimum detectable effect ``mde``.
 
     Returns
     -------
@@ -276,6 +277,17 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
 
     Notes
     -----
+    The headline (``effect``, ``pval``, ``ci_low``/``ci_high``, ``mde``) is the 2x2 DiD of
+    the unit against the donor pool, each unit collapsed to its post-period mean minus its
+    pre-period mean, tested by :func:`evaltools.pilot.unit_did_test` (t with N - 1 degrees
+    of freedom for N donors). It assumes parallel trends in expectation, unit-level errors
+    exchangeable between the pilot unit and its donors (the unit is not picked for an
+    unusual path), approximately normal, and no spillover of the pilot onto the donors.
+    The interval inverts the same test, so it excludes 0 exactly when ``pval < alpha``.
+    ``pval_perm`` is the exact placebo rank p-value of the same DiD, which cannot fall below
+    1 / (N + 1). When the pre-period paths of unit and donors are not parallel, read the
+    synthetic control (``synth``), which matches the unit's pre-period path instead.
+
     Donors are units never treated, or first treated after the last evaluated post period,
     so they are untreated throughout the unit's post window. Weights W minimize
     (X1 - X0 W)' V (X1 - X0 W) over the simplex (ADH 2010).
@@ -302,12 +314,29 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     Abadie A (2021). J Econ Lit 59(2):391-425.
     Abadie A, Gardeazabal J (2003). Am Econ Rev 93(1):113-132.
     Conley TG, Taber CR (2011). Rev Econ Stat 93(1):113-125.
+    Ferman B, Pinto C (2019). Rev Econ Stat 101(3):452-467.
+
+    Examples
+    --------
+    One pilot unit (from period 3 on, 4 points higher) against 8 controls:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> Y = 70 + rng.normal(size=(6, 9)) + np.arange(6)[:, None]
+    >>> Y[3:, 0] += 4.0
+    >>> df = pd.DataFrame({"unit": np.repeat([f"U{i}" for i in range(9)], 6),
+    ...                    "period": np.tile(np.arange(2001, 2007), 9),
+    ...                    "first_treated": np.repeat([2004] + [0] * 8, 6), "ikm": Y.T.ravel()})
+    >>> ue = unit_effect(df, unit="U0", outcome="ikm")
+    >>> bool(ue.pval < 0.05), bool(ue.ci_low > 0), round(ue.pval_perm, 3), ue.df
+    (True, True, 0.111, 7)
     """
     covariates = list(covariates or [])
-    require_columns(data, [unit_col, period, first_treated, outcome, *covariates], what="panel")
+    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
+                    what="panel")
     if not 0 < alpha < 1:
         raise ValueError("alpha must lie in (0, 1)")
-    for col in [outcome, *covariates]:
+    for col in [outcome, *covariates, *([size] if size else [])]:
         if not pd.api.types.is_numeric_dtype(data[col]):
             raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
     dup = data.duplicated([unit_col, period])
@@ -439,13 +468,25 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     # ---- 2x2 DiD against the pool --------------------------------------------------
     d_unit = np.nanmean(y[post_rows]) - np.nanmean(y[pre_rows])
     d_donor = Yd[post_rows].mean(axis=0) - Yd[pre_rows].mean(axis=0)
-    did = float(d_unit - d_donor.mean())
+    sizes = None
+    if size:
+        per_unit = data.groupby(unit_col, observed=True)[size].mean()
+        sizes = per_unit.reindex([unit, *donors]).to_numpy(dtype=float)
+        if not (np.isfinite(sizes).all() and (sizes > 0).all()):
+            bad = [u for u, m in zip([unit, *donors], sizes) if not (np.isfinite(m) and m > 0)]
+            raise DataError(f"unit size must be a positive number for every unit; not for {bad[0]!r}",
+                            column=size)
+    test = unit_did_test(d_unit, d_donor, size_treated=None if sizes is None else sizes[0],
+                         size_controls=None if sizes is None else sizes[1:], alpha=alpha, power=power)
+    if test.note:
+        notes.append(test.note)
+    did = float(test.value)
+    did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha)
 
     # ---- placebo in space -----------------------------------------------------------
     gaps_pl = np.full((len(used), J), np.nan)
     pl_pre = np.full(J, np.nan)
     pl_post = np.full(J, np.nan)
-    did_pl = np.full(J, np.nan)
     if placebo and J >= 2:
         others = np.ones(J, dtype=bool)
         if covariates:
@@ -461,15 +502,15 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
             others[j] = True
         pl_pre = np.sqrt(np.mean(gaps_pl[pre_rows] ** 2, axis=0))
         pl_post = np.sqrt(np.mean(gaps_pl[post_rows] ** 2, axis=0))
-        # placebo DiD: donor j against the mean change of the other donors
-        did_pl = d_donor - (d_donor.sum() - d_donor) / (J - 1)
     elif placebo:
         notes.append("one donor only: no placebo refits, so no p-value or interval")
+    # placebo DiD: donor j against the mean change of the other donors
+    did_pl = d_donor - (d_donor.sum() - d_donor) / (J - 1) if J >= 2 else np.full(J, np.nan)
     pl_ratio = np.array([_ratio(a, b, tol) for a, b in zip(pl_post, pl_pre)])
     pl_effect = gaps_pl[post_rows].mean(axis=0)
 
     pval = pval_gap = ci_lo = ci_hi = math.nan
-    did_p = did_lo = did_hi = did_se = math.nan
+    perm_lo = perm_hi = math.nan
     valid = ~np.isnan(pl_ratio)
     if placebo and valid.any() and not math.isnan(ratio):
         pval = float((1 + np.sum(pl_ratio[valid] >= ratio)) / (1 + valid.sum()))
@@ -491,15 +532,14 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
                          f"placebo range and cover less than {1 - alpha:.0%}")
     if placebo and J >= 2 and math.isnan(ratio):
         notes.append("pre- and post-period RMSPE both zero: the RMSPE ratio is undefined")
-    if placebo and J >= 2:
-        did_p = float((1 + np.sum(np.abs(did_pl) >= abs(did))) / (1 + J))
-        did_lo, did_hi = _placebo_interval(did, did_pl, alpha)
-        did_se = float(np.std(did_pl, ddof=1)) if J > 2 else math.nan
+    if J >= 2:
+        perm_lo, perm_hi = _placebo_interval(did, did_pl, alpha)
 
     order = np.argsort(-w, kind="mergesort")
     weights = pd.DataFrame({"unit": [donors[i] for i in order], "weight": w[order]})
     top = ", ".join(f"{donors[i]} ({w[i]:.2f})" for i in order[:n_top] if w[i] > 5e-3)
     used_periods = [periods[i] for i in used]
+    did_path.insert(0, "period", used_periods)
     gaps = pd.DataFrame({"period": used_periods, "treated": y, "synthetic": synth_path, "gap": gap,
                          "post": np.r_[np.zeros(n_pre, bool), np.ones(len(post_idx), bool)]})
     placebos = pd.DataFrame({"unit": donors, "pre_rmspe": pl_pre, "post_rmspe": pl_post,
@@ -513,12 +553,46 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
                      n_subjects=J, note=note,
                      extra={**common, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
                             "rmspe_ratio": ratio, "pval_gap": pval_gap, "top_donors": top})
-    did_est = Estimate(name="did_2x2", value=did, se=did_se, ci_low=did_lo, ci_high=did_hi, pval=did_p,
-                       n_subjects=J, note=note,
+    did_est = Estimate(name="did_2x2", value=did, se=test.se, ci_low=test.ci_low, ci_high=test.ci_high,
+                       pval=test.pval, n_subjects=J, note=note,
                        extra={**common, "pre_rmspe": math.nan, "post_rmspe": math.nan,
-                              "rmspe_ratio": math.nan, "pval_gap": math.nan, "top_donors": ""})
+                              "rmspe_ratio": math.nan, "pval_gap": math.nan, "top_donors": "",
+                              **{k: test.extra[k] for k in _TEST_FIELDS},
+                              "perm_ci_low": perm_lo, "perm_ci_high": perm_hi})
+    synth.extra.update({k: math.nan for k in _TEST_FIELDS if k != "method"}, method="synthetic_control",
+                       pval_perm=pval_gap)
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
-                      placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note)
+                      placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
+                      did_path=did_path)
+
+
+#: the DiD test's fields carried by both estimates (so ``to_frame`` has one set of columns)
+_TEST_FIELDS = ("t", "df", "mde", "pval_perm", "s_controls", "method")
+
+
+def _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha) -> pd.DataFrame:
+    """The DiD per period with the per-period band of the prediction t test.
+
+    gap_t = (y_t - mean_c Y_ct) - mean over pre-periods of the same; each donor's own gap
+    against the other donors gives the reference spread per period, so the band is
+    gap_t -/+ t_{N-1} s_t sqrt(1 + 1/N) (the test of :func:`unit_did_test` applied to one
+    period).
+    """
+    T, J = Yd.shape
+    ctrl = Yd.mean(axis=1)
+    raw = y - ctrl
+    gap = raw - np.nanmean(raw[pre_rows])
+    lo = hi = np.full(T, np.nan)
+    if J >= 2:
+        others = (Yd.sum(axis=1, keepdims=True) - Yd) / (J - 1)
+        pl = Yd - others
+        pl = pl - pl[pre_rows].mean(axis=0)
+        s = pl.std(axis=1, ddof=1) * (J - 1) / J   # leave-one-out gaps are J/(J-1) times the residual
+        q = float(stats.t.ppf(1 - alpha / 2, J - 1)) * s * math.sqrt(1 + 1 / J)
+        lo, hi = gap - q, gap + q
+    post = np.zeros(T, bool)
+    post[n_pre:] = True
+    return pd.DataFrame({"treated": y, "controls": ctrl, "gap": gap, "ci_low": lo, "ci_high": hi, "post": post})
 
 
 def _placebo_interval(est: float, placebo_vals: np.ndarray, alpha: float) -> tuple[float, float]:

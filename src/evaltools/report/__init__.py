@@ -16,9 +16,11 @@ Verdict thresholds
 Read from the ``[thresholds]`` table of ``study.toml``; any key left out takes the default
 below (:data:`DEFAULT_THRESHOLDS`). The verdict is
 
-* **TUNDA** (hold) when any *hold* rule fires,
+* **TUNDA** (hold) when any *hold* rule fires (harm on any outcome is one),
 * otherwise **PERBAIKI DULU** (fix first) when any *fix* rule fires,
-* otherwise **SIAP** (ready).
+* otherwise **BELUM TERBUKTI** (not shown) when ``require_benefit`` and no primary outcome
+  shows a benefit,
+* otherwise **SIAP** (ready): the instrument checks pass and a benefit is shown.
 
 ============================ ======== ========================================================
 key                          default  rule
@@ -42,7 +44,13 @@ key                          default  rule
 ``min_ratings``              10       ratings a rater needs before being judged
 ``distribution_blocks``      false    fix: predikat distribution off the SE MenPANRB 3/2023
                                       pattern (advisory by default: reported, not blocking)
-``harm_alpha``               0.05     hold: an outcome worsens with placebo p below this
+``harm_alpha``               0.05     hold: an outcome is worse after the pilot, Holm-adjusted
+                                      p (across all outcomes) of the unit's DiD test below this
+``require_benefit``          true     not shown: SIAP needs a benefit on a primary outcome
+``benefit_alpha``            0.05     a benefit: the unit's interval beyond ``min_effect`` (0
+                                      if not declared) on a primary outcome, Holm-adjusted p
+                                      across the primary outcomes below this
+``mde_power``                0.80     power of the minimum detectable effect shown per outcome
 ``target_reliability``       0.80     reliability the "raters needed" figure aims for
 ``min_cell``                 5        briefing cells describing fewer people are suppressed
 ============================ ======== ========================================================
@@ -50,9 +58,16 @@ key                          default  rule
 "Reliability" is the one-way ICC of the raters' mean, ICC(1,k) (Shrout & Fleiss 1979, case 1:
 a 360° score averages raters who differ from employee to employee), per item, from
 ``reliability.agreement``; Krippendorff's alpha is the fallback when no ICC is available.
-The impact rule holds a unit only on evidence of harm: with the usual handful of control
-units the placebo p-value of one unit cannot fall below 1/(controls + 1), so a missing
-benefit is shown with its interval but does not by itself hold a unit.
+Impact is the unit's difference-in-differences against the never-treated units with a test
+built for a handful of controls (``pilot.unit_did_test``: it can reject with 5-30 controls,
+where a placebo rank p-value cannot fall below 1/(controls + 1)). Outcomes are declared in
+``[outcomes.NAME]`` with ``primary = true`` (when none is, every outcome is primary),
+``min_effect`` (the smallest change that matters, in outcome units, read in the better
+direction) and ``unit`` (a word for the reason text). Holm's adjustment across primary
+outcomes (benefit) and across all outcomes (harm) keeps a unit where the pilot changed
+nothing from SIAP with probability at least 1 - ``benefit_alpha``/2, however many outcomes
+it has. ``too_small_to_see`` marks an outcome whose ``min_effect`` (else the programme-wide
+pooled effect) is below the unit's minimum detectable effect.
 
 References
 ----------

@@ -1,94 +1,254 @@
-"""The impact section of a unit: its outcomes against the control pool (``pilot.unit_effect``).
+"""The impact section of a unit: its outcomes against the control pool (``pilot.unit_effect``),
+benefit and harm at a family-wise level, the design's minimum detectable effect, and the
+unit's effect partially pooled with the other pilot units (``pilot.pooled_unit_effects``).
 """
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-
+from scipy import stats
 
 from evaltools import pilot
 from evaltools import plots
+from evaltools._errors import DataError
+from evaltools._multitest import adjust_pvalues
 
 from ._base import Section, _is_data_problem, _num
 from ._text import _ci, _localize, fmt, text
-from .thresholds import DEFAULT_THRESHOLDS, thresholds
+from .thresholds import DEFAULT_THRESHOLDS
+
+
+def outcome_spec(study: Any) -> dict[str, dict]:
+    """Per outcome: ``higher_is_better``, ``primary``, ``min_effect`` and ``unit`` from study.toml.
+
+    ``[outcomes.NAME]`` may declare ``primary = true`` (the outcomes a benefit must be shown
+    on; when no outcome declares it, every outcome is primary), ``min_effect`` (the smallest
+    change that matters, in the outcome's units; its size is read in the direction
+    ``higher_is_better`` says is better, so 0.5 and -0.5 mean the same for service days) and
+    ``unit`` (a word for the reason text, e.g. ``"poin"``).
+
+    Examples
+    --------
+    >>> class S:
+    ...     outcome_info = {"ikm": {"higher_is_better": True}, "days": {"higher_is_better": False}}
+    ...     config = {"outcomes": {"ikm": {"primary": True, "min_effect": 2}}}
+    >>> spec = outcome_spec(S())
+    >>> spec["ikm"]["primary"], spec["ikm"]["min_effect"], spec["days"]["primary"]
+    (True, 2.0, False)
+    """
+    info = getattr(study, "outcome_info", {}) or {}
+    cfg = ((getattr(study, "config", None) or {}).get("outcomes") or {})
+    out = {}
+    for oc in info:
+        raw = cfg.get(oc) if isinstance(cfg.get(oc), Mapping) else {}
+        m = raw.get("min_effect")
+        if m is not None:
+            try:
+                m = abs(float(m))
+            except (TypeError, ValueError):
+                raise DataError(f"min_effect of outcome {oc!r} must be a number, got {m!r}",
+                                column=f"outcomes.{oc}.min_effect") from None
+        out[oc] = {"higher_is_better": bool(info[oc].get("higher_is_better", True)),
+                   "primary": bool(raw.get("primary", False)), "min_effect": m,
+                   "unit": str(raw.get("unit", "") or "")}
+    if out and not any(v["primary"] for v in out.values()):
+        for v in out.values():
+            v["primary"] = True
+    return out
+
+
+#: the pooled table is the same for every unit of a study: computed once per study and outcome
+#: (keyed by id, dropped when the study is garbage-collected; a Study is not hashable)
+_POOLED_CACHE: dict[int, tuple[Any, dict]] = {}
+
+
+def _pooled_table(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
+    """Every pilot unit's DiD test and its empirical-Bayes effect (programme-wide pool)."""
+    entry = _POOLED_CACHE.get(id(study))
+    if entry is None or entry[0]() is not study:
+        try:
+            ref = weakref.ref(study)
+        except TypeError:
+            return _pooled_table_uncached(study, outcome, alpha, power)
+        entry = (ref, {})
+        _POOLED_CACHE[id(study)] = entry
+        weakref.finalize(study, _POOLED_CACHE.pop, id(study), None)
+    key = (outcome, alpha, power)
+    if key not in entry[1]:
+        entry[1][key] = _pooled_table_uncached(study, outcome, alpha, power)
+    return entry[1][key]
+
+
+def _pooled_table_uncached(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
+    tests = pilot.unit_did_tests(study.panel(), outcome=outcome, alpha=alpha, power=power)
+    ok = tests["se"].notna() & (tests["se"] > 0)
+    fit = pilot.pooled_unit_effects(tests[ok].reset_index(drop=True), estimate="effect", se="se", alpha=alpha)
+    units = tests.merge(fit.units[["unit", "eb_effect", "eb_se", "eb_ci_low", "eb_ci_high", "shrinkage"]],
+                        on="unit", how="left")
+    units.attrs["pooled"] = fit.pooled.iloc[0].to_dict() if len(fit.pooled) else {}
+    return units
+
+
+def _signed_p(effect: float, se: float, df: float, bound: float, sign: float) -> float:
+    """Two-sided p of H0: sign * theta = bound, reported only on the side beyond the bound."""
+    if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and np.isfinite(df)):
+        return math.nan
+    t = (sign * effect - bound) / se
+    return float(2 * stats.t.sf(abs(t), df)) if t > 0 else 1.0
 
 
 def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",
            outcomes: Sequence[str] | None = None) -> Section:
-    """The unit's effect on each outcome against the control pool (synthetic control,
-    placebo p-value for few clusters) and the per-period gap plot with the pilot start marked.
+    """The unit's effect on each outcome against the control pool, with benefit / harm flags.
 
-    Calls ``evaltools.pilot.unit_effect`` on ``study.panel()``.
+    Per outcome (``pilot.unit_effect``): the 2x2 DiD against the never-treated units and its
+    prediction t test for few controls (interval = the inverted test, so it excludes 0
+    exactly when p < alpha), the exact placebo p-value beside it, the minimum detectable
+    effect at ``mde_power``, the synthetic-control gap as a cross-check, and the unit's
+    empirical-Bayes effect pooled with the other pilot units (REML random effects,
+    Knapp-Hartung; ``pilot.pooled_unit_effects``).
+
+    Multiplicity: a **benefit** needs a primary outcome whose test against ``min_effect``
+    (0 when not declared) is significant after Holm's (1979) adjustment across the primary
+    outcomes at ``benefit_alpha``; **harm** needs an outcome worse with a Holm-adjusted p
+    (across all outcomes) below ``harm_alpha``. So a unit where the pilot changed nothing
+    shows a benefit with probability at most ``benefit_alpha / 2`` and is held for harm with
+    probability at most ``harm_alpha / 2`` whatever the number of outcomes.
+
+    ``too_small_to_see`` (per outcome): no benefit shown and the effect that matters --
+    ``min_effect`` if declared, else the size of the programme-wide pooled effect -- is
+    below this unit's MDE: the design could not have seen it. The unit-level flag is set
+    when every primary outcome is too small to see.
     """
-    th = thresholds or DEFAULT_THRESHOLDS
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    alpha = 0.05
     panel = study.panel()
     info = getattr(study, "outcome_info", {}) or {}
+    spec = outcome_spec(study)
     names = list(outcomes or info or [])
     sec = Section(key="impact", title=text("impact", lang))
     rows, per, paths = [], {}, []
-    harm = []
     for oc in names:
         if oc not in panel:
             continue
         try:
-            ue = pilot.unit_effect(panel, unit=unit, outcome=oc)
+            ue = pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha, power=th["mde_power"])
+            pool = _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
             if not _is_data_problem(exc):
                 raise
             sec.notes.append(f"{oc}: " + text("not_computable", lang, why=str(exc)))
             continue
-        hib = bool(info.get(oc, {}).get("higher_is_better", True))
-        eff, p = _num(ue.effect), _num(ue.pval)
-        worse = eff is not None and p is not None and p < th["harm_alpha"] and ((eff < 0) if hib else (eff > 0))
-        if worse:
-            harm.append(oc)
+        sp = spec.get(oc, {"higher_is_better": True, "primary": True, "min_effect": None, "unit": ""})
+        hib = sp["higher_is_better"]
+        sign = 1.0 if hib else -1.0
+        me = sp["min_effect"]
+        mine = pool[pool["unit"].astype(str) == str(unit)]
+        eb = mine.iloc[0].to_dict() if len(mine) else {}
+        mu = _num(pool.attrs.get("pooled", {}).get("mu"))
         label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
-        per[oc] = {"effect": eff, "ci_low": _num(ue.ci_low), "ci_high": _num(ue.ci_high), "pval": p,
-                   "did": _num(ue.did.value), "higher_is_better": hib, "worse": bool(worse),
-                   "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors)}
-        rows.append({text("outcome", lang): label, text("effect", lang): fmt(eff, lang),
-                     text("interval", lang): _ci(ue.ci_low, ue.ci_high, lang), text("pvalue", lang): fmt(p, lang, 3),
-                     "DiD 2x2": fmt(ue.did.value, lang)})
+        per[oc] = {"effect": _num(ue.effect), "se": _num(ue.se), "df": _num(ue.df),
+                   "ci_low": _num(ue.ci_low), "ci_high": _num(ue.ci_high), "pval": _num(ue.pval),
+                   "pval_perm": _num(ue.pval_perm), "mde": _num(ue.mde), "method": ue.method,
+                   "eb_effect": _num(eb.get("eb_effect")), "eb_ci_low": _num(eb.get("eb_ci_low")),
+                   "eb_ci_high": _num(eb.get("eb_ci_high")), "pooled_effect": mu,
+                   "synth_effect": _num(ue.synth.value), "did": _num(ue.did.value),
+                   "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"],
+                   "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
+                   "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
+                   "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}
+        rows.append({"_oc": oc, text("outcome", lang): label, text("effect", lang): fmt(ue.effect, lang),
+                     text("interval", lang): _ci(ue.ci_low, ue.ci_high, lang),
+                     text("pvalue", lang): fmt(ue.pval, lang, 3),
+                     ("p placebo" if lang == "en" else "p plasebo"): fmt(ue.pval_perm, lang, 3),
+                     ("Smallest detectable effect" if lang == "en" else "Efek terkecil yang terdeteksi"):
+                         fmt(ue.mde, lang),
+                     ("Pooled with other units (95% interval)" if lang == "en" else
+                      "Gabungan dengan unit lain (interval 95%)"):
+                         f"{fmt(eb.get('eb_effect'), lang)} ({_ci(eb.get('eb_ci_low'), eb.get('eb_ci_high'), lang)})",
+                     ("Synthetic control" if lang == "en" else "Kontrol sintetis"): fmt(ue.synth.value, lang)})
         if ue.note:
             sec.notes.append(f"{label}: {_localize(ue.note, lang)}")
         paths.append((label, _gaps_as_event_study(ue)))
+    _flag(per, th)
+    harm = [oc for oc, e in per.items() if e["harm"]]
+    benefit = [oc for oc, e in per.items() if e["benefit"]]
+    primary = [oc for oc, e in per.items() if e["primary"]]
+    too_small = bool(primary) and not benefit and all(per[oc]["too_small_to_see"] for oc in primary)
     if paths:
-        sec.add_figure(("Selisih unit dengan kontrol sintetis per periode (0 = periode pertama uji coba)"
-                        if lang != "en" else "Gap between the unit and its synthetic control per period "
-                        "(0 = first pilot period)"), plots.event_study_grid(paths, lang=lang))
-    sec.results = {"available": True, "outcomes": per, "harm": harm}
+        sec.add_figure(("Selisih-dalam-selisih unit terhadap unit kontrol per periode (0 = periode pertama uji "
+                        "coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the unit "
+                        "against the control units per period (0 = first pilot period), with 95% band"),
+                       plots.event_study_grid(paths, lang=lang))
+    sec.results = {"available": True, "outcomes": per, "harm": harm, "benefit": benefit, "primary": primary,
+                   "too_small_to_see": too_small}
     if rows:
+        for r in rows:
+            oc = r.pop("_oc")
+            r[("Benefit / harm" if lang == "en" else "Manfaat / bahaya")] = (
+                ("benefit" if lang == "en" else "manfaat") if per[oc]["benefit"] else
+                ("harm" if lang == "en" else "bahaya") if per[oc]["harm"] else
+                ("too small to see" if lang == "en" else "terlalu kecil untuk terlihat")
+                if per[oc]["too_small_to_see"] else "–")
         sec.tables.append(("", pd.DataFrame(rows)))
-    if lang == "en":
-        sec.lead = ("Effect = average gap after the pilot start between the unit and its synthetic control built "
-                    "from never-treated units; p-value from placebo runs on the control units (honest with few "
-                    "units). " + (f"Worse outcome(s): {', '.join(harm)}." if harm else "No outcome got "
-                                  "significantly worse."))
-    else:
-        sec.lead = ("Efek = rata-rata selisih setelah uji coba dimulai antara unit dan kontrol sintetisnya dari "
-                    "unit yang belum menjalankan uji coba; nilai p dari uji plasebo pada unit kontrol (jujur "
-                    "untuk jumlah unit yang sedikit). " + (f"Indikator yang memburuk: {', '.join(harm)}."
-                                                           if harm else "Tidak ada indikator yang memburuk "
-                                                                         "secara bermakna."))
+    sec.lead = _lead(per, harm, benefit, lang)
     return sec
 
 
+def _flag(per: dict[str, dict], th: Mapping[str, Any]) -> None:
+    """Holm-adjusted benefit (primary outcomes) and harm (all outcomes) flags, in place."""
+    keys = list(per)
+    prim = [k for k in keys if per[k]["primary"]]
+    p_b = np.asarray(adjust_pvalues(np.array([per[k]["_p_benefit"] for k in prim], dtype=float), method="holm"),
+                     dtype=float) if prim else np.array([])
+    p_h = np.asarray(adjust_pvalues(np.array([per[k]["_p_harm"] for k in keys], dtype=float), method="holm"),
+                     dtype=float) if keys else np.array([])
+    for k in keys:
+        e = per[k]
+        e["pval_benefit_holm"] = _num(p_b[prim.index(k)]) if k in prim else None
+        e["pval_harm_holm"] = _num(p_h[keys.index(k)])
+        e["benefit"] = bool(k in prim and np.isfinite(p_b[prim.index(k)]) and p_b[prim.index(k)] < th["benefit_alpha"])
+        e["harm"] = bool(np.isfinite(p_h[keys.index(k)]) and p_h[keys.index(k)] < th["harm_alpha"])
+        e["worse"] = e["harm"]
+        ref = e["min_effect"] if e["min_effect"] is not None else (abs(e["pooled_effect"])
+                                                                  if e["pooled_effect"] is not None else None)
+        e["too_small_to_see"] = bool(not e["benefit"] and ref is not None and e["mde"] is not None
+                                     and ref < e["mde"])
+        del e["_p_benefit"], e["_p_harm"]
+
+
+def _lead(per: dict, harm: list, benefit: list, lang: str) -> str:
+    labels = {oc: e["label"] for oc, e in per.items()}
+    if lang == "en":
+        head = ("Effect = the unit's change after the pilot start minus the control units' change "
+                "(difference-in-differences), with a test built for few control units; the interval agrees "
+                "with the p-value. 'Smallest detectable effect' is what this design could see with 80% power. ")
+        if harm:
+            return head + f"Worse outcome(s): {', '.join(labels[o] for o in harm)}."
+        return head + (f"Benefit shown on: {', '.join(labels[o] for o in benefit)}." if benefit
+                       else "No benefit shown on a primary outcome.")
+    head = ("Efek = perubahan unit setelah uji coba dimulai dikurangi perubahan unit kontrol (selisih-dalam-"
+            "selisih), diuji dengan cara yang sah untuk jumlah unit kontrol yang sedikit; intervalnya sejalan "
+            "dengan nilai p. 'Efek terkecil yang terdeteksi' adalah efek yang dapat dilihat rancangan ini "
+            "dengan daya 80%. ")
+    if harm:
+        return head + f"Indikator yang memburuk: {', '.join(labels[o] for o in harm)}."
+    return head + (f"Manfaat terbukti pada: {', '.join(labels[o] for o in benefit)}." if benefit
+                   else "Belum terbukti ada manfaat pada indikator utama.")
+
+
 def _gaps_as_event_study(ue: Any) -> pd.DataFrame:
-    """The unit's per-period gaps as an event-study frame (event time 0 = first pilot period)."""
-    g = ue.gaps.reset_index(drop=True)
+    """The unit's DiD per period as an event-study frame (event time 0 = first pilot period)."""
+    g = (ue.did_path if getattr(ue, "did_path", None) is not None else ue.gaps).reset_index(drop=True)
     post = g["post"].astype(bool).to_numpy()
     first = int(np.argmax(post)) if post.any() else len(g)
     et = np.arange(len(g)) - first
-    lo = hi = np.full(len(g), np.nan)
-    if getattr(ue, "placebo_gaps", None) is not None and len(ue.placebo_gaps):
-        pg = ue.placebo_gaps.to_numpy(float)
-        if pg.shape[0] == len(g) and pg.shape[1] >= 2:
-            # interval from the spread of the placebo gaps in each period (Conley-Taber style)
-            q_lo, q_hi = np.nanquantile(pg, [0.025, 0.975], axis=1)
-            lo, hi = g["gap"].to_numpy(float) - q_hi, g["gap"].to_numpy(float) - q_lo
+    lo = g["ci_low"].to_numpy(float) if "ci_low" in g else np.full(len(g), np.nan)
+    hi = g["ci_high"].to_numpy(float) if "ci_high" in g else np.full(len(g), np.nan)
     return pd.DataFrame({"event_time": et, "att": g["gap"].to_numpy(float), "ci_low": lo, "ci_high": hi,
                          "reference": np.zeros(len(g), bool)})

@@ -16,6 +16,7 @@ from evaltools._multitest import adjust_pvalues as adjust
 
 from ._base import Section, _is_data_problem, _num
 from ._text import _ci, fmt, text
+from .impact import _pooled_table, _signed_p, outcome_spec
 from .records import _jsonable
 
 
@@ -29,6 +30,19 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
     Holm-adjusted across the study's outcomes (Holm 1979), and the Wald pre-trend test
     p-value (a small value warns that treated and control units were already drifting
     apart before the pilot).
+
+    The same per-unit machinery as the unit reports then gives, per outcome, the
+    programme-wide effect (random-effects mean of the units' DiD estimates, REML with the
+    Knapp-Hartung interval: ``programme_effect, programme_ci_low, programme_ci_high,
+    programme_pval, tau2, i2``), ``share_benefit`` (the share of pilot units with a
+    demonstrated benefit on this outcome, by the verdict's rule: Holm across the primary
+    outcomes at ``benefit_alpha``) and the next wave's ``next_wave_mde`` / ``next_wave_power``
+    with ``planned_units`` units (``[briefing] planned_units`` or ``[study] planned_units`` of
+    study.toml; default this wave's number of pilot units), from tau^2 and the median unit
+    SE (``pilot.pooled_mde`` / ``pilot.pooled_power``, at the outcome's ``min_effect`` or
+    else the programme-wide effect). ``n_too_small_to_see`` counts the pilot units with no
+    benefit shown whose minimum detectable effect exceeds that effect: "not shown" there
+    means "too small to see with this design".
     """
     panel = study.panel()
     info = getattr(study, "outcome_info", {}) or {}
@@ -72,6 +86,7 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
             res[r["_oc"]]["pval_ri_holm"] = _num(h)
             r[text("pvalue_holm", lang)] = fmt(h, lang, 3)
             r[text("pvalue_pretrend", lang)] = fmt(res[r.pop("_oc")]["pval_pretrend"], lang, 3)
+        _add_programme(study, rows, res, lang)
         sec.tables.append(("", pd.DataFrame(rows)))
     sec.lead = ("Rata-rata efek uji coba atas semua gelombang (Callaway & Sant'Anna 2021), dengan interval 95%. "
                 "Nilai p acak membandingkan hasil ini dengan semua penempatan uji coba yang mungkin (jujur bila unit "
@@ -84,6 +99,91 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
                 "p-value means pilot and control units were already drifting apart before the pilot began.")
     sec.results = {"available": True, "outcomes": res}
     return sec
+
+
+def _planned_units(study: Any, default: int) -> int:
+    cfg = getattr(study, "config", None) or {}
+    for table in ("briefing", "study"):
+        v = (cfg.get(table) or {}).get("planned_units")
+        if v is not None:
+            return int(v)
+    return default
+
+
+def _holm_rows(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) adjustment of each row of a (units x outcomes) p-value matrix in one pass."""
+    if p.size == 0:
+        return p
+    k = p.shape[1]
+    order = np.argsort(p, axis=1, kind="mergesort")
+    ps = np.take_along_axis(p, order, axis=1)
+    adj = np.maximum.accumulate(np.minimum(1.0, (k - np.arange(k)) * ps), axis=1)
+    out = np.empty_like(adj)
+    np.put_along_axis(out, order, adj, axis=1)
+    return out
+
+
+def _add_programme(study: Any, rows: list[dict], res: dict, lang: str) -> None:
+    """Programme-wide pooled effect, share of units with a benefit, next-wave MDE (in place)."""
+    from .thresholds import thresholds as _thresholds
+
+    th = _thresholds(getattr(study, "config", None) or {})
+    spec = outcome_spec(study)
+    tables = {}
+    for oc in res:
+        try:
+            tables[oc] = _pooled_table(study, oc, 0.05, th["mde_power"])
+        except Exception as exc:
+            if not _is_data_problem(exc):
+                raise
+    prim = [oc for oc in tables if spec.get(oc, {}).get("primary", True)]
+    units = sorted({str(u) for t in tables.values() for u in t["unit"]})
+    p_b = np.full((len(units), len(prim)), np.nan)
+    for j, oc in enumerate(prim):
+        t = tables[oc].assign(unit=tables[oc]["unit"].astype(str)).set_index("unit").reindex(units)
+        sign = 1.0 if spec[oc]["higher_is_better"] else -1.0
+        p_b[:, j] = [_signed_p(e, s, d, spec[oc]["min_effect"] or 0.0, sign)
+                     for e, s, d in zip(t["effect"], t["se"], t["df"])]
+    adj = _holm_rows(np.where(np.isnan(p_b), 1.0, p_b))
+    for oc, t in tables.items():
+        est = res[oc]
+        pooled = t.attrs.get("pooled", {})
+        n_units = int(t["se"].notna().sum())
+        planned = _planned_units(study, n_units)
+        shown = (adj[:, prim.index(oc)] < th["benefit_alpha"]) if oc in prim else np.zeros(len(units), bool)
+        share = float(np.mean(shown)) if oc in prim and len(units) else None
+        se_typ = float(np.nanmedian(t["se"])) if n_units else float("nan")
+        tau2 = _num(pooled.get("tau2"))
+        me = spec.get(oc, {}).get("min_effect")
+        target = me if me is not None else abs(_num(pooled.get("mu")) or 0.0)
+        nxt_mde = nxt_pow = None
+        if n_units and tau2 is not None and np.isfinite(se_typ) and planned >= 2:
+            nxt_mde = _num(pilot.pooled_mde(tau2=tau2, se=se_typ, n_units=planned, power=th["mde_power"])["effect"].iloc[0])
+            if target > 0:
+                nxt_pow = _num(pilot.pooled_power(target, tau2=tau2, se=se_typ, n_units=planned)["power"].iloc[0])
+        # units whose design could not see the effect that matters (as the unit reports say)
+        mde_u = t.assign(unit=t["unit"].astype(str)).set_index("unit")["mde"].reindex(units).to_numpy(float)
+        n_small = int(np.sum(~shown & (mde_u > target))) if target > 0 else 0
+        est.update({"n_too_small_to_see": n_small, "programme_effect": _num(pooled.get("mu")), "programme_ci_low": _num(pooled.get("ci_low")),
+                    "programme_ci_high": _num(pooled.get("ci_high")), "programme_pval": _num(pooled.get("pval")),
+                    "tau2": tau2, "i2": _num(pooled.get("i2")), "share_benefit": share, "n_units": n_units,
+                    "planned_units": planned, "next_wave_mde": nxt_mde, "next_wave_power": nxt_pow})
+    info = getattr(study, "outcome_info", {}) or {}
+    labels = {info.get(oc, {}).get("label_en" if lang == "en" else "label", oc): oc for oc in res}
+    for r in rows:
+        oc = labels.get(r.get(text("outcome", lang)))
+        e = res.get(oc, {})
+        if "programme_effect" not in e:
+            continue
+        en = lang == "en"
+        r["Programme-wide effect (units pooled)" if en else "Efek seluruh program (unit digabung)"] = (
+            f"{fmt(e['programme_effect'], lang)} ({_ci(e['programme_ci_low'], e['programme_ci_high'], lang)})")
+        r["Units with a benefit shown" if en else "Unit dengan manfaat terbukti"] = fmt(e["share_benefit"], lang,
+                                                                                       pct=True)
+        r["Units too small to judge" if en else "Unit terlalu kecil untuk dinilai"] = str(e["n_too_small_to_see"])
+        r[(f"Next wave ({e['planned_units']} units): smallest detectable effect" if en else
+           f"Gelombang berikut ({e['planned_units']} unit): efek terkecil yang terdeteksi")] = fmt(e["next_wave_mde"],
+                                                                                                 lang)
 
 
 def balance(study: Any, *, lang: str = "id", outcomes: Sequence[str] | None = None,

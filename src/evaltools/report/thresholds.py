@@ -20,6 +20,9 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "min_ratings": 10,
     "distribution_blocks": False,
     "harm_alpha": 0.05,
+    "require_benefit": True,
+    "benefit_alpha": 0.05,
+    "mde_power": 0.80,
     "target_reliability": 0.80,
     "min_cell": 5,
 }

@@ -1,4 +1,4 @@
-"""The verdict of a unit: SIAP / PERBAIKI DULU / TUNDA from its sections' key figures.
+"""The verdict of a unit: SIAP / PERBAIKI DULU / BELUM TERBUKTI / TUNDA from its sections' key figures.
 
 The rules and their thresholds are documented in :mod:`evaltools.report`.
 """
@@ -13,16 +13,17 @@ from ._text import fmt, text
 from .thresholds import DEFAULT_THRESHOLDS, thresholds
 
 #: the verdict codes, best first: the one vocabulary of reports, records and the simulator's truth
-VERDICTS = ("SIAP", "PERBAIKI DULU", "TUNDA")
+VERDICTS = ("SIAP", "PERBAIKI DULU", "BELUM TERBUKTI", "TUNDA")
 #: the English label of each code
-VERDICT_LABELS_EN = {"SIAP": "READY", "PERBAIKI DULU": "FIX FIRST", "TUNDA": "HOLD"}
+VERDICT_LABELS_EN = {"SIAP": "READY", "PERBAIKI DULU": "FIX FIRST", "BELUM TERBUKTI": "NOT SHOWN",
+                     "TUNDA": "HOLD"}
 #: deprecated alias of :data:`VERDICT_LABELS_EN`
 VERDICT_EN = VERDICT_LABELS_EN
 
 
 @dataclasses.dataclass
 class Verdict:
-    """SIAP / PERBAIKI DULU / TUNDA with the reasons that triggered it."""
+    """SIAP / PERBAIKI DULU / BELUM TERBUKTI / TUNDA with the reasons that triggered it."""
 
     code: str
     reasons: list[dict]
@@ -56,7 +57,10 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     """The unit's verdict from its sections' key figures and the thresholds.
 
     Sections that are not available or not computable add no reason; every rule that fires
-    adds one, with its value and threshold.
+    adds one, with its value and threshold. TUNDA wins over everything, PERBAIKI DULU over
+    BELUM TERBUKTI (fix the instrument first), and SIAP needs no reason at all: with
+    ``require_benefit`` (default) a unit without a benefit shown on a primary outcome is
+    BELUM TERBUKTI, never SIAP.
 
     Examples
     --------
@@ -65,7 +69,10 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     >>> from evaltools.report import Section
     >>> v = verdict({"coverage": Section("coverage", "Coverage", results={"n_subjects": 4})}, lang="en")
     >>> v.code, v.label, [r["code"] for r in v.reasons]
-    ('TUNDA', 'HOLD', ['few_subjects'])
+    ('TUNDA', 'HOLD', ['few_subjects', 'no_benefit'])
+    >>> verdict({"impact": {"benefit": ["ikm"], "outcomes": {}}}).code
+    'SIAP'
+
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
 
@@ -129,13 +136,64 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
         reasons.append(_reason("predikat_pattern", "PERBAIKI DULU", cal.get("predikat_rules_failed"), None,
                                "sebaran predikat menyimpang dari pola SE MenPANRB 3/2023",
                                "the predikat distribution deviates from the SE MenPANRB 3/2023 pattern", lang))
+    outcomes = imp.get("outcomes") or {}
     for oc in imp.get("harm", []) or []:
-        e = (imp.get("outcomes") or {}).get(oc, {})
+        e = outcomes.get(oc, {})
         reasons.append(_reason("outcome_worse", "TUNDA", e.get("effect"), th["harm_alpha"],
-                               f"indikator {oc} memburuk setelah uji coba (efek {fmt(e.get('effect'))}, "
-                               f"p = {fmt(e.get('pval'), digits=3)})",
-                               f"{oc} got worse after the pilot (effect {fmt(e.get('effect'), 'en')}, "
-                               f"p = {fmt(e.get('pval'), 'en', 3)})", lang))
+                               _harm_text(oc, e, "id"), _harm_text(oc, e, "en"), lang))
+    # an impact section that could not be computed shows no benefit either
+    if th["require_benefit"] and not imp.get("benefit"):
+        prim = [oc for oc in imp.get("primary", []) or [] if oc in outcomes]
+        reasons.append(_reason("no_benefit", "BELUM TERBUKTI", len(prim), th["benefit_alpha"],
+                               _no_benefit_text(prim, outcomes, "id"), _no_benefit_text(prim, outcomes, "en"),
+                               lang))
     levels = {r["level"] for r in reasons}
-    code = "TUNDA" if "TUNDA" in levels else "PERBAIKI DULU" if levels else "SIAP"
+    code = next((c for c in ("TUNDA", "PERBAIKI DULU", "BELUM TERBUKTI") if c in levels), "SIAP")
     return Verdict(code=code, reasons=reasons, lang=lang)
+
+
+def _name(oc: str, e: Mapping) -> str:
+    # short codes read as written in the field ("IKM"); longer ones by their label
+    if len(oc) <= 4:
+        return oc.upper()
+    return str(e.get("label") or oc).split(" (")[0]
+
+
+def _interval(e: Mapping, lang: str) -> str:
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    if lang == "en":
+        return f"95 % interval {_signed(lo, lang)} to {_signed(hi, lang)}"
+    return f"interval 95 % {_signed(lo, lang)} s.d. {_signed(hi, lang)}"
+
+
+def _signed(x: Any, lang: str) -> str:
+    # a true minus sign, one decimal: "−7,9"
+    return fmt(x, lang, 1).replace("-", "\u2212")
+
+
+def _harm_text(oc: str, e: Mapping, lang: str) -> str:
+    """E.g. "IKM turun 6,1 poin (interval 95 % −7,9 s.d. −4,3)"."""
+    eff = _num(e.get("effect"))
+    up = eff is not None and eff > 0
+    unit = f" {e['unit']}" if e.get("unit") else ""
+    size = fmt(abs(eff) if eff is not None else None, lang, 1)
+    if lang == "en":
+        return f"{_name(oc, e)} {'rose' if up else 'fell'} by {size}{unit} ({_interval(e, lang)})"
+    return f"{_name(oc, e)} {'naik' if up else 'turun'} {size}{unit} ({_interval(e, lang)})"
+
+
+def _no_benefit_text(prim: list, outcomes: Mapping, lang: str) -> str:
+    parts = []
+    for oc in prim:
+        e = outcomes[oc]
+        small = e.get("too_small_to_see")
+        if lang == "en":
+            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, 1)} ({_interval(e, lang)}; smallest "
+                         f"detectable {fmt(e.get('mde'), lang, 1)}" + ("; too small to see here)" if small else ")"))
+        else:
+            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, 1)} ({_interval(e, lang)}; efek terkecil "
+                         f"yang terdeteksi {fmt(e.get('mde'), lang, 1)}"
+                         + ("; terlalu kecil untuk terlihat di sini)" if small else ")"))
+    if lang == "en":
+        return "no benefit shown on a primary outcome" + (": " + "; ".join(parts) if parts else "")
+    return "belum terbukti ada manfaat pada indikator utama" + (": " + "; ".join(parts) if parts else "")
