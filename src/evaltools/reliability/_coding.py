@@ -385,9 +385,24 @@ def _value_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _gsum(ug: np.ndarray, w: np.ndarray | None, G: int) -> np.ndarray:
-    """Sum of ``w`` (count when None) per group ``ug``."""
+    """Sum of ``w`` (count when None; a 2-D ``w`` sums each column) per group ``ug``.
+
+    Subjects are coded group by group, so ``ug`` is usually sorted with every group
+    present: then the sums are contiguous segments (``np.add.reduceat``, all columns in
+    one pass) instead of a scattered ``np.bincount``.
+    """
     if G == 1:
-        return np.array([float(ug.size) if w is None else float(np.sum(w))])
+        if w is None:
+            return np.array([float(ug.size)])
+        return np.array([float(np.sum(w))]) if w.ndim == 1 else w.sum(0)[None, :].astype(float)
+    if w is None:
+        return np.bincount(ug, minlength=G)[:G].astype(float)
+    if ug.size and ug[0] == 0 and ug[-1] == G - 1 and bool(np.all(ug[1:] >= ug[:-1])):
+        starts = np.searchsorted(ug, np.arange(G))
+        if np.all(starts[1:] > starts[:-1]):
+            return np.add.reduceat(w, starts, axis=0).astype(float, copy=False)
+    if w.ndim == 2:
+        return np.column_stack([np.bincount(ug, weights=w[:, k], minlength=G)[:G] for k in range(w.shape[1])])
     return np.bincount(ug, weights=w, minlength=G)[:G].astype(float)
 
 
