@@ -277,7 +277,7 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     if by:
         if len(by) == 1 and isinstance(data[by[0]].dtype, pd.CategoricalDtype):
             # categorical groups: dense codes in category order, the order factorize(sort=True) gives
-            g, present = _cat_codes(data[by[0]], sub.rows)
+            g, present = _cat_codes(data[by[0]], sub.keep)
             groups = pd.DataFrame({by[0]: np.asarray(data[by[0]].cat.categories[present])})
         elif len(by) == 1:
             gcodes, guniq = pd.factorize(sub[by[0]], sort=True)
@@ -333,14 +333,15 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
                   n_missing=n_missing, missing_by_group=miss_g)
 
 
-def _cat_codes(s: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Dense 0..K-1 codes of a categorical column over ``rows`` (None: all) and the
-    positions of the categories present, in category order; the categorical's own
-    codes are relabelled without hashing its labels."""
+def _cat_codes(s: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Dense 0..K-1 codes of a categorical column over the ``keep`` mask (None: all)
+    and the positions of the categories present, in category order; the categorical's
+    own codes are relabelled without hashing its labels."""
     codes = s.cat.codes.to_numpy()
-    if rows is not None:
-        codes = codes[rows]
-    present = np.bincount(codes.astype(np.int64), minlength=len(s.cat.categories)) > 0
+    codes = (codes if keep is None else codes[keep]).astype(np.int64)
+    present = np.bincount(codes, minlength=len(s.cat.categories)) > 0
+    if present.all():
+        return codes, np.arange(present.size)
     remap = np.cumsum(present) - 1
     return remap[codes], np.flatnonzero(present)
 
@@ -350,6 +351,7 @@ class _Columns:
 
     def __init__(self, data: pd.DataFrame, keep: np.ndarray | None):
         self._data = data
+        self.keep = keep
         self.rows = None if keep is None else np.flatnonzero(keep)
 
     def __getitem__(self, name: str) -> pd.Series:
@@ -361,7 +363,7 @@ class _Columns:
         col = self._data[name]
         if isinstance(col.dtype, pd.CategoricalDtype):
             # ids as load_study gives them: the codes are already dense over the categories
-            codes, present = _cat_codes(col, self.rows)
+            codes, present = _cat_codes(col, self.keep)
             return codes, int(present.size)
         return _codes(self[name])
 
