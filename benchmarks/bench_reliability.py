@@ -126,22 +126,41 @@ out = agreement(df, subject="subject", rater="rater", score="score", level="inte
                 categories=[1, 2, 3, 4, 5])
 t = time.perf_counter() - t0
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+np.save(sys.argv[3], out[["value", "se", "ci_low", "ci_high", "pval"]].to_numpy(dtype=float))
 print(json.dumps(dict(n=len(df), seconds=t, peak_gb=rss1 / 1e6, before_gb=rss0 / 1e6, rows=len(out),
                       coefficients=sorted(set(out.coefficient)))))
 """
 
 
-def bench_agreement(n_ratings: int, rows: list[dict], ids: str) -> None:
-    res = subprocess.run([sys.executable, "-c", _AGREEMENT_CHILD, str(n_ratings), ids], capture_output=True,
-                         text=True, check=True)
-    info = json.loads(res.stdout.strip().splitlines()[-1])
-    label = "str ids" if ids == "str" else "categorical ids"
-    rows.append(dict(case='agreement(level="interval", by="item")',
-                     size=f"{info['n']:,} ratings, 20 items, {label}", ours=info["seconds"], peer="",
-                     peer_time=np.nan, max_abs_diff=np.nan,
-                     note=(f"peak RSS of the whole process {info['peak_gb']:.2f} GB (before the call "
-                           f"{info['before_gb']:.2f} GB); {info['rows']} rows, "
-                           f"{len(info['coefficients'])} coefficients")))
+def bench_agreement(n_ratings: int, rows: list[dict]) -> None:
+    """The same table with str ids (the path without categorical codes, as the floor of
+    comparison) and with categorical ids (as load_study delivers them), each in a fresh
+    process; the two results are compared value by value."""
+    import tempfile
+
+    info, vals = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for ids in ("str", "cat"):
+            out = os.path.join(tmp, f"{ids}.npy")
+            res = subprocess.run([sys.executable, "-c", _AGREEMENT_CHILD, str(n_ratings), ids, out],
+                                 capture_output=True, text=True, check=True)
+            info[ids] = json.loads(res.stdout.strip().splitlines()[-1])
+            vals[ids] = np.load(out)
+    a, b = vals["str"], vals["cat"]
+    both = np.isfinite(a) & np.isfinite(b)
+    same_nan = bool(np.array_equal(np.isnan(a), np.isnan(b)))
+    diff = float(np.max(np.abs(a[both] - b[both]))) if both.any() else np.nan
+    for ids, label in (("str", "str ids"), ("cat", "categorical ids")):
+        i = info[ids]
+        cat = ids == "cat"
+        rows.append(dict(case='agreement(level="interval", by="item")',
+                         size=f"{i['n']:,} ratings, 20 items, {label}", ours=i["seconds"],
+                         peer="same table, str ids" if cat else "", peer_time=info["str"]["seconds"] if cat else np.nan,
+                         max_abs_diff=diff if cat else np.nan,
+                         note=(f"peak RSS of the whole process {i['peak_gb']:.2f} GB (before the call "
+                               f"{i['before_gb']:.2f} GB); {i['rows']} rows, {len(i['coefficients'])} coefficients"
+                               + (f"; value/se/ci/p equal to the str-id run (nan in the same cells: {same_nan})"
+                                  if cat else ""))))
 
 
 def to_markdown(rows: list[dict]) -> str:
@@ -151,7 +170,7 @@ def to_markdown(rows: list[dict]) -> str:
         ratio = r["peer_time"] / r["ours"] if np.isfinite(r["peer_time"]) else np.nan
         fmt = (lambda v, f: "" if not np.isfinite(v) else f.format(v))
         lines.append(f"| {r['case']} | {r['size']} | {r['ours']:.3f} | {r['peer']} | "
-                     f"{fmt(r['peer_time'], '{:.3f}')} | {fmt(ratio, '{:.0f}x')} | "
+                     f"{fmt(r['peer_time'], '{:.3f}')} | {fmt(ratio, '{:.0f}x' if ratio >= 10 else '{:.1f}x')} | "
                      f"{fmt(r['max_abs_diff'], '{:.1e}')} | {r['note']} |")
     return "\n".join(lines) + "\n"
 
@@ -165,8 +184,7 @@ def main() -> None:
     bench_icc(2_000 if q else 100_000, rows)
     bench_alpha(20_000 if q else 1_000_000, rows)
     bench_bootstrap(10_000 if q else 100_000, 100 if q else 1_000, rows)
-    for ids in ("str", "cat"):
-        bench_agreement(200_000 if q else 10_000_000, rows, ids)
+    bench_agreement(200_000 if q else 10_000_000, rows)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     head = ("# evaltools.reliability benchmark\n\n"
             f"{'Quick smoke run (--quick).' if q else 'Issue 3 sizes.'} Timings are wall-clock seconds on a "

@@ -26,8 +26,6 @@ LAYERS = {
 }
 #: modules still longer than the limit, with the reason (remove the entry when it is split)
 KNOWN_LONG = {
-    "evaltools.calibration": "split into a package pending (issue 13, second phase)",
-    "evaltools.reliability": "split into a package pending (issue 13, second phase)",
     "evaltools.pilot._did": "statistics module owned by the pilot work; split pending",
     "evaltools.pilot._staggered": "statistics module owned by the pilot work; split pending",
     "evaltools.simulate": "simulate_study steps not yet split into their own module",

@@ -336,16 +336,30 @@ def test_small_never_treated_group_with_covariates_is_refused_as_r_did_does():
     assert res.group_time.att.notna().all()
 
 
-def test_no_comparison_group_names_the_real_cause():
+@pytest.mark.parametrize("control", ["never", "notyet"])
+def test_no_comparison_group_is_nan_with_the_real_cause(control):
     """Issue 10: only always-treated units and one cohort, no never-treated group. The
-    cohort is the only possible comparison group, so nothing is left to compare; the
-    error says so instead of blaming missing pre-treatment periods."""
+    cohort is the only possible comparison group, so nothing is left to compare. R did
+    2.5.1 stops here (pre_process_did.R: "No valid groups"); the input is valid, so
+    evaltools reports the undefined effect as nan with the cause (the missing comparison
+    group, not missing pre-periods) in the notes and a warning."""
     df, _, _ = simulate(n=30, T=5, waves=(3,), seed=6, share_never=0.0)
     always = df.unit.isin(df.unit.unique()[:10])
     d = df.assign(g=np.where(always, 1, 3))
-    with pytest.raises(DataError, match="no comparison group: there are no never-treated units") as e:
-        staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g")
-    assert "treated from the first period on" in str(e.value)
+    with pytest.warns(RuntimeWarning, match="no comparison group: there are no never-treated units"):
+        res = staggered_att(d, outcome="y", unit="unit", period="t", first_treated="g", control=control)
+    gt = res.group_time
+    assert len(gt) == 4 and (gt.group == 3).all() and gt.att.isna().all() and gt.se.isna().all()
+    assert gt.note.str.contains("no comparison group").all()
+    why = [n for n in res.notes if n.startswith("no comparison group")]
+    assert len(why) == 1 and "treated from the first period on" in why[0]
+    assert not any("serves as the never-treated" in n for n in res.notes)
+    for kind in ("simple", "dynamic", "group", "calendar"):
+        agg = res.aggregate(kind)
+        assert math.isnan(agg.value) and "no comparison group" in agg.note
+    # genuinely bad input keeps raising: the same panel with a duplicated unit-period row
+    with pytest.raises(DataError, match="duplicate row"):
+        staggered_att(pd.concat([d, d.iloc[[5]]]), outcome="y", unit="unit", period="t", first_treated="g")
 
 
 def test_constant_outcome():

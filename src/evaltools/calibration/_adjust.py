@@ -60,6 +60,18 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     ``predikat_changed`` (plus ``hasil_adjusted``, ``perilaku_adjusted``).
     ``attrs["summary"]`` has ``n_subjects``, ``n_decile_changed``,
     ``n_predikat_changed`` and the method.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s, r = np.repeat(np.arange(60), 4), np.tile(np.arange(8), 30)   # 8 raters, 4 per subject
+    >>> y = rng.normal(0, 1, 60)[s] - np.where(r == 0, 1.0, 0.0) + rng.normal(0, 0.3, s.size)
+    >>> adj = adjusted_scores(pd.DataFrame({"s": s, "r": r, "y": y}), subject="s", rater="r", score="y",
+    ...                       method="fixed")
+    >>> by0 = np.unique(s[r == 0])          # one of their 4 ratings came from the harsh rater 0
+    >>> round(float(adj.loc[by0, "shift"].mean()), 2), round(float(adj.drop(by0)["shift"].abs().mean()), 2)
+    (0.25, 0.0)
     """
     if method not in ("fixed", "blup"):
         raise ValueError("method must be 'fixed' or 'blup'")

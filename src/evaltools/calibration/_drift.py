@@ -58,6 +58,20 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
     period), ``slope`` (the rater's inverse-variance weighted least-squares trend of
     severity per period step, repeated on each row), ``change_se``, ``pval``,
     ``pval_adj`` (of the first-to-last change, repeated on each row) and ``drift``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> s, r = np.repeat(np.arange(60), 4), np.tile(np.arange(8), 30)   # 8 raters, 4 per subject
+    >>> d = pd.concat([pd.DataFrame({"s": s, "r": r, "p": p, "y": rng.normal(0, 1, 60)[s] + rng.normal(0, 0.3, s.size)
+    ...                              - np.where((r == 0) & (p == 2), 1.5, 0.0)})       # rater 0 harsher in period 2
+    ...                for p in (1, 2)])
+    >>> dr = rater_drift(d, subject="s", rater="r", score="y", period="p")
+    >>> dr.groupby(level="r")["drift"].any().pipe(lambda f: f[f].index.tolist())
+    [0]
+    >>> bool(dr.xs(0, level="r")["change"].iloc[-1] > 1.0)    # its change from period 1 to 2
+    True
     """
     if adjust not in ("holm", "bh", "fdr", "none"):
         raise ValueError("adjust must be 'holm', 'bh' or 'none'")

@@ -638,6 +638,20 @@ def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, ite
     ``se``, ``ci_low``, ``ci_high``, ``vs_reference`` (severity minus the reference
     role's; ``nan`` when the reference is absent), ``n_ratings``, ``n_subjects``,
     ``n_raters`` (when ``rater`` is given), ``mean_score``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = np.repeat(np.arange(40), 3)                     # 40 employees, three roles each
+    >>> role = np.tile(["atasan", "rekan_kerja", "diri_sendiri"], 40)
+    >>> y = (rng.normal(3, 0.7, 40)[s] + np.where(role == "diri_sendiri", 0.6, 0.0)   # self-ratings 0.6 higher
+    ...      + rng.normal(0, 0.3, s.size))
+    >>> fx = role_effects(pd.DataFrame({"s": s, "role": role, "y": y}), subject="s", role="role", score="y")
+    >>> fx["vs_reference"].round(1).abs().to_dict()          # against the atasan: self is lenient
+    {'atasan': 0.0, 'diri_sendiri': 0.5, 'rekan_kerja': 0.0}
+    >>> bool(fx.loc["diri_sendiri", "vs_reference"] < 0)
+    True
     """
     d = _clean(data, [subject, role, item, rater], score)
     y = d[score].to_numpy()

@@ -47,6 +47,16 @@ def calibration_worklist(data: pd.DataFrame, *, subject: str, rater: str, score:
     -------
     DataFrame with ``unit``, ``priority`` (1 = first, within unit), ``kind``
     (``rater``/``subject``), ``id``, ``issue``, ``evidence``, ``impact``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s, r = np.repeat(np.arange(60), 4), np.tile(np.arange(8), 30)   # 8 raters, 4 per subject
+    >>> y = rng.normal(0, 1, 60)[s] - np.where(r == 0, 1.0, 0.0) + rng.normal(0, 0.3, s.size)
+    >>> wl = calibration_worklist(pd.DataFrame({"s": s, "r": r, "y": y}), subject="s", rater="r", score="y")
+    >>> wl.loc[0, ["priority", "kind", "id", "issue"]].astype(str).tolist()   # the harsh rater comes first
+    ['1', 'rater', '0', 'severe']
     """
     d = _clean(data, [subject, rater, item, unit, role, period], score)
     units = [None] if unit is None else list(pd.unique(d[unit]))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,6 +67,7 @@ class _Panel:
     units: np.ndarray             # unit identifiers, in row order of Y
     glist: np.ndarray             # groups for which ATT(g,t) is estimated
     notes: list
+    undefined: str = ""           # why no ATT(g,t) is identified (then every cell is nan)
 
 
 def _period_codes(data: pd.DataFrame, period: str, first_treated: str):
@@ -191,6 +193,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
 
     glist_all = np.unique(G[keep])
     borrowed = None          # the last wave, when it stands in for a missing never-treated group
+    whole = (Y, X, tvals, G)   # the panel before the last wave is borrowed, for the undefined case
     if not (glist_all == 0).any():
         latest = glist_all.max()
         cutoff = latest - anticipation
@@ -230,11 +233,21 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         glist = glist[glist < glist.max()]
     if len(glist) == 0:
         if borrowed is not None:
-            # the real cause: nothing to compare with, not a lack of pre-periods
-            raise DataError(f"no comparison group: there are no never-treated units, and the only wave with "
-                            f"pre-treatment periods ({borrowed}) is needed as the comparison group"
-                            + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
-                               "pre-treatment period" if first.any() else ""), column=first_treated)
+            # Valid input whose effect is not identified: nothing to compare the one
+            # cohort with. R did stops ("No valid groups"); evaltools keeps its promise of
+            # nan with the reason, on the cohort's own cells over the whole panel.
+            why = (f"no comparison group: there are no never-treated units, and the only wave with "
+                   f"pre-treatment periods ({borrowed}) is needed as the comparison group"
+                   + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
+                      "pre-treatment period" if first.any() else ""))
+            Y, X, tvals, G = whole
+            notes = [n for n in notes if not n.startswith("no never-treated units: the last wave")]
+            notes.append(why + "; every ATT(g,t) is undefined")
+            Y, G = Y[keep], G[keep]
+            if X is not None:
+                X = X[keep]
+            return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=np.unique(G[G > 0]),
+                          notes=notes, undefined=why)
         raise DataError("no treated group with a pre-treatment period remains", column=first_treated)
     if control == "never" and not (G == 0).any():
         raise DataError("no never-treated units: use control='notyet'", column=first_treated)
@@ -727,7 +740,8 @@ class StaggeredResult:
         pg = self._pg[g_of]
         post = (g <= t) & (t <= g + max_e)
         if not valid.any():
-            return self._empty(type, "no ATT(g,t) cell is defined")
+            return self._empty(type, "no ATT(g,t) cell is defined"
+                               + (f" ({self._panel.undefined})" if self._panel.undefined else ""))
         notes = []
         if (~valid).any():
             notes.append(f"{int((~valid).sum())} ATT(g,t) cell(s) undefined and left out")
@@ -1073,6 +1087,13 @@ def staggered_att(data: pd.DataFrame, *, outcome: str, unit: str, period: str, f
     without comparison units, or whose propensity score violates overlap, is nan
     with the reason in the ``note`` column.
 
+    With no never-treated units, the last wave serves as the comparison group and
+    periods from its start on are dropped (R did, ``pre_process_did.R``). When that
+    leaves no treated group (one cohort, the others always treated), R did 2.5.1 stops
+    with "No valid groups"; here the input is valid and the effect is undefined, so the
+    cohort's ATT(g,t) and every aggregation are nan, the cause (no comparison group) is
+    in ``notes`` and each cell's ``note``, and a ``RuntimeWarning`` is issued.
+
     Examples
     --------
     >>> res = staggered_att(mpdta, outcome="lemp", unit="countyreal", period="year",
@@ -1096,6 +1117,9 @@ def staggered_att(data: pd.DataFrame, *, outcome: str, unit: str, period: str, f
     panel = _prepare(data, outcome, unit, period, first_treated, covariates, control, anticipation)
     cells = _make_cells(panel.tvals, panel.glist, base_period, anticipation)
     att, IF, n_t, n_c, reasons = _estimate(panel, cells, panel.G, control, method)
+    if panel.undefined:
+        warnings.warn(f"staggered_att: {panel.undefined}; every ATT(g,t) is nan", RuntimeWarning, stacklevel=2)
+        reasons = [panel.undefined] * len(reasons)
     return StaggeredResult(panel=panel, cells=cells, att=att, IF=IF, n_t=n_t, n_c=n_c, reasons=reasons,
                            control=control, method=method, alpha=alpha, n_boot=n_boot, seed=seed,
                            base_period=base_period, anticipation=anticipation, outcome=outcome)

@@ -269,16 +269,17 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
             row = int(np.flatnonzero(data[col].isna().to_numpy())[0])
             raise DataError("missing identifier (every rating needs a subject, a rater and its group)",
                             column=col, row=row)
-    cols = {col: data[col] for col in (subject, rater, *by)}
-    if n_missing:
-        cols = {col: v[keep] for col, v in cols.items()}
-    sub = _Columns(cols, np.flatnonzero(keep) if n_missing else None)
+    sub = _Columns(data, keep if n_missing else None)
     x = x_all[keep] if x_all is not None and n_missing else x_all
     c = c_all[keep] if c_all is not None and n_missing else c_all
     # groups: one code per combination of the by-columns
     groups = None
     if by:
-        if len(by) == 1:
+        if len(by) == 1 and isinstance(data[by[0]].dtype, pd.CategoricalDtype):
+            # categorical groups: dense codes in category order, the order factorize(sort=True) gives
+            g, present = _cat_codes(data[by[0]], sub.keep)
+            groups = pd.DataFrame({by[0]: np.asarray(data[by[0]].cat.categories[present])})
+        elif len(by) == 1:
             gcodes, guniq = pd.factorize(sub[by[0]], sort=True)
             groups = pd.DataFrame({by[0]: np.asarray(guniq)})
             g = gcodes.astype(np.int64)
@@ -290,8 +291,8 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     else:
         g = None
         G = 1
-    scode, nS = _codes(sub[subject])
-    rcode, R = _codes(sub[rater])
+    scode, nS = sub.codes(subject)
+    rcode, R = sub.codes(rater)
     if g is not None and G > 1:
         u, U = _codes(g * nS + scode)
     else:
@@ -332,18 +333,42 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
                   n_missing=n_missing, missing_by_group=miss_g)
 
 
-class _Columns:
-    """The identifier columns of the kept ratings (no DataFrame copy)."""
+def _cat_codes(s: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Dense 0..K-1 codes of a categorical column over the ``keep`` mask (None: all)
+    and the positions of the categories present, in category order; the categorical's
+    own codes are relabelled without hashing its labels."""
+    codes = s.cat.codes.to_numpy()
+    codes = (codes if keep is None else codes[keep]).astype(np.int64)
+    present = np.bincount(codes, minlength=len(s.cat.categories)) > 0
+    if present.all():
+        return codes, np.arange(present.size)
+    remap = np.cumsum(present) - 1
+    return remap[codes], np.flatnonzero(present)
 
-    def __init__(self, cols: dict[str, pd.Series], rows: np.ndarray | None):
-        self._cols = cols
-        self._rows = rows
+
+class _Columns:
+    """The identifier columns of the kept ratings (no DataFrame copy: masked on use)."""
+
+    def __init__(self, data: pd.DataFrame, keep: np.ndarray | None):
+        self._data = data
+        self.keep = keep
+        self.rows = None if keep is None else np.flatnonzero(keep)
 
     def __getitem__(self, name: str) -> pd.Series:
-        return self._cols[name]
+        col = self._data[name]
+        return col if self.rows is None else col.iloc[self.rows]
+
+    def codes(self, name: str) -> tuple[np.ndarray, int]:
+        """Dense codes of a column over the kept ratings and their number."""
+        col = self._data[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # ids as load_study gives them: the codes are already dense over the categories
+            codes, present = _cat_codes(col, self.keep)
+            return codes, int(present.size)
+        return _codes(self[name])
 
     def row(self, i: int) -> int:
-        return int(self._rows[i]) if self._rows is not None else int(i)
+        return int(self.rows[i]) if self.rows is not None else int(i)
 
 
 def _value_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -362,9 +387,24 @@ def _value_codes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _gsum(ug: np.ndarray, w: np.ndarray | None, G: int) -> np.ndarray:
-    """Sum of ``w`` (count when None) per group ``ug``."""
+    """Sum of ``w`` (count when None; a 2-D ``w`` sums each column) per group ``ug``.
+
+    Subjects are coded group by group, so ``ug`` is usually sorted with every group
+    present: then the sums are contiguous segments (``np.add.reduceat``, all columns in
+    one pass) instead of a scattered ``np.bincount``.
+    """
     if G == 1:
-        return np.array([float(ug.size) if w is None else float(np.sum(w))])
+        if w is None:
+            return np.array([float(ug.size)])
+        return np.array([float(np.sum(w))]) if w.ndim == 1 else w.sum(0)[None, :].astype(float)
+    if w is None:
+        return np.bincount(ug, minlength=G)[:G].astype(float)
+    if ug.size and ug[0] == 0 and ug[-1] == G - 1 and bool(np.all(ug[1:] >= ug[:-1])):
+        starts = np.searchsorted(ug, np.arange(G))
+        if np.all(starts[1:] > starts[:-1]):
+            return np.add.reduceat(w, starts, axis=0).astype(float, copy=False)
+    if w.ndim == 2:
+        return np.column_stack([np.bincount(ug, weights=w[:, k], minlength=G)[:G] for k in range(w.shape[1])])
     return np.bincount(ug, weights=w, minlength=G)[:G].astype(float)
 
 
