@@ -270,7 +270,7 @@ def test_write_data_summary(study, tmp_path):
 
 def test_verdict_overview_switches_to_regions_at_scale(monkeypatch):
     recs = [r for r in _records() if r["status"] == "ok"]
-    assert "Angka kunci" in report.verdict_overview(recs).figures[0][0]
+    assert "Aturan putusan per unit" in report.verdict_overview(recs).figures[0][0]
     monkeypatch.setattr(report, "MAX_PANELS", 1)
     assert report.verdict_overview(recs).figures[0][0] == "Jumlah unit per putusan dan wilayah"
 

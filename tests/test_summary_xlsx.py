@@ -89,7 +89,8 @@ def test_small_cells_suppressed_like_the_briefing(run_dir):
     ws = wb["Putusan"]
     row = {h: c.value for h, c in zip(_header(ws), next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Dinas B"))}
     assert row["Pegawai dinilai"] == "<5" and row["Kesepakatan penilai (median butir)"] is None
-    assert "3" not in row["Alasan utama"] and "<5" in row["Alasan utama"]
+    # the reason states the suppressed count as the briefing does ("kurang dari 5"), never the 3 it hides
+    assert "3" not in row["Alasan utama"] and "kurang dari 5" in row["Alasan utama"]
     reasons = wb["Alasan"]
     b = next(r for r in reasons.iter_rows(min_row=2) if r[0].value == "Dinas B")
     assert all("3 pegawai" not in str(c.value) for c in b) and any(c.value == "<5" for c in b)
