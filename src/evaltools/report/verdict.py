@@ -159,16 +159,22 @@ def _name(oc: str, e: Mapping) -> str:
     return str(e.get("label") or oc).split(" (")[0]
 
 
+def _digits(e: Mapping) -> int:
+    # one decimal for points and days, two for outcomes on a 0-1 scale (a share of cases resolved)
+    vals = [abs(v) for v in (_num(e.get(k)) for k in ("effect", "ci_low", "ci_high")) if v is not None]
+    return 2 if vals and max(vals) < 1 else 1
+
+
 def _interval(e: Mapping, lang: str) -> str:
-    lo, hi = e.get("ci_low"), e.get("ci_high")
+    lo, hi, d = e.get("ci_low"), e.get("ci_high"), _digits(e)
     if lang == "en":
-        return f"95 % interval {_signed(lo, lang)} to {_signed(hi, lang)}"
-    return f"interval 95 % {_signed(lo, lang)} s.d. {_signed(hi, lang)}"
+        return f"95 % interval {_signed(lo, lang, d)} to {_signed(hi, lang, d)}"
+    return f"interval 95 % {_signed(lo, lang, d)} s.d. {_signed(hi, lang, d)}"
 
 
-def _signed(x: Any, lang: str) -> str:
-    # a true minus sign, one decimal: "−7,9"
-    return fmt(x, lang, 1).replace("-", "\u2212")
+def _signed(x: Any, lang: str, digits: int = 1) -> str:
+    # a true minus sign: "−7,9"
+    return fmt(x, lang, digits).replace("-", "\u2212")
 
 
 def _harm_text(oc: str, e: Mapping, lang: str) -> str:
@@ -176,7 +182,7 @@ def _harm_text(oc: str, e: Mapping, lang: str) -> str:
     eff = _num(e.get("effect"))
     up = eff is not None and eff > 0
     unit = f" {e['unit']}" if e.get("unit") else ""
-    size = fmt(abs(eff) if eff is not None else None, lang, 1)
+    size = fmt(abs(eff) if eff is not None else None, lang, _digits(e))
     if lang == "en":
         return f"{_name(oc, e)} {'rose' if up else 'fell'} by {size}{unit} ({_interval(e, lang)})"
     return f"{_name(oc, e)} {'naik' if up else 'turun'} {size}{unit} ({_interval(e, lang)})"
@@ -188,11 +194,11 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str) -> str:
         e = outcomes[oc]
         small = e.get("too_small_to_see")
         if lang == "en":
-            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, 1)} ({_interval(e, lang)}; smallest "
-                         f"detectable {fmt(e.get('mde'), lang, 1)}" + ("; too small to see here)" if small else ")"))
+            parts.append(f"{_name(oc, e)} {_signed(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
+                         f"detectable {fmt(e.get('mde'), lang, _digits(e))}" + ("; too small to see here)" if small else ")"))
         else:
-            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, 1)} ({_interval(e, lang)}; efek terkecil "
-                         f"yang terdeteksi {fmt(e.get('mde'), lang, 1)}"
+            parts.append(f"{_name(oc, e)} {_signed(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
+                         f"yang terdeteksi {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; terlalu kecil untuk terlihat di sini)" if small else ")"))
     if lang == "en":
         return "no benefit shown on a primary outcome" + (": " + "; ".join(parts) if parts else "")
