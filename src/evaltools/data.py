@@ -188,7 +188,7 @@ _SCHEMA: dict[str, Any] = {
     "columns": {"ratings": set(RATING_COLUMNS) | set(NAME_COLUMNS), "units": None, "outcomes": None},
     "scales": ("table", {"kind", "min", "max", "step", "levels", "label", "label_en"}),
     "items": None,
-    "outcomes": ("table", {"label", "label_en", "higher_is_better", "primary", "min_effect", "unit"}),
+    "outcomes": ("table", {"label", "label_en", "higher_is_better", "primary", "min_effect", "unit", "unit_en"}),
     "thresholds": None,  # read by evaltools.report, which warns about unknown keys
     "simulation": None,  # written by evaltools.simulate
     "briefing": None,    # read by the briefing (deadline, owners, planned_units, ...)
@@ -1100,8 +1100,9 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
                 "higher_is_better": bool(spec.get("higher_is_better", True))}
         if "primary" in spec:
             info["primary"] = bool(spec["primary"])
-        if "unit" in spec:  # unit of measurement shown beside effects ("poin", "hari")
-            info["unit"] = str(spec["unit"])
+        for k in ("unit", "unit_en"):  # unit of measurement shown beside effects ("poin", "hari")
+            if k in spec:
+                info[k] = str(spec[k])
         if "min_effect" in spec:
             try:
                 info["min_effect"] = float(spec["min_effect"])

@@ -124,9 +124,9 @@ EXPORT_COLUMNS: dict[str, str] = {
 }
 OUTCOMES: dict[str, dict[str, Any]] = {
     "ikm": {"label": "Indeks Kepuasan Masyarakat (0-100)", "label_en": "Public satisfaction index (0-100)",
-            "higher_is_better": True, "primary": True, "unit": "poin"},
+            "higher_is_better": True, "primary": True, "unit": "poin", "unit_en": "points"},
     "service_days": {"label": "Median lama layanan (hari)", "label_en": "Median service time (days)",
-                     "higher_is_better": False, "primary": True, "unit": "hari"},
+                     "higher_is_better": False, "primary": True, "unit": "hari", "unit_en": "days"},
     "cases_resolved": {"label": "Proporsi perkara/permohonan selesai (0-1)",
                        "label_en": "Share of cases resolved (0-1)", "higher_is_better": True},
     "target_achievement": {"label": "Capaian target kinerja unit (%)", "label_en": "Unit target achievement (%)",

@@ -55,7 +55,8 @@ def outcome_spec(study: Any) -> dict[str, dict]:
                                 column=f"outcomes.{oc}.min_effect") from None
         out[oc] = {"higher_is_better": bool(info[oc].get("higher_is_better", True)),
                    "primary": bool(raw.get("primary", False)), "min_effect": m,
-                   "unit": str(raw.get("unit", "") or "")}
+                   "unit": str(raw.get("unit", "") or ""),
+                   "unit_en": str(raw.get("unit_en", "") or raw.get("unit", "") or "")}
     if out and not any(v["primary"] for v in out.values()):
         for v in out.values():
             v["primary"] = True
@@ -144,7 +145,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                 raise
             sec.notes.append(f"{oc}: " + text("not_computable", lang, why=str(exc)))
             continue
-        sp = spec.get(oc, {"higher_is_better": True, "primary": True, "min_effect": None, "unit": ""})
+        sp = spec.get(oc, {"higher_is_better": True, "primary": True, "min_effect": None, "unit": "", "unit_en": ""})
         hib = sp["higher_is_better"]
         sign = 1.0 if hib else -1.0
         me = sp["min_effect"]
@@ -158,7 +159,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    "eb_effect": _num(eb.get("eb_effect")), "eb_ci_low": _num(eb.get("eb_ci_low")),
                    "eb_ci_high": _num(eb.get("eb_ci_high")), "pooled_effect": mu,
                    "synth_effect": _num(ue.synth.value), "did": _num(ue.did.value),
-                   "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"],
+                   "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"], "unit_en": sp.get("unit_en", sp["unit"]),
                    "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
                    "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
                    "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}

@@ -181,7 +181,8 @@ def _harm_text(oc: str, e: Mapping, lang: str) -> str:
     """E.g. "IKM turun 6,1 poin (interval 95 % −7,9 s.d. −4,3)"."""
     eff = _num(e.get("effect"))
     up = eff is not None and eff > 0
-    unit = f" {e['unit']}" if e.get("unit") else ""
+    unit = e.get("unit_en") or e.get("unit") if lang == "en" else e.get("unit")
+    unit = f" {unit}" if unit else ""
     size = fmt(abs(eff) if eff is not None else None, lang, _digits(e))
     if lang == "en":
         return f"{_name(oc, e)} {'rose' if up else 'fell'} by {size}{unit} ({_interval(e, lang)})"
