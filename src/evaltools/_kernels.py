@@ -1,8 +1,10 @@
 """Papermill engines for the report kernels: ``evaltools-fresh`` and ``evaltools-warm``.
 
-Module-level engine classes, registered the way papermill registers its own: through the
-``papermill.engine`` entry point (``pyproject.toml``) and, for an installation whose entry
-points are not current, by :func:`register_engines`.
+Module-level engine classes, registered with papermill's engine registry by
+:func:`register_engines` (the runner calls it before executing). There is no
+``papermill.engine`` entry point on purpose: papermill loads its entry points while it is
+itself being imported, and this module imports papermill, so an entry point pointing here
+makes ``import evaltools._kernels`` circular on a fresh installation.
 
 * ``evaltools-fresh``: one new kernel per notebook, shut down immediately (not gracefully:
   a graceful shutdown sometimes waits seconds for nothing), started again once if the first
@@ -322,8 +324,7 @@ KERNEL_ENGINES: dict[str, type[NBClientEngine]] = {"fresh": FreshEngine, "warm":
 def register_engines() -> None:
     """Register the engines with papermill under ``evaltools-<name>`` (idempotent).
 
-    The ``papermill.engine`` entry points do the same on an up-to-date installation; this
-    covers a source checkout on the path whose installed metadata predates them.
+    Registration is explicit rather than by entry point (see the module docstring).
     """
     for name, engine in KERNEL_ENGINES.items():
         papermill_engines.register(f"evaltools-{name}", engine)
