@@ -192,7 +192,7 @@ def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
     >>> t["Putusan"][["unit", "verdict", "n_subjects", "reason"]].to_dict("records")
     [{'unit': 'A', 'verdict': 'TUNDA', 'n_subjects': '<5', 'reason': 'kurang dari 5 pegawai dinilai (minimal 10)'}]
     >>> t["Alasan"][["code", "value", "text"]].to_dict("records")
-    [{'code': 'few_subjects', 'value': '<5', 'text': 'hanya <5 pegawai dinilai (minimal 10)'}]
+    [{'code': 'few_subjects', 'value': '<5', 'text': 'kurang dari 5 pegawai dinilai (minimal 10)'}]
     """
     ok = _ok(records)
     rows, reasons, keys = [], [], []
