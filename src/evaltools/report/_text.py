@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .messages import CATALOGS, has, msg
+from .messages import CATALOGS, _number, has, msg
 
 
 def text(key: str, lang: str = "id", **kw: Any) -> str:
@@ -37,19 +37,7 @@ def fmt(x: Any, lang: str = "id", digits: int = 2, pct: bool = False) -> str:
     >>> fmt(0.8123), fmt(0.8123, "en"), fmt(0.25, pct=True), fmt(float("nan"))
     ('0,81', '0.81', '25%', '–')
     """
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "–" if x is None else str(x)
-    if math.isnan(v):
-        return "–"
-    if pct:
-        s = f"{100 * v:.0f}%"
-    elif float(v).is_integer() and digits == 0:
-        s = f"{int(v)}"
-    else:
-        s = f"{v:.{digits}f}"
-    return s.replace(".", ",") if lang != "en" else s
+    return _number(x, lang, digits, pct)
 
 
 def _ci(lo: Any, hi: Any, lang: str, digits: int = 2) -> str:

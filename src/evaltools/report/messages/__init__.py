@@ -48,6 +48,8 @@ def _number(v: Any, lang: str, digits: int | None = None, pct: bool = False) -> 
         s = f"{100 * x:.0f}%"
     elif digits is None:
         s = str(int(x)) if isinstance(v, numbers.Integral) else f"{x:.2f}"
+    elif digits == 0 and x.is_integer():
+        s = str(int(x))  # "0", never "-0"
     else:
         s = f"{x:.{digits}f}"
     return s.replace(".", ",") if lang != "en" else s
