@@ -748,17 +748,19 @@ def test_simulated_study_severity_r_ge_090_raters_with_3_ratees_and_flags(sample
     print(msg)
     assert len(base) >= 1500, msg
     assert r_blup >= 0.9 and r_blup > r_fixed, msg
-    # measured (severity relative to the calibrated raters of the same role block):
-    # score scale .61 / .34, latent scale .61 / .56 (precision / recall). Before the role
-    # fix the numbers were .74 / .46, bought by an arbitrary split of the public's role
-    # shift that flagged calibrated raters in designs like issue 10's; the remaining
-    # misses are lenient raters compressed by the 5-point ceiling (latent=True undoes
-    # most of it) and units where a clique is close to half of the raters.
+    # measured with the defaults (severity relative to the calibrated raters of the same
+    # role, SEs checked by split halves, flagged when beyond the tolerance with 80 %
+    # confidence, flag_level=0.8): score scale .67 / .22, latent scale .72 / .36
+    # (precision / recall).
+    # The old rule (the estimate beyond the tolerance, flag_level=0.5) gave .61 / .34 and
+    # .61 / .56: the flags now name fewer raters and more of them rightly. The bound on
+    # what any rule can reach here is in benchmarks/RESULTS.md (each rater's severity is
+    # known to about +-0.15 from 10-20 ratees, the ok raters' own spread is 0.25).
     if latent:
-        assert precision >= 0.55 and recall >= 0.5, msg
-        assert per_kind["lenient"][1] >= 0.6, msg
+        assert precision >= 0.68 and recall >= 0.32, msg
+        assert per_kind["lenient"][0] >= 0.55 and per_kind["lenient"][1] >= 0.33, msg
     else:
-        assert precision >= 0.55 and recall >= 0.3, msg
+        assert precision >= 0.62 and recall >= 0.18, msg
     assert per_kind["central"][1] >= 0.5 and per_kind["halo"][1] >= 0.25, msg
 
 

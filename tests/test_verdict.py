@@ -97,30 +97,16 @@ def test_fix_first_wins_over_not_shown_and_hold_over_everything():
 
 
 def test_sample_verdicts_match_truth():
+    """Every pilot unit of the sample gets the verdict its simulated profile calls for,
+    the lenient-clique units included (PERBAIKI DULU: a third of their raters are
+    lenient, and the 1-5 ceiling compresses exactly those raters' scores)."""
     sample = ROOT / "data" / "sample"
     if not (sample / "truth.json").exists():
         pytest.skip("data/sample not available")
     truth = json.loads((sample / "truth.json").read_text())["units"]
     st = evaltools.load_study(sample / "study.toml")
-    missed = []
-    for u in st.pilot_units:
-        v = report.verdict(report.unit_sections(st, u))
-        if truth[u]["profile"] == "lenient_clique" and v.code == "SIAP":
-            # known gap, not of the impact verdict: the calibration estimator finds too few raters of a
-            # lenient clique under the 1-5 ceiling (flag recall 0.42, issue 10); counted, not hidden
-            missed.append(u)
-            continue
-        assert v.code == truth[u]["expected_code"], (u, truth[u]["profile"], v.reasons)
-    assert len(missed) <= 2, missed
-
-
-@pytest.mark.xfail(reason="lenient-clique recall of rater_effects under the 1-5 ceiling (issue 10)", strict=False)
-def test_sample_lenient_cliques_are_fix_first():
-    sample = ROOT / "data" / "sample"
-    if not (sample / "truth.json").exists():
-        pytest.skip("data/sample not available")
-    truth = json.loads((sample / "truth.json").read_text())["units"]
-    st = evaltools.load_study(sample / "study.toml")
-    for u in st.pilot_units:
-        if truth[u]["profile"] == "lenient_clique":
-            assert report.verdict(report.unit_sections(st, u)).code == "PERBAIKI DULU", u
+    got = {u: report.verdict(report.unit_sections(st, u)) for u in st.pilot_units}
+    wrong = {u: (truth[u]["profile"], v.code, [r["code"] for r in v.reasons]) for u, v in got.items()
+             if v.code != truth[u]["expected_code"]}
+    assert not wrong, wrong
+    assert sum(truth[u]["profile"] == "lenient_clique" for u in got) >= 2

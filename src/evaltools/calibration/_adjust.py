@@ -88,7 +88,9 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     if effects is not None:
         sev_map = effects["severity_fixed" if method == "fixed" and "severity_fixed" in effects else "severity"]
     elif method == "fixed":
-        sev_map = rater_effects(num, subject=subject, rater=rater, score=score, item=item)["severity_fixed"]
+        # corrections are in score points: the scores as they are, not the latent scale
+        sev_map = rater_effects(num, subject=subject, rater=rater, score=score, item=item,
+                                latent=False)["severity_fixed"]
     else:
         g = gstudy(num, subject=subject, rater=rater, score=score, item=item)
         s2e = float(g.loc["residual", "variance"])

@@ -204,6 +204,14 @@ class _CrossedFit:
         self.resid = resid
         self.fitted = fitted
 
+    def add_residual_variance(self, v: float) -> None:
+        """Add ``v`` to the residual variance (fixed-effect fit: every variance scales with it)."""
+        if self._scale == self.s2 and np.isfinite(self.s2):
+            ratio = (self.s2 + v) / self.s2 if self.s2 > 0 else np.nan
+            self.cov_diag = self.cov_diag * ratio
+            self.s2 = self.s2 + v
+            self._scale = self.s2
+
     @property
     def rater(self) -> np.ndarray:
         return self.x[: self.n_r]

@@ -10,6 +10,10 @@ from evaltools._multitest import adjust_pvalues
 from ._crossed import _CrossedFit, _clean, _codes
 from ._effects import _role_blocks, rater_effects
 
+# drift compares one rater's periods on the score scale with model SEs (its own z test
+# is calibrated by simulation), so none of the cross-sectional refinements apply
+_AS_SCORED = {"latent": False, "by_role": False, "calibrate_se": False, "flag_level": 0.5}
+
 
 def _p_adjust(p: np.ndarray, method: str) -> np.ndarray:
     """Holm (1979) or Benjamini & Hochberg (1995) adjusted p-values (``nan`` entries left
@@ -85,7 +89,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         for t, p in enumerate(present):   # a handful of periods
             sub = d[per == p]
             fx = rater_effects(sub, subject=subject, rater=rater, score=score, item=item, role=role, alpha=alpha,
-                               estimator="fixed", centre="mean")
+                               estimator="fixed", centre="mean", **_AS_SCORED)
             part = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].copy()
             part[period] = p
             part["t"] = t
@@ -103,7 +107,7 @@ def rater_drift(data: pd.DataFrame, *, subject: str, rater: str, score: str, per
         if item is not None:
             dd["_i"] = d[item].to_numpy()
         fx = rater_effects(dd, subject="_s", rater="_rp", score="_y", item="_i" if item is not None else None,
-                           role="_n", alpha=alpha, estimator="fixed", centre="mean")
+                           role="_n", alpha=alpha, estimator="fixed", centre="mean", **_AS_SCORED)
         sp_ = fx.index.to_series().str.split("\x1f", n=1, expand=True)
         long = fx[["severity", "se", "ci_low", "ci_high", "n_ratings"]].reset_index(drop=True)
         long.insert(0, rater, sp_[0].to_numpy())

@@ -257,10 +257,13 @@ MESSAGES: dict[str, str] = {
     "moves.none": "No unit has calibration data.",
     # annex
     "methods.text": ("Reliability: ICC(1,k) per item (Shrout & Fleiss 1979), the mean score of several raters. "
-                     "Rater severity: how far a rater's scores lie from the other raters' for the same employee and "
-                     "item. Impact: the gap between a pilot unit and its synthetic control built from units that "
-                     "have not piloted, tested against the control units (placebos). Pooled effect: Callaway & "
-                     "Sant'Anna (2021) for staggered waves."),
+                     "Rater severity: how far a rater's scores lie from those of the other raters of the same "
+                     "employee and item, compared with raters of the same role; a rater is named severe or lenient "
+                     "only when at least 80% sure to lie beyond the tolerance (its standard error checked on two "
+                     "halves of the employees). Impact: the pilot unit's change from before to after minus the "
+                     "control units' mean change (difference in differences), tested against the spread of the "
+                     "control units' own changes; a synthetic control is shown beside it. Pooled effect: "
+                     "Callaway & Sant'Anna (2021) for staggered waves."),
     "term.ICC": "ICC (intraclass correlation)",
     "def.ICC": "reliability: how much of the score differences reflect employees rather than raters (0 to 1; 0.80 and above is good)",
     "term.alpha": "Krippendorff's alpha",

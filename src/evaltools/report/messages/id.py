@@ -265,9 +265,12 @@ MESSAGES: dict[str, str] = {
     # annex
     "methods.text": ("Reliabilitas: ICC(1,k) per butir (Shrout & Fleiss 1979), skor rata-rata beberapa penilai. "
                      "Keketatan penilai: selisih nilai seorang penilai dari penilai lain untuk pegawai dan butir "
-                     "yang sama. Dampak: selisih unit uji coba dengan kontrol sintetis dari unit yang belum "
-                     "menjalankan uji coba, diuji dengan unit kontrol sebagai pembanding (plasebo). Efek gabungan: "
-                     "Callaway & Sant'Anna (2021) untuk gelombang bertahap."),
+                     "yang sama, dibandingkan dengan penilai dalam peran yang sama; seorang penilai baru disebut "
+                     "terlalu ketat atau terlalu longgar bila paling sedikit 80% yakin berada di luar batas "
+                     "toleransi (galat bakunya diperiksa pada dua paruh pegawai). Dampak: perubahan unit uji coba "
+                     "dari sebelum ke sesudah dikurangi rata-rata perubahan unit kontrol (selisih dari selisih), "
+                     "diuji terhadap sebaran perubahan unit kontrol sendiri; kontrol sintetis ditampilkan di "
+                     "sampingnya. Efek gabungan: Callaway & Sant'Anna (2021) untuk gelombang bertahap."),
     "term.ICC": "ICC (koefisien korelasi intrakelas)",
     "def.ICC": "ukuran reliabilitas: seberapa besar perbedaan skor mencerminkan perbedaan pegawai, bukan penilai (0 sampai 1; 0,80 ke atas baik)",
     "term.alpha": "alpha Krippendorff",
