@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools._errors import require_columns
+from evaltools._notes import note as _note
 
 from ._alpha import _alpha_result
 from ._cac import _cac, _cohen, _py, _weights_name
@@ -21,8 +22,7 @@ from ._kendall import _kendall_core
 # agreement(): every suitable coefficient, per group, one pass
 # ---------------------------------------------------------------------------
 
-_NESTED_NOTE = ("raters rate fewer than two subjects each (raters nested in subjects): Conger's "
-                "per-rater chance agreement is not estimable; see Fleiss' kappa")
+_NESTED_NOTE = _note("conger_nested")
 _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
 _MAX_CATEGORIES = 50
 
@@ -45,8 +45,7 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
             if len(vals) <= _MAX_CATEGORIES:
                 base.c, base.categories = vc, [_py(v) for v in vals]
             else:
-                cat_note = (f"{len(vals)} distinct scores: categorical coefficients need a categorical "
-                            "scale (pass categories=)")
+                cat_note = _note("many_values", n=len(vals))
     else:
         base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
         vals = _category_values(base.categories)
@@ -192,6 +191,6 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         # every frame holds the G groups in group order
         per_group = (base.missing_by_group if base.missing_by_group is not None
                      else np.full(G, base.n_missing))[np.tile(np.arange(G), len(frames))]
-        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + f"{k} rows with a missing score ignored"
+        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + _note("missing_scores", n=int(k))
                        for n_, k in zip(out["note"], per_group)]
     return out.reset_index(drop=True)

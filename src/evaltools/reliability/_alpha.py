@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
 from ._coding import LEVELS, _Coded, _DENSE_V, _add_note, _code, _codes, _gsum, _n_raters, _notes, _value_codes
@@ -302,9 +303,9 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
     alpha = core["alpha"]
     notes = _notes(G)
     n = core["n"]
-    _add_note(notes, n < 2, "no subject was rated by two or more raters")
+    _add_note(notes, n < 2, _note("no_pair"))
     nodis = (n >= 2) & ~(core["De"] > 0)
-    _add_note(notes, nodis, "no variance in scores: expected disagreement is zero")
+    _add_note(notes, nodis, _note("no_disagreement"))
     alpha = np.where(nodis | (n < 2), np.nan, alpha)
     se = np.full(G, np.nan)
     lo = np.full(G, np.nan)
@@ -315,7 +316,7 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
         if bootstrap == "hayes":
             if "O" not in core:
                 if G > 1:
-                    raise ValueError(f"bootstrap='hayes' with by= needs at most {_DENSE_V} distinct score values")
+                    raise ValueError(_note("hayes_by", n=_DENSE_V))
                 boot = _hayes_sparse(cd, core, level, n_boot, rng)
             else:
                 boot = _hayes_bootstrap(core, n_boot, rng)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
 from ._coding import _Coded, _add_note, _code, _codes, _gsum, _n_raters, _notes, _rater_pairs, weight_matrix
@@ -89,14 +90,14 @@ def _cac(cd: _Coded, kind: str, W: np.ndarray, ci: float) -> dict[str, np.ndarra
         var = _gsum(ug, (ci_ - value[ug]) ** 2, G) / (n * (n - 1.0))
         se = np.sqrt(var)
     if q < 2:
-        _add_note(notes, np.ones(G, bool), "no variance in scores: only one category (pass the scale's categories=)")
+        _add_note(notes, np.ones(G, bool), _note("one_category"))
         value = np.where(kind == "percent", value, np.nan)
-    _add_note(notes, n2 == 0, "no subject was rated by two or more raters")
+    _add_note(notes, n2 == 0, _note("no_pair"))
     const = (np.abs(1.0 - pe) < 1e-12) & (n2 > 0)
     if kind != "percent":
-        _add_note(notes, const, "no variance in scores: every rating falls in the same category")
+        _add_note(notes, const, _note("same_category"))
         value = np.where(const, np.nan, value)
-    _add_note(notes, (n == 1) & (n2 > 0), "one subject: no standard error")
+    _add_note(notes, (n == 1) & (n2 > 0), _note("one_subject"))
     se = np.where(np.isfinite(value) & (n > 1), se, np.nan)
     df = n - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -193,7 +194,7 @@ def _py(v: Any) -> Any:
 
 
 def _missing_note(cd: _Coded) -> str:
-    return f"{cd.n_missing} rows with a missing score ignored" if cd.n_missing else ""
+    return _note("missing_scores", n=int(cd.n_missing)) if cd.n_missing else ""
 
 
 def _cac_public(name: str, kind: str, data, subject, rater, score, weights, categories, ci) -> Estimate:
@@ -251,7 +252,7 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
     note = _missing_note(cd)
     if n == 0:
         return Estimate("percent_agreement", n_subjects=0, n_raters=int(_n_raters(cd)[0]),
-                        note="no subject was rated by two or more raters")
+                        note=_note("no_pair"))
     p = agree / n
     z = stats.norm.ppf(0.5 + ci / 2)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -301,12 +302,11 @@ def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
 def _fnl_test(cd: _Coded, kappa: float, weights) -> tuple[float, float, float, str]:
     """Fleiss, Nee & Landis (1979) null SE of Fleiss' unweighted kappa."""
     if weights is not None and not (isinstance(weights, str) and weights in ("identity", "unweighted")):
-        return math.nan, math.nan, math.nan, "Fleiss-Nee-Landis null test is for unweighted kappa; p-value from Gwet's t test"
+        return math.nan, math.nan, math.nan, _note("fnl_weighted")
     m = np.bincount(cd.u, minlength=cd.U)
     m = m[m > 0]
     if m.size == 0 or m.min() != m.max() or m[0] < 2 or not np.isfinite(kappa):
-        return math.nan, math.nan, math.nan, ("Fleiss-Nee-Landis null test needs the same number of raters per "
-                                              "subject; p-value from Gwet's t test") if m.size and np.isfinite(kappa) else ""
+        return math.nan, math.nan, math.nan, _note("fnl_unequal") if m.size and np.isfinite(kappa) else ""
     n, k = m.size, int(m[0])
     q = len(cd.categories)
     p = np.bincount(cd.c, minlength=q) / (n * k)
@@ -360,8 +360,7 @@ def conger_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     est = _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, ci)
     n_ratings = data[score].notna().sum()
     if est.n_raters and n_ratings / est.n_raters < 2:
-        est.note = (est.note + "; " if est.note else "") + ("raters rate fewer than two subjects each: "
-                                                            "per-rater chance agreement is poorly estimated")
+        est.note = (est.note + "; " if est.note else "") + _note("conger_few")
     return est
 
 
@@ -451,8 +450,8 @@ def _cohen(cd: _Coded, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
         se0 = np.sqrt(np.maximum(var0, 0))
         z = kappa / se0
     const = np.abs(1 - pe) < 1e-12
-    _add_note(notes, n == 0, "no subject was rated by both raters")
-    _add_note(notes, const & (n > 0), "no variance in scores: every rating falls in the same category")
+    _add_note(notes, n == 0, _note("no_pair_both"))
+    _add_note(notes, const & (n > 0), _note("same_category"))
     kappa = np.where(const, np.nan, kappa)
     zq = stats.norm.ppf(0.5 + ci / 2)
     pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
@@ -488,7 +487,7 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     nr = int(_n_raters(cd)[0])
     if nr != 2:
         if nr < 2:
-            return Estimate("cohen_kappa", n_raters=nr, note="Cohen's kappa needs two raters; found one")
+            return Estimate("cohen_kappa", n_raters=nr, note=_note("cohen_one_rater"))
         raise ValueError(f"cohen_kappa needs exactly two raters in column {rater!r}, found {nr}; use "
                          "conger_kappa or fleiss_kappa for more")
     W = weight_matrix(weights, cd.categories)
@@ -497,7 +496,7 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     m = np.bincount(cd.u, minlength=cd.U)
     single = int((m == 1).sum())
     if single:
-        cd_note = (cd_note + "; " if cd_note else "") + f"{single} subjects rated by one rater only were left out"
+        cd_note = (cd_note + "; " if cd_note else "") + _note("cohen_single", n=single)
     est = _estimate("cohen_kappa", res, 0, nr, extra_keys=("se0", "z", "po", "pe"), note=cd_note)
     est.extra["weights"] = _weights_name(weights)
     return est
