@@ -7,7 +7,8 @@ from scipy import stats
 
 from evaltools._notes import note as _note
 
-from ._coding import ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _gsum, _n_raters, _notes
+from ._coding import (ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters,
+                      _notes)
 from ._cac import _missing_note
 
 
@@ -19,7 +20,7 @@ from ._cac import _missing_note
 _ZERO_SS = 1e-12
 
 
-def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
+def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
     """Grouped Shrout & Fleiss (1979) ICCs.
 
     One-way (ICC1, ICC1k) from every subject, allowing unequal numbers of ratings:
@@ -90,7 +91,7 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         icc3k = (MSB - MSE) / MSB
         F3 = np.where(e0 & (MSB > 0), np.inf, MSB / MSE)
         p3 = stats.f.sf(F3, dfr, dfe)
-        a = 0.5 - ci / 2
+        a = 0.5 - conf / 2
         # one-way limits with k0 (equals k when balanced)
         f1l = F1 / stats.f.ppf(1 - a, df_b, df_w)
         f1u = F1 * stats.f.ppf(1 - a, df_w, df_b)
@@ -162,7 +163,8 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
             for name, (v, F, d1, d2, p, lo, hi, ok, nt, nsub) in rows.items()}
 
 
-def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float = 0.95) -> pd.DataFrame:
+def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, alpha: float = 0.05,
+        ci: float | None = None) -> pd.DataFrame:
     """Intraclass correlation coefficients ICC1 ... ICC3k (Shrout & Fleiss 1979).
 
     Returns
@@ -187,6 +189,9 @@ def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float =
     each uses. When raters are nested in subjects (each employee rated by their own
     peers), only ICC1/ICC1k are defined and the two-way rows are nan with that reason.
 
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
+
     Examples
     --------
     >>> import pandas as pd
@@ -196,8 +201,9 @@ def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float =
     >>> icc(d, subject="s", rater="r", score="x")["icc"].round(2).tolist()   # Shrout & Fleiss (1979) Table 2
     [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
+    conf = _conf_level(alpha, ci, "icc")
     cd = _code(data, subject, rater, score, numeric=True)
-    core = _icc_core(cd, ci)
+    core = _icc_core(cd, conf)
     rows = []
     for name in ICC_TYPES:
         r = core[name]
