@@ -427,7 +427,8 @@ def verdict_overview(records: Sequence[dict], *, thresholds: Mapping[str, Any] |
     Examples
     --------
     >>> recs = [{"unit": "Dinas A", "coverage": {"n_subjects": 40, "raters_per_subject": 4.0, "missing_share": 0.1},
-    ...          "consistency": {"agreement_median": 0.82, "agreement_min": 0.71}, "calibration": {"flagged_share": 0.05},
+    ...          "consistency": {"agreement_median": 0.82, "agreement_min": 0.71},
+    ...          "calibration": {"flagged_share": 0.05},
     ...          "verdict": {"code": "SIAP", "reasons": []}},
     ...         {"unit": "Dinas B", "coverage": {"n_subjects": 3}, "verdict": {"code": "TUNDA", "reasons": [
     ...             {"code": "few_subjects", "level": "TUNDA", "value": 3, "threshold": 10, "text": "only 3"}]}}]
