@@ -13,6 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "evaltools"
 LAYERS = {
     "evaltools._errors": 0, "evaltools._results": 0, "evaltools._io": 0, "evaltools._multitest": 0,
     "evaltools.asn": 0,
+    "evaltools._notes": 0,
     "evaltools.data": 1,
     "evaltools.reliability": 2, "evaltools.calibration": 2, "evaltools.pilot": 2,
     "evaltools.simulate": 2,

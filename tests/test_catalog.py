@@ -1,5 +1,6 @@
 """The message catalog: every code in both languages with the same parameters, every code the
-report modules use exists, and an Indonesian page carries no English (issue 11, part 5)."""
+report modules use exists, and an Indonesian page carries no English (issue 11, part 5); every
+library note has a catalog text and reaches the page in the reader's language (issue 13)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaltools import report
+from evaltools import _notes, report
 from evaltools.report import messages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,3 +139,52 @@ def test_calibration_consequence_is_stated_as_an_estimate(sample_pages):
     for n in moves:
         assert "periode" in n and "pegawai" in n
         assert "tidak ada predikat" in n or ("naik" in n and "bukan penetapan predikat" in n) or "kurang dari" in n
+
+
+# ------------------------------------------------------------------ library notes by code
+def _sample_params(code: str) -> dict:
+    """A value for each parameter of a note, of the kind its placeholder reads back."""
+    out = {}
+    for _, name, spec, conv in string.Formatter().parse(_notes.NOTES[code][0]):
+        if name is None:
+            continue
+        out[name] = "Dinas A" if conv == "r" else 0.25 if (spec or "").endswith("%") else 1.5 if spec else 7
+    return out
+
+
+def test_every_note_code_has_both_catalog_texts_with_its_parameters():
+    for code in _notes.NOTES:
+        for lang in messages.LANGS:
+            key = f"note.{code}"
+            assert messages.has(key, lang), (lang, key)
+            assert _fields(messages.CATALOGS[lang][key]) == _notes.fields(code), (lang, key)
+    orphans = {k for k in messages.CATALOGS["id"] if k.startswith("note.")} - {f"note.{c}" for c in _notes.NOTES}
+    assert not orphans, orphans
+
+
+@pytest.mark.parametrize("code", sorted(_notes.NOTES))
+def test_every_note_reads_back_and_reads_in_indonesian(code):
+    params = _sample_params(code)
+    en = _notes.note(code, **params)
+    # read back as itself (no other template shadows it), alone and as a part of a longer note
+    assert _notes.parse(en) == [(code, params)]
+    assert _notes.parse(f"{en}; something else") == [(code, params), (None, {"text": "something else"})]
+    idn = report._localize(f"{en}; {_notes.note('missing_scores', n=2)}", "id")
+    words = set(re.findall(r"[A-Za-z_()]+", idn.lower()))
+    assert not words & ENGLISH, (code, idn)
+    assert idn.endswith("; 2 baris tanpa nilai diabaikan"), idn
+
+
+def test_note_takes_exactly_its_parameters():
+    with pytest.raises(TypeError, match="few_donors"):
+        _notes.note("few_donors", n=8, pmin=0.1)
+    with pytest.raises(KeyError):
+        _notes.note("no_such_note")
+
+
+def test_no_library_note_reaches_the_indonesian_pages_in_english(sample_pages):
+    # every English template, searched (not matched whole) in every text of the pages
+    patterns = [(code, pat) for code, pat, _ in _notes._PATTERNS]
+    found = [(code, t[:120]) for page in sample_pages for t in _page_text(page)
+             for part in t.split("; ") for code, pat in patterns if pat.search(part)]
+    assert not found, found[:10]

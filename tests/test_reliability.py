@@ -9,6 +9,7 @@ scipy) are cross-checked on random data.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -744,3 +745,58 @@ def test_cohen_kappa_se_is_exactly_zero_on_perfect_agreement(weights):
     d = pd.DataFrame([(i, j, x) for i, x in enumerate([4, 4, 3, 3, 5, 1]) for j in range(2)], columns=["s", "r", "x"])
     est = rl.cohen_kappa(d, weights=weights, **KW)
     assert est.value == 1.0 and est.se == 0.0
+
+
+# ---------------------------------------------------------------------------
+# The significance level is alpha= (ci=, the level, is a deprecated alias)
+# ---------------------------------------------------------------------------
+
+_LEVEL_FUNCS = [
+    ("percent_agreement", {}), ("percent_agreement", {"all_raters": True}), ("fleiss_kappa", {}), ("scott_pi", {}),
+    ("conger_kappa", {}), ("brennan_prediger", {}), ("gwet_ac", {}),
+    ("krippendorff_alpha", {"level": "interval", "n_boot": 200, "seed": 3}), ("icc", {}),
+    ("agreement", {"level": "interval", "n_boot": 200}),
+]
+
+
+def _intervals(res) -> np.ndarray:
+    if isinstance(res, pd.DataFrame):
+        return res[["ci_low", "ci_high"]].to_numpy(float)
+    return np.array([[res.ci_low, res.ci_high]])
+
+
+@pytest.mark.parametrize("name, kw", _LEVEL_FUNCS)
+def test_alpha_sets_the_interval_level_and_ci_is_a_deprecated_alias(name, kw):
+    f = getattr(rl, name)
+    d = long(KRIPP.T)       # Krippendorff (2011) reliability data, 4 raters with missing values
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)   # the new spelling does not warn
+        default = _intervals(f(d, **KW, **kw))
+        np.testing.assert_array_equal(_intervals(f(d, **KW, alpha=0.05, **kw)), default)
+    with pytest.warns(DeprecationWarning, match=rf"{name}\(ci=\.\.\.\) is deprecated: pass alpha=0\.1"):
+        old = _intervals(f(d, **KW, ci=0.9, **kw))
+    wide, narrow = default, _intervals(f(d, **KW, alpha=0.1, **kw))
+    np.testing.assert_array_equal(old, narrow)
+    ok = np.isfinite(wide).all(1) & np.isfinite(narrow).all(1) & (wide[:, 1] > wide[:, 0])
+    assert ok.any()
+    # a 90% interval lies inside the 95% one (the upper limit may be capped at 1 in both)
+    assert (narrow[ok, 0] > wide[ok, 0]).all() and (narrow[ok, 1] <= wide[ok, 1]).all()
+    with pytest.raises(ValueError, match="alpha must lie in"):
+        f(d, **KW, alpha=1.5, **kw)
+
+
+def test_cohen_interval_at_alpha_matches_statsmodels():
+    # statsmodels' KappaResults(alpha=a / 2) gives kappa -/+ z_{1-a/2} std_kappa (Fleiss, Cohen & Everitt 1969)
+    from statsmodels.stats.inter_rater import KappaResults, cohens_kappa, to_table
+    rng = np.random.default_rng(9)
+    X = np.clip(rng.integers(1, 6, (150, 1)) + rng.integers(-1, 2, (150, 2)), 1, 5)
+    table = to_table(X - 1, 5)[0]
+    fit = cohens_kappa(table)
+    for a in (0.05, 0.1, 0.2):
+        ref = KappaResults(**{k: fit[k] for k in ("kind", "kappa", "kappa_max", "weights", "var_kappa", "var_kappa0")},
+                           alpha=a / 2)
+        e = rl.cohen_kappa(long(X), categories=[1, 2, 3, 4, 5], alpha=a, **KW)
+        assert (e.ci_low, e.ci_high) == pytest.approx((ref.kappa_low, ref.kappa_upp), abs=1e-12)
+    with pytest.warns(DeprecationWarning):
+        old = rl.cohen_kappa(long(X), categories=[1, 2, 3, 4, 5], ci=0.8, **KW)
+    assert (old.ci_low, old.ci_high) == pytest.approx((ref.kappa_low, ref.kappa_upp), abs=1e-12)

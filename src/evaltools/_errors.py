@@ -10,7 +10,13 @@ __all__ = ["DataError", "Problem", "require_columns"]
 
 
 class Problem:
-    """One problem found in an input: where it is and what is wrong."""
+    """One problem found in an input: where it is and what is wrong.
+
+    Examples
+    --------
+    >>> str(Problem("score 7 outside the scale 1-5", file="ratings.csv", row=12, column="score"))
+    "file ratings.csv, row 12, column 'score': score 7 outside the scale 1-5"
+    """
 
     __slots__ = ("file", "row", "column", "message")
 
@@ -39,6 +45,17 @@ class DataError(ValueError):
 
     ``problems`` lists them all (up to the collection limit), so a user fixes a file
     once rather than once per problem.
+
+    Examples
+    --------
+    >>> err = DataError([Problem("empty unit", file="ratings.csv", row=3, column="unit"),
+    ...                  Problem("unknown role 'mitra'", file="ratings.csv", row=9, column="rater_role")])
+    >>> print(err)
+    2 problem(s) found:
+      - file ratings.csv, row 3, column 'unit': empty unit
+      - file ratings.csv, row 9, column 'rater_role': unknown role 'mitra'
+    >>> err.file, err.row, err.column
+    ('ratings.csv', 3, 'unit')
     """
 
     def __init__(self, problems: str | Problem | Sequence[Problem], *, file: str | None = None,
@@ -62,7 +79,13 @@ class DataError(ValueError):
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to ``name`` (for 'did you mean' hints), or None."""
+    """The candidate closest to ``name`` (for 'did you mean' hints), or None.
+
+    Examples
+    --------
+    >>> closest("rater_rol", ["rater", "rater_role", "score"]), closest("SKORE", ["score"]), closest("x", ["score"])
+    ('rater_role', 'score', None)
+    """
     cand = [str(c) for c in candidates]
     hit = difflib.get_close_matches(str(name), cand, n=1, cutoff=0.6)
     if not hit:
@@ -78,6 +101,14 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: 
 
     ``None`` entries (optional columns not given) are ignored. The message suggests the
     closest existing column name, so a misspelling is fixed in one step.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"subject": [], "score": []}), ["subject", "scor", None], file="ratings.csv")
+    Traceback (most recent call last):
+    ...
+    evaltools._errors.DataError: file ratings.csv, column 'scor': missing column in data (did you mean 'score'?)
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")

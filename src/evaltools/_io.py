@@ -143,7 +143,17 @@ def json_bytes(obj: Any) -> bytes:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write a recorded result as strict JSON (no NaN: :func:`jsonable` first), atomically."""
+    """Write a recorded result as strict JSON (no NaN: :func:`jsonable` first), atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_json(Path(d) / "unit.json", {"unit": "Dinas A", "kappa": float("nan"), "n": 12})
+    ...     print(p.name, p.read_text(encoding="utf-8").split())
+    unit.json ['{', '"unit":', '"Dinas', 'A",', '"kappa":', 'null,', '"n":', '12', '}']
+    """
     data = json.dumps(jsonable(obj), ensure_ascii=False, indent=2, allow_nan=False)
     return atomic_write(Path(path), data)
 

@@ -42,6 +42,17 @@ class Estimate:
     extra : dict
         Estimator-specific additions (test statistic, degrees of freedom, ...);
         each becomes a column of ``to_frame()``.
+
+    Examples
+    --------
+    >>> est = Estimate("cohen_kappa", value=0.5, se=0.2732, ci_low=-0.0355, ci_high=1.0, n_subjects=6,
+    ...                n_raters=2, extra={"z": 1.73})
+    >>> print(est)
+    cohen_kappa: 0.5 (SE 0.2732), CI [-0.0355, 1]; n_subjects=6, n_raters=2
+    >>> est.z, est.to_frame().loc["cohen_kappa", ["value", "z"]].tolist()
+    (1.73, [0.5, 1.73])
+    >>> Estimate("fleiss_kappa", note="no subject was rated by two or more raters").value
+    nan
     """
 
     name: str

@@ -12,6 +12,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from evaltools._errors import DataError
+from evaltools._notes import note as _note
 
 from ._crossed import _clean, _codes
 
@@ -69,7 +70,7 @@ def _henderson1(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple,
         sol = np.linalg.solve(A, T)
     except np.linalg.LinAlgError:
         sol, *_ = np.linalg.lstsq(A, T, rcond=None)
-        note = "moment equations singular: least-squares solution"
+        note = _note("gt_singular")
     return sol[1:], note
 
 
@@ -174,9 +175,9 @@ def _gstudy_reml(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple
             if t2[k] < 0:
                 continue
             if f(t2) < dev - 1e-7:
-                note = "REML optimizer did not converge: the reported components are not the optimum"
+                note = _note("gt_not_converged")
     if not np.isfinite(dev):
-        note = "REML deviance not finite: components not estimable"
+        note = _note("gt_not_finite")
     return np.r_[th ** 2 * s2, s2], -dev / 2.0, note
 
 
@@ -267,7 +268,7 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
     for t in terms:
         absorbed = [u for u in all_terms if set(u) < set(t) and nlev[u] == nlev[t]]
         if absorbed:
-            notes[":".join(t)] = "includes " + ", ".join(":".join(u) for u in absorbed) + " (nested design)"
+            notes[":".join(t)] = _note("gt_nested", effects=", ".join(":".join(u) for u in absorbed))
     # balanced: every cell of the full crossing of the kept structure has the same count
     cf, ncf = tc(full)
     cell_n = np.bincount(cf, minlength=ncf)
@@ -283,7 +284,7 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
     res_name = "residual"
     idx = names + [res_name]
     if residual_confounded:
-        notes[res_name] = ":".join(full) + " interaction confounded with error (one rating per cell)"
+        notes[res_name] = _note("gt_confounded", effect=":".join(full))
     raw = np.asarray(est, float)
     var = np.clip(raw, 0.0, None)
     tot = var.sum()
@@ -294,7 +295,7 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
         "note": [notes.get(nm, "") for nm in idx],
     }, index=pd.Index(idx, name="effect"))
     neg = raw < 0
-    out.loc[neg, "note"] = [((x + "; ") if x else "") + "negative estimate set to 0" for x in out.loc[neg, "note"]]
+    out.loc[neg, "note"] = [((x + "; ") if x else "") + _note("gt_negative") for x in out.loc[neg, "note"]]
     if mnote:
         out["note"] = [((x + "; ") if x else "") + mnote for x in out["note"]]
     # facet sample sizes for the D study: raters per subject (per item when nested)

@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.stats
 
 from evaltools import asn
+from evaltools._notes import note as _note
 
 
 EKSPEKTASI_LEVELS: list[str] = list(asn.EKSPEKTASI_LEVELS)
@@ -250,40 +251,42 @@ def distribution_check(predikat: Any, org_predikat: str, *, pattern: Mapping[str
         obs = int(sum(cnt[c] for c in cats))
         label = " + ".join(cats)
         share = rule.get("share", np.nan)
+        said = dict(group=label, k=obs, n=n)
         if kind == "max":
             lim_share = min(1.0, share + tolerance)
             lim = to_count(lim_share, "max")
             ok = obs <= lim
             dev = max(0, obs - lim)
-            msg = f"{label}: {obs} of {n} ({(obs / n if n else 0):.0%}), at most {lim} allowed ({lim_share:.0%})"
+            said.update(share=obs / n if n else 0, need=lim, need_share=lim_share)
         elif kind == "min":
             lim_share = max(0.0, share - tolerance)
             lim = to_count(lim_share, "min")
             ok = obs >= lim
             dev = max(0, lim - obs)
-            msg = f"{label}: {obs} of {n} ({(obs / n if n else 0):.0%}), at least {lim} expected ({lim_share:.0%})"
+            said.update(share=obs / n if n else 0, need=lim, need_share=lim_share)
         elif kind == "min_count":
             lim_share = np.nan
             lim = int(rule.get("count", 1))
             ok = obs >= lim
             dev = max(0, lim - obs)
-            msg = f"{label}: {obs} of {n}, at least {lim} expected"
+            said.update(need=lim)
         elif kind == "largest":
             lim_share = np.nan
             others = max(cnt[c] for c in PREDIKAT_LEVELS if c not in cats)
             lim = others
             ok = obs >= others
             dev = max(0, others - obs)
-            msg = f"{label}: {obs} of {n}, should be the largest group (largest other group: {others})"
+            said.update(other=others)
         else:
             raise ValueError(f"pattern: unknown rule kind {kind!r}")
-        if n == 0:
-            ok, msg = False, "no predikat values"
+        # a rule met is stated, a rule missed is a deviation; an empty unit misses every rule
+        msg = _note(("rule_" if ok else "dist_") + kind, **said) if n else _note("no_predikat")
+        ok = ok and n > 0
+        if 0 < n < small_unit:
+            msg += "; " + _note("small_unit", n=n, min_n=small_unit)
         rows.append({"rule": kind, "predikat": label, "limit_share": lim_share, "limit_count": lim,
                      "observed_count": obs, "observed_share": obs / n if n else np.nan, "ok": bool(ok),
-                     "deviation": int(dev), "pval": np.nan,
-                     "message": ("" if ok else "deviation: ") + msg +
-                                (f"; small unit (n={n} < {small_unit}): advisory" if 0 < n < small_unit else "")})
+                     "deviation": int(dev), "pval": np.nan, "message": msg})
     if reference is not None:
         probs = np.array([float(reference.get(c, 0.0)) for c in PREDIKAT_LEVELS])
         unknown = set(reference) - set(PREDIKAT_LEVELS)
@@ -292,20 +295,20 @@ def distribution_check(predikat: Any, org_predikat: str, *, pattern: Mapping[str
         if not np.isclose(probs.sum(), 1.0, atol=1e-6):
             raise ValueError(f"reference shares must sum to 1 (they sum to {probs.sum():.4f})")
         if n == 0:
-            pval, how = np.nan, "no predikat values"
+            pval, how = np.nan, _note("no_predikat")
         elif np.any((probs == 0) & (counts > 0)):
-            pval, how = 0.0, "a predikat with reference share 0 was observed"
+            pval, how = 0.0, _note("gof_zero_share")
         elif n <= exact_max_n:
             keep = probs > 0
             pval = _exact_multinomial_p(counts[keep], probs[keep])
-            how = "exact multinomial test"
+            how = _note("gof_exact")
         else:
             keep = probs > 0
             exp_c = probs[keep] * n
             stat = float(((counts[keep] - exp_c) ** 2 / exp_c).sum())
             pval = float(scipy.stats.chi2.sf(stat, keep.sum() - 1))
-            how = f"Pearson chi-square {stat:.3f} on {keep.sum() - 1} df" + \
-                  ("; some expected counts < 5" if (exp_c < 5).any() else "")
+            how = _note("gof_chi2", stat=stat, df=int(keep.sum() - 1)) + \
+                ("; " + _note("gof_small_expected") if (exp_c < 5).any() else "")
         rows.append({"rule": "goodness_of_fit", "predikat": "all", "limit_share": np.nan, "limit_count": np.nan,
                      "observed_count": n, "observed_share": 1.0 if n else np.nan,
                      "ok": bool(pval >= 0.05) if np.isfinite(pval) else False, "deviation": 0,

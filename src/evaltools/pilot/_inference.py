@@ -33,6 +33,7 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._power import _mde_from_se
 
@@ -54,7 +55,7 @@ def _size_variance(d1: float, dc: np.ndarray, m1: float, mc: np.ndarray) -> tupl
     coef, _ = optimize.nnls(X, e2)
     v = X @ coef
     if not (v > 0).all():
-        return math.nan, math.nan, math.nan, "unit sizes leave a control unit with no variance"
+        return math.nan, math.nan, math.nan, _note("size_no_variance")
     w = 1.0 / v
     mu = float(w @ dc / w.sum())
     x1 = np.array([1.0, 1.0 / m1])
@@ -65,7 +66,7 @@ def _size_variance(d1: float, dc: np.ndarray, m1: float, mc: np.ndarray) -> tupl
     df = float(min(N - 1, max(1.0, 2 * g ** 2 / float(grad @ cov @ grad))))
     note = ""
     if not mc.min() <= m1 <= mc.max():
-        note = "the pilot unit's size lies outside the controls' sizes: its variance is extrapolated"
+        note = _note("size_extrapolated")
     return d1 - mu, math.sqrt(g), df, note
 
 
@@ -145,7 +146,7 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
              "s_controls": math.nan, "n_controls": N, "method": "did_prediction_t"}
     if N < 2 or not np.isfinite(d1) or not np.isfinite(dc).all():
         return Estimate(name="did_unit_t", value=d1 - dc.mean() if N else math.nan, n_subjects=N,
-                        note="fewer than two control units: no test" if N < 2 else "missing change values",
+                        note=_note("few_controls") if N < 2 else _note("missing_changes"),
                         extra=extra)
     notes = []
     if (size_treated is None) != (size_controls is None):
@@ -174,7 +175,7 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
         extra["pval_perm"] = float((1 + np.sum(np.abs(pl) >= abs(d1 - dc.mean()) - 1e-12 * (1 + abs(d1))))
                                    / (1 + N))
     if not se > 1e-12 * max(1.0, abs(d1), float(np.abs(dc).max())):
-        notes.append("the control units' changes do not vary: the test is undefined")
+        notes.append(_note("controls_constant"))
         return Estimate(name="did_unit_t", value=theta, n_subjects=N, note="; ".join(notes), extra=extra)
     t = theta / se
     q = float(stats.t.ppf(1 - alpha / 2, df))
@@ -240,7 +241,7 @@ def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = 
         pilots = [u for u in Y.columns if ft.get(u, -1) == g]
         if g == 0:
             rows += [{"unit": u, "first_treated": periods[g], "n_controls": len(never),
-                      "note": "treated from the first period: no pre-period"} for u in pilots]
+                      "note": _note("treated_first")} for u in pilots]
             continue
         dc = Yc[g:].mean(axis=0) - Yc[:g].mean(axis=0)
         Yp = Y[pilots].to_numpy()

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from evaltools._errors import DataError, closest, require_columns
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._inference import unit_did_test
 from evaltools.pilot._panel import _first_treated_pos, _period_order
@@ -375,7 +376,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     empty = _empty_result(unit, outcome)
 
     if g == 0:
-        return empty(f"unit {unit!r} is treated from the first period ({periods[0]}): no pre-period to fit")
+        return empty(_note("no_pre_period", unit=unit, period=periods[0]))
     if post_periods is not None and post_periods < 1:
         raise ValueError("post_periods must be >= 1")
     last_post = len(periods) - 1 if post_periods is None else min(len(periods) - 1, g + int(post_periods) - 1)
@@ -388,29 +389,29 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     Yd = Y[donors].to_numpy()[used] if donors else np.empty((len(used), 0))
     complete = ~np.isnan(Yd).any(axis=0)
     if (~complete).any():
-        notes.append(f"{int((~complete).sum())} donor unit(s) dropped for missing {outcome} values")
+        notes.append(_note("donors_missing", n=int((~complete).sum()), outcome=outcome))
         donors = [d for d, ok in zip(donors, complete) if ok]
         Yd = Yd[:, complete]
     J = len(donors)
     if J == 0:
-        return empty("no never-treated or not-yet-treated donor units left for the unit's post-period")
+        return empty(_note("no_donors"))
 
     # the unit's own missing periods: unfit pre-periods, unreported post-periods
     pre_ok = ~np.isnan(y[: len(pre_idx)])
     post_ok = ~np.isnan(y[len(pre_idx):])
     if (~pre_ok).any() or (~post_ok).any():
-        notes.append(f"unit {unit!r} lacks {outcome} in {int((~pre_ok).sum() + (~post_ok).sum())} period(s)")
+        notes.append(_note("unit_missing", unit=unit, outcome=outcome, n=int((~pre_ok).sum() + (~post_ok).sum())))
     if not pre_ok.any():
-        return empty(f"unit {unit!r} has no observed pre-period {outcome}")
+        return empty(_note("no_pre_outcome", unit=unit, outcome=outcome))
     if not post_ok.any():
-        return empty(f"unit {unit!r} has no observed post-period {outcome}")
+        return empty(_note("no_post_outcome", unit=unit, outcome=outcome))
     n_pre = len(pre_idx)
     pre_rows = np.flatnonzero(pre_ok)
     post_rows = n_pre + np.flatnonzero(post_ok)
 
     all_vals = np.c_[y, Yd]
     if np.nanmax(all_vals) - np.nanmin(all_vals) == 0:
-        return empty(f"outcome {outcome!r} is constant: no effect can be estimated")
+        return empty(_note("constant_outcome", outcome=outcome))
 
     # ---- predictors and weights ---------------------------------------------------
     V = None
@@ -433,7 +434,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         sd = P.std(axis=1)
         keep = sd > 0
         if (~keep).any():
-            notes.append("constant predictor(s) ignored: " + ", ".join(n for n, k in zip(cov_names, keep) if not k))
+            notes.append(_note("constant_predictors", names=", ".join(n for n, k in zip(cov_names, keep) if not k)))
         P = P[keep] / sd[keep, None]
         cov_names = [n for n, k in zip(cov_names, keep) if k]
         if not keep.any():
@@ -459,11 +460,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     pre_vals = np.r_[y[pre_rows], Yd[pre_rows].ravel()]
     sd_pre = float(np.std(pre_vals, ddof=1)) if pre_vals.size > 1 else math.nan
     if np.isfinite(sd_pre) and sd_pre > 0 and pre_rmspe > poor_fit * sd_pre:
-        notes.append(f"poor pre-period fit: pre-RMSPE {pre_rmspe:.3g} exceeds {poor_fit:g} x the SD of "
-                     f"pre-period {outcome} ({sd_pre:.3g}); the unit may lie outside the donors' range, "
-                     "read the synthetic-control estimate with care")
+        notes.append(_note("poor_prefit", rmspe=pre_rmspe, factor=poor_fit, outcome=outcome, sd=sd_pre))
     if len(pre_rows) < 2:
-        notes.append("only one pre-period: the pre-period fit cannot be judged")
+        notes.append(_note("one_pre_period"))
 
     # ---- 2x2 DiD against the pool --------------------------------------------------
     d_unit = np.nanmean(y[post_rows]) - np.nanmean(y[pre_rows])
@@ -503,7 +502,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         pl_pre = np.sqrt(np.mean(gaps_pl[pre_rows] ** 2, axis=0))
         pl_post = np.sqrt(np.mean(gaps_pl[post_rows] ** 2, axis=0))
     elif placebo:
-        notes.append("one donor only: no placebo refits, so no p-value or interval")
+        notes.append(_note("one_donor"))
     # placebo DiD: donor j against the mean change of the other donors
     did_pl = d_donor - (d_donor.sum() - d_donor) / (J - 1) if J >= 2 else np.full(J, np.nan)
     pl_ratio = np.array([_ratio(a, b, tol) for a, b in zip(pl_post, pl_pre)])
@@ -516,22 +515,18 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         pval = float((1 + np.sum(pl_ratio[valid] >= ratio)) / (1 + valid.sum()))
         n_exact = int(np.isinf(pl_ratio).sum())
         if n_exact > valid.sum() / 4:
-            notes.append(f"{n_exact} of {int(valid.sum())} placebo units fit exactly in the pre-period "
-                         "(many donors, few pre-periods): the RMSPE-ratio p-value has little power; "
-                         "compare pval_gap, the placebo interval and the DiD")
+            notes.append(_note("exact_fit", k=n_exact, n=int(valid.sum())))
     eff_ok = ~np.isnan(pl_effect)
     if placebo and eff_ok.any():
         # the same placebo distribution read on the average gap itself (Conley & Taber 2011)
         pval_gap = float((1 + np.sum(np.abs(pl_effect[eff_ok]) >= abs(effect))) / (1 + eff_ok.sum()))
         ci_lo, ci_hi = _placebo_interval(effect, pl_effect[eff_ok], alpha)
         if 1 / (1 + eff_ok.sum()) > alpha:
-            notes.append(f"only {int(eff_ok.sum())} placebo donors: the smallest attainable p-value is "
-                         f"{1 / (1 + eff_ok.sum()):.3g} > alpha = {alpha:g}")
+            notes.append(_note("few_donors", n=int(eff_ok.sum()), pmin=1 / (1 + eff_ok.sum()), alpha=alpha))
         if 2 / alpha - 1 > eff_ok.sum():
-            notes.append(f"fewer than {math.ceil(2 / alpha - 1)} placebos: the placebo intervals span the "
-                         f"placebo range and cover less than {1 - alpha:.0%}")
+            notes.append(_note("placebo_interval", n=math.ceil(2 / alpha - 1), level=1 - alpha))
     if placebo and J >= 2 and math.isnan(ratio):
-        notes.append("pre- and post-period RMSPE both zero: the RMSPE ratio is undefined")
+        notes.append(_note("rmspe_zero"))
     if J >= 2:
         perm_lo, perm_hi = _placebo_interval(did, did_pl, alpha)
 

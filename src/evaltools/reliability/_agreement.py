@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from evaltools._errors import require_columns
+from evaltools._notes import note as _note
 
 from ._alpha import _alpha_result
 from ._cac import _cac, _cohen, _py, _weights_name
-from ._coding import (ICC_TYPES, LEVELS, _SCALES, _add_note, _category_values, _code, _gsum, _n_raters, _value_codes,
-                      interpret, weight_matrix)
+from ._coding import (ICC_TYPES, LEVELS, _SCALES, _add_note, _category_values, _code, _conf_level, _gsum, _n_raters,
+                      _value_codes, interpret, weight_matrix)
 from ._icc import _icc_core
 from ._kendall import _kendall_core
 
@@ -21,8 +22,7 @@ from ._kendall import _kendall_core
 # agreement(): every suitable coefficient, per group, one pass
 # ---------------------------------------------------------------------------
 
-_NESTED_NOTE = ("raters rate fewer than two subjects each (raters nested in subjects): Conger's "
-                "per-rater chance agreement is not estimable; see Fleiss' kappa")
+_NESTED_NOTE = _note("conger_nested")
 _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
 _MAX_CATEGORIES = 50
 
@@ -45,8 +45,7 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
             if len(vals) <= _MAX_CATEGORIES:
                 base.c, base.categories = vc, [_py(v) for v in vals]
             else:
-                cat_note = (f"{len(vals)} distinct scores: categorical coefficients need a categorical "
-                            "scale (pass categories=)")
+                cat_note = _note("many_values", n=len(vals))
     else:
         base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
         vals = _category_values(base.categories)
@@ -57,7 +56,7 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
 
 def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
               by: str | Sequence[str] | None = None, categories: Sequence[Any] | None = None,
-              ci: float = 0.95, n_boot: int = 1000, seed: int | None = 0,
+              alpha: float = 0.05, ci: float | None = None, n_boot: int = 1000, seed: int | None = 0,
               weights: str | np.ndarray | None = "auto") -> pd.DataFrame:
     """Every agreement coefficient that suits the level of measurement, per group.
 
@@ -79,6 +78,9 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         The scale's full ordered list of levels (needed when a level is never used).
         Without it, the observed values; with more than 50 distinct values the
         categorical coefficients are reported as nan with a note.
+    alpha : float
+        Significance level: the interval has level ``1 - alpha``. ``ci=`` (the level itself,
+        e.g. 0.95) is a deprecated alias that warns.
     n_boot, seed : int
         Bootstrap replicates for Krippendorff's alpha (Hayes & Krippendorff 2007),
         drawn for all groups at once; the fixed default seed keeps reports
@@ -106,6 +108,7 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     >>> out.set_index("coefficient").loc[["ICC1", "ICC3k"], "value"].round(2).tolist()
     [0.17, 0.91]
     """
+    conf = _conf_level(alpha, ci, "agreement")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     by_list = [by] if isinstance(by, str) else list(by or [])
@@ -163,28 +166,28 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
             if kind == "conger" and nested.all():
                 nan_rows(name, _NESTED_NOTE, scale, wname)
                 continue
-            res = _cac(cdc, kind, np.eye(len(cdc.categories)) if kind == "percent" else W, ci)
+            res = _cac(cdc, kind, np.eye(len(cdc.categories)) if kind == "percent" else W, conf)
             if kind == "conger" and nested.any():
                 for key in ("value", "se", "ci_low", "ci_high", "pval"):
                     res[key] = np.where(nested, np.nan, res[key])
                 _add_note(res["note"], nested, _NESTED_NOTE)
             emit(name, res, scale, "unweighted" if kind == "percent" else wname)
         if np.all(nr == 2):
-            emit("cohen_kappa", _cohen(cdc, W, ci), "landis_koch", wname)
+            emit("cohen_kappa", _cohen(cdc, W, conf), "landis_koch", wname)
     else:
         for kind, name, scale in kinds:
             nan_rows(name, cat_note, scale, "unweighted" if kind == "percent" else wname)
     # Krippendorff's alpha
     try:
-        res = _alpha_result(base, level, ci, n_boot, seed, "hayes")
+        res = _alpha_result(base, level, conf, n_boot, seed, "hayes")
     except ValueError as exc:
-        res = _alpha_result(base, level, ci, 0, seed, "hayes")
+        res = _alpha_result(base, level, conf, 0, seed, "hayes")
         _add_note(res["note"], np.ones(G, bool), str(exc))
     emit("krippendorff_alpha", res, "krippendorff", level)
     if level != "nominal":
         emit("kendall_w", _kendall_core(base, True), None, "")
     if level in ("interval", "ratio"):
-        core = _icc_core(base, ci)
+        core = _icc_core(base, conf)
         for name in ICC_TYPES:
             emit(name, core[name], "koo_li", "")
     out = pd.concat(frames, ignore_index=True)
@@ -192,6 +195,6 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         # every frame holds the G groups in group order
         per_group = (base.missing_by_group if base.missing_by_group is not None
                      else np.full(G, base.n_missing))[np.tile(np.arange(G), len(frames))]
-        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + f"{k} rows with a missing score ignored"
+        out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + _note("missing_scores", n=int(k))
                        for n_, k in zip(out["note"], per_group)]
     return out.reset_index(drop=True)

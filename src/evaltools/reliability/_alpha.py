@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
-from ._coding import LEVELS, _Coded, _DENSE_V, _add_note, _code, _codes, _gsum, _n_raters, _notes, _value_codes
+from ._coding import (LEVELS, _Coded, _DENSE_V, _add_note, _code, _codes, _conf_level, _gsum, _n_raters, _notes,
+                      _value_codes)
 from ._cac import _estimate, _missing_note
 
 
@@ -293,7 +295,7 @@ def _subject_bootstrap(cd: _Coded, core: dict[str, Any], level: str, n_boot: int
     return out[:, None]
 
 
-def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstrap: str) -> dict[str, np.ndarray]:
+def _alpha_result(cd: _Coded, level: str, conf: float, n_boot: int, seed, bootstrap: str) -> dict[str, np.ndarray]:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     core = _alpha_core(cd, level, need_cells=bool(n_boot and n_boot > 0))
@@ -302,9 +304,9 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
     alpha = core["alpha"]
     notes = _notes(G)
     n = core["n"]
-    _add_note(notes, n < 2, "no subject was rated by two or more raters")
+    _add_note(notes, n < 2, _note("no_pair"))
     nodis = (n >= 2) & ~(core["De"] > 0)
-    _add_note(notes, nodis, "no variance in scores: expected disagreement is zero")
+    _add_note(notes, nodis, _note("no_disagreement"))
     alpha = np.where(nodis | (n < 2), np.nan, alpha)
     se = np.full(G, np.nan)
     lo = np.full(G, np.nan)
@@ -315,7 +317,7 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
         if bootstrap == "hayes":
             if "O" not in core:
                 if G > 1:
-                    raise ValueError(f"bootstrap='hayes' with by= needs at most {_DENSE_V} distinct score values")
+                    raise ValueError(_note("hayes_by", n=_DENSE_V))
                 boot = _hayes_sparse(cd, core, level, n_boot, rng)
             else:
                 boot = _hayes_bootstrap(core, n_boot, rng)
@@ -325,7 +327,7 @@ def _alpha_result(cd: _Coded, level: str, ci: float, n_boot: int, seed, bootstra
             boot = _subject_bootstrap(cd, core, level, n_boot, rng)
         else:
             raise ValueError("bootstrap must be 'hayes' or 'subjects'")
-        a = 0.5 - ci / 2
+        a = 0.5 - conf / 2
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # groups without a defined alpha
             se = np.nanstd(boot, axis=0, ddof=1) if n_boot > 1 else se
@@ -378,8 +380,9 @@ def _hayes_sparse(cd: _Coded, core: dict[str, Any], level: str, n_boot: int, rng
 
 
 def krippendorff_alpha(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
-                       categories: Sequence[Any] | None = None, ci: float = 0.95, n_boot: int = 1000,
-                       seed: int | np.random.Generator | None = None, bootstrap: str = "hayes") -> Estimate:
+                       categories: Sequence[Any] | None = None, alpha: float = 0.05, ci: float | None = None,
+                       n_boot: int = 1000, seed: int | np.random.Generator | None = None,
+                       bootstrap: str = "hayes") -> Estimate:
     """Krippendorff's alpha for any number of raters, missing ratings and four levels.
 
     ``alpha = 1 - D_o / D_e`` from the coincidence matrix of pairable values
@@ -397,6 +400,9 @@ def krippendorff_alpha(data: pd.DataFrame, *, subject: str, rater: str, score: s
         Bootstrap replicates for ``se``, ``ci_low``, ``ci_high`` and the extras
         ``p_below_0.667`` / ``p_below_0.800`` (Hayes & Krippendorff's q: the
         probability that alpha falls short of the threshold). 0 skips the bootstrap.
+    alpha : float
+        Significance level: the interval has level ``1 - alpha``. ``ci=`` (the level itself,
+        e.g. 0.95) is a deprecated alias that warns.
     bootstrap : {"hayes", "subjects"}
         ``"hayes"``: Hayes & Krippendorff (2007) resampling of value pairs from the
         coincidence matrix (Krippendorff's algorithm behind their KALPHA macro). It
@@ -418,10 +424,11 @@ def krippendorff_alpha(data: pd.DataFrame, *, subject: str, rater: str, score: s
     >>> round(krippendorff_alpha(d, subject="s", rater="r", score="x", level="ordinal", n_boot=0).value, 4)
     0.7636
     """
+    conf = _conf_level(alpha, ci, "krippendorff_alpha")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     cd = _alpha_coded(data, subject, rater, score, level, categories, by=None)
-    res = _alpha_result(cd, level, ci, n_boot, seed, bootstrap)
+    res = _alpha_result(cd, level, conf, n_boot, seed, bootstrap)
     note = _missing_note(cd)
     if n_boot and n_boot > 0:
         res["bootstrap"] = np.array([f"{bootstrap}, {n_boot} replicates"], dtype=object)

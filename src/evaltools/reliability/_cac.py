@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
-from ._coding import _Coded, _add_note, _code, _codes, _gsum, _n_raters, _notes, _rater_pairs, weight_matrix
+from ._coding import (_Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters, _notes, _rater_pairs,
+                      weight_matrix)
 
 
 # ---------------------------------------------------------------------------
@@ -28,7 +30,7 @@ _CAC_NAMES = {
 }
 
 
-def _cac(cd: _Coded, kind: str, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
+def _cac(cd: _Coded, kind: str, W: np.ndarray, conf: float) -> dict[str, np.ndarray]:
     """Grouped chance-corrected coefficients and Gwet's (2014) linearised variance.
 
     ``r_ik`` = raters classifying subject i into k, ``r_i`` = raters of i, ``n`` =
@@ -89,18 +91,18 @@ def _cac(cd: _Coded, kind: str, W: np.ndarray, ci: float) -> dict[str, np.ndarra
         var = _gsum(ug, (ci_ - value[ug]) ** 2, G) / (n * (n - 1.0))
         se = np.sqrt(var)
     if q < 2:
-        _add_note(notes, np.ones(G, bool), "no variance in scores: only one category (pass the scale's categories=)")
+        _add_note(notes, np.ones(G, bool), _note("one_category"))
         value = np.where(kind == "percent", value, np.nan)
-    _add_note(notes, n2 == 0, "no subject was rated by two or more raters")
+    _add_note(notes, n2 == 0, _note("no_pair"))
     const = (np.abs(1.0 - pe) < 1e-12) & (n2 > 0)
     if kind != "percent":
-        _add_note(notes, const, "no variance in scores: every rating falls in the same category")
+        _add_note(notes, const, _note("same_category"))
         value = np.where(const, np.nan, value)
-    _add_note(notes, (n == 1) & (n2 > 0), "one subject: no standard error")
+    _add_note(notes, (n == 1) & (n2 > 0), _note("one_subject"))
     se = np.where(np.isfinite(value) & (n > 1), se, np.nan)
     df = n - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        tq = stats.t.ppf(0.5 + ci / 2.0, np.where(df > 0, df, np.nan))
+        tq = stats.t.ppf(0.5 + conf / 2.0, np.where(df > 0, df, np.nan))
         lo = value - tq * se
         hi = np.minimum(1.0, value + tq * se)
         tstat = value / se
@@ -193,13 +195,13 @@ def _py(v: Any) -> Any:
 
 
 def _missing_note(cd: _Coded) -> str:
-    return f"{cd.n_missing} rows with a missing score ignored" if cd.n_missing else ""
+    return _note("missing_scores", n=int(cd.n_missing)) if cd.n_missing else ""
 
 
-def _cac_public(name: str, kind: str, data, subject, rater, score, weights, categories, ci) -> Estimate:
+def _cac_public(name: str, kind: str, data, subject, rater, score, weights, categories, conf) -> Estimate:
     cd = _code(data, subject, rater, score, categorical=True, categories=categories)
     W = weight_matrix(weights, cd.categories)
-    res = _cac(cd, kind, W, ci)
+    res = _cac(cd, kind, W, conf)
     res["pa"], res["pe"] = np.asarray(res["pa"]), np.broadcast_to(res["pe"], res["pa"].shape)
     est = _estimate(name, res, 0, _n_raters(cd)[0], extra_keys=("pa", "pe"), note=_missing_note(cd))
     est.extra["weights"] = _weights_name(weights)
@@ -214,7 +216,8 @@ def _weights_name(weights) -> str:
 
 def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str,
                       categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-                      all_raters: bool = False, tolerance: float = 0.0, ci: float = 0.95) -> Estimate:
+                      all_raters: bool = False, tolerance: float = 0.0, alpha: float = 0.05,
+                      ci: float | None = None) -> Estimate:
     """Percent agreement.
 
     Default (``all_raters=False``): Gwet's (2014, eq. 2.9) pairwise agreement, the
@@ -227,6 +230,9 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
     with a Wilson interval. irr drops subjects with any missing rating; here every
     subject with two or more ratings counts.
 
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
+
     Examples
     --------
     >>> import pandas as pd
@@ -235,8 +241,9 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
     >>> round(percent_agreement(d, subject="s", rater="r", score="x").value, 4)
     0.6667
     """
+    conf = _conf_level(alpha, ci, "percent_agreement")
     if not all_raters:
-        return _cac_public("percent_agreement", "percent", data, subject, rater, score, weights, categories, ci)
+        return _cac_public("percent_agreement", "percent", data, subject, rater, score, weights, categories, conf)
     cd = _code(data, subject, rater, score, numeric=tolerance > 0, categorical=tolerance == 0,
                categories=categories)
     val = cd.x if tolerance > 0 else cd.c.astype(float)
@@ -251,9 +258,9 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
     note = _missing_note(cd)
     if n == 0:
         return Estimate("percent_agreement", n_subjects=0, n_raters=int(_n_raters(cd)[0]),
-                        note="no subject was rated by two or more raters")
+                        note=_note("no_pair"))
     p = agree / n
-    z = stats.norm.ppf(0.5 + ci / 2)
+    z = stats.norm.ppf(0.5 + conf / 2)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return Estimate("percent_agreement", value=p, se=math.sqrt(p * (1 - p) / n), ci_low=centre - half,
@@ -263,7 +270,7 @@ def percent_agreement(data: pd.DataFrame, *, subject: str, rater: str, score: st
 
 def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
                  categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-                 ci: float = 0.95) -> Estimate:
+                 alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Fleiss' (1971) kappa for any number of raters, with missing ratings as in Gwet (2014).
 
     ``kappa = (p_a - p_e) / (1 - p_e)`` with ``p_e = sum_kl w_kl pi_k pi_l`` (Fleiss
@@ -279,6 +286,9 @@ def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     raters per subject, so with unequal numbers ``pval`` falls back to Gwet's
     t test (see ``note``).
 
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
+
     Examples
     --------
     >>> import pandas as pd
@@ -287,7 +297,8 @@ def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(fleiss_kappa(d, subject="s", rater="r", score="x").value, 4)
     0.4894
     """
-    est = _cac_public("fleiss_kappa", "fleiss", data, subject, rater, score, weights, categories, ci)
+    conf = _conf_level(alpha, ci, "fleiss_kappa")
+    est = _cac_public("fleiss_kappa", "fleiss", data, subject, rater, score, weights, categories, conf)
     cd = _code(data, subject, rater, score, categorical=True, categories=categories)
     se0, z, p, why = _fnl_test(cd, est.value, weights)
     est.extra.update(se0=se0, z=z)
@@ -301,12 +312,11 @@ def fleiss_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
 def _fnl_test(cd: _Coded, kappa: float, weights) -> tuple[float, float, float, str]:
     """Fleiss, Nee & Landis (1979) null SE of Fleiss' unweighted kappa."""
     if weights is not None and not (isinstance(weights, str) and weights in ("identity", "unweighted")):
-        return math.nan, math.nan, math.nan, "Fleiss-Nee-Landis null test is for unweighted kappa; p-value from Gwet's t test"
+        return math.nan, math.nan, math.nan, _note("fnl_weighted")
     m = np.bincount(cd.u, minlength=cd.U)
     m = m[m > 0]
     if m.size == 0 or m.min() != m.max() or m[0] < 2 or not np.isfinite(kappa):
-        return math.nan, math.nan, math.nan, ("Fleiss-Nee-Landis null test needs the same number of raters per "
-                                              "subject; p-value from Gwet's t test") if m.size and np.isfinite(kappa) else ""
+        return math.nan, math.nan, math.nan, _note("fnl_unequal") if m.size and np.isfinite(kappa) else ""
     n, k = m.size, int(m[0])
     q = len(cd.categories)
     p = np.bincount(cd.c, minlength=q) / (n * k)
@@ -320,13 +330,16 @@ def _fnl_test(cd: _Coded, kappa: float, weights) -> tuple[float, float, float, s
 
 def scott_pi(data: pd.DataFrame, *, subject: str, rater: str, score: str,
              categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-             ci: float = 0.95) -> Estimate:
+             alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Scott's (1955) pi: chance agreement from the raters' pooled marginals.
 
     ``pi = (p_a - p_e) / (1 - p_e)``, ``p_e = sum_k pbar_k^2`` with ``pbar`` the
     pooled category shares (Scott 1955, eq. 2). For more than two raters this is
     Fleiss' (1971) generalisation; missing ratings and weights as in Gwet (2014,
     ch. 5). SE: Gwet's linearised variance (irrCAC ``scott2.table`` for two raters).
+
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
 
     Examples
     --------
@@ -336,18 +349,22 @@ def scott_pi(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(scott_pi(d, subject="s", rater="r", score="x").value, 4)
     0.4894
     """
-    return _cac_public("scott_pi", "scott", data, subject, rater, score, weights, categories, ci)
+    conf = _conf_level(alpha, ci, "scott_pi")
+    return _cac_public("scott_pi", "scott", data, subject, rater, score, weights, categories, conf)
 
 
 def conger_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
                  categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-                 ci: float = 0.95) -> Estimate:
+                 alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Conger's (1980) kappa: Cohen's kappa generalised to several raters.
 
     Chance agreement from each rater's own marginals ``p_gk``:
     ``p_e = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)`` (Conger 1980; Gwet 2014, eq.
     5.4), with missing ratings and variance as in Gwet (2014) / irrCAC's
     ``conger.kappa.raw``. For two raters with complete data it equals Cohen's kappa.
+
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
 
     Examples
     --------
@@ -357,21 +374,24 @@ def conger_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(conger_kappa(d, subject="s", rater="r", score="x").value, 4)
     0.5
     """
-    est = _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, ci)
+    conf = _conf_level(alpha, ci, "conger_kappa")
+    est = _cac_public("conger_kappa", "conger", data, subject, rater, score, weights, categories, conf)
     n_ratings = data[score].notna().sum()
     if est.n_raters and n_ratings / est.n_raters < 2:
-        est.note = (est.note + "; " if est.note else "") + ("raters rate fewer than two subjects each: "
-                                                            "per-rater chance agreement is poorly estimated")
+        est.note = (est.note + "; " if est.note else "") + _note("conger_few")
     return est
 
 
 def brennan_prediger(data: pd.DataFrame, *, subject: str, rater: str, score: str,
                      categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-                     ci: float = 0.95) -> Estimate:
+                     alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Brennan & Prediger's (1981) coefficient: uniform chance agreement ``T_w / q^2``.
 
     Depends on the number of declared categories ``q``: pass ``categories`` (the
     scale's full list) so that unused levels count. Variance: Gwet (2014, ch. 5).
+
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
 
     Examples
     --------
@@ -381,12 +401,13 @@ def brennan_prediger(data: pd.DataFrame, *, subject: str, rater: str, score: str
     >>> round(brennan_prediger(d, subject="s", rater="r", score="x").value, 4)
     0.5
     """
-    return _cac_public("brennan_prediger", "bp", data, subject, rater, score, weights, categories, ci)
+    conf = _conf_level(alpha, ci, "brennan_prediger")
+    return _cac_public("brennan_prediger", "bp", data, subject, rater, score, weights, categories, conf)
 
 
 def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
             categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-            ci: float = 0.95) -> Estimate:
+            alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Gwet's AC1 (unweighted) / AC2 (weighted) agreement coefficient.
 
     ``p_e = T_w / (q (q-1)) sum_k pi_k (1 - pi_k)`` (Gwet 2008, eq. 14; 2014, eq.
@@ -394,6 +415,9 @@ def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     variance as in Gwet (2014) / irrCAC's ``gwet.ac1.raw``: t interval with n-1
     df, upper limit capped at 1, two-sided t test against 0 (irrCAC's documented output). Pass the scale's
     ``categories`` so that unused levels count in ``q``.
+
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
 
     Examples
     --------
@@ -403,7 +427,8 @@ def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(gwet_ac(d, subject="s", rater="r", score="x").value, 4)
     0.5052
     """
-    est = _cac_public("gwet_ac", "ac", data, subject, rater, score, weights, categories, ci)
+    conf = _conf_level(alpha, ci, "gwet_ac")
+    est = _cac_public("gwet_ac", "ac", data, subject, rater, score, weights, categories, conf)
     est.name = "gwet_ac1" if _weights_name(weights) == "unweighted" else "gwet_ac2"
     return est
 
@@ -412,7 +437,7 @@ def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
 # Cohen's kappa (two raters), Fleiss, Cohen & Everitt (1969) standard errors
 # ---------------------------------------------------------------------------
 
-def _cohen(cd: _Coded, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
+def _cohen(cd: _Coded, W: np.ndarray, conf: float) -> dict[str, np.ndarray]:
     G, q = cd.G, len(cd.categories)
     gr = cd.ug[cd.u]
     # the two raters of each group: position 0 = smaller rater code
@@ -451,10 +476,10 @@ def _cohen(cd: _Coded, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
         se0 = np.sqrt(np.maximum(var0, 0))
         z = kappa / se0
     const = np.abs(1 - pe) < 1e-12
-    _add_note(notes, n == 0, "no subject was rated by both raters")
-    _add_note(notes, const & (n > 0), "no variance in scores: every rating falls in the same category")
+    _add_note(notes, n == 0, _note("no_pair_both"))
+    _add_note(notes, const & (n > 0), _note("same_category"))
     kappa = np.where(const, np.nan, kappa)
-    zq = stats.norm.ppf(0.5 + ci / 2)
+    zq = stats.norm.ppf(0.5 + conf / 2)
     pval = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
     return dict(value=kappa, se=np.where(np.isfinite(kappa), se, np.nan), ci_low=kappa - zq * se,
                 ci_high=kappa + zq * se, pval=pval, n_subjects=n.astype(int), note=notes, se0=se0, z=z,
@@ -463,7 +488,7 @@ def _cohen(cd: _Coded, W: np.ndarray, ci: float) -> dict[str, np.ndarray]:
 
 def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
                 categories: Sequence[Any] | None = None, weights: str | np.ndarray | None = None,
-                ci: float = 0.95) -> Estimate:
+                alpha: float = 0.05, ci: float | None = None) -> Estimate:
     """Cohen's (1960) kappa and weighted kappa (Cohen 1968) for two raters.
 
     Uses the subjects rated by both raters. ``weights``: None, "linear",
@@ -475,6 +500,9 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     under kappa = 0, with ``z = kappa / se0`` and a two-sided ``pval`` (as SAS PROC
     FREQ and R irr's ``kappa2``).
 
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
+
     Examples
     --------
     >>> import pandas as pd
@@ -484,20 +512,21 @@ def cohen_kappa(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(est.value, 4), round(est.se, 4)
     (0.5, 0.2732)
     """
+    conf = _conf_level(alpha, ci, "cohen_kappa")
     cd = _code(data, subject, rater, score, categorical=True, categories=categories)
     nr = int(_n_raters(cd)[0])
     if nr != 2:
         if nr < 2:
-            return Estimate("cohen_kappa", n_raters=nr, note="Cohen's kappa needs two raters; found one")
+            return Estimate("cohen_kappa", n_raters=nr, note=_note("cohen_one_rater"))
         raise ValueError(f"cohen_kappa needs exactly two raters in column {rater!r}, found {nr}; use "
                          "conger_kappa or fleiss_kappa for more")
     W = weight_matrix(weights, cd.categories)
-    res = _cohen(cd, W, ci)
+    res = _cohen(cd, W, conf)
     cd_note = _missing_note(cd)
     m = np.bincount(cd.u, minlength=cd.U)
     single = int((m == 1).sum())
     if single:
-        cd_note = (cd_note + "; " if cd_note else "") + f"{single} subjects rated by one rater only were left out"
+        cd_note = (cd_note + "; " if cd_note else "") + _note("cohen_single", n=single)
     est = _estimate("cohen_kappa", res, 0, nr, extra_keys=("se0", "z", "po", "pe"), note=cd_note)
     est.extra["weights"] = _weights_name(weights)
     return est

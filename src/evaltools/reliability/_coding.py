@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,20 @@ ICC_DESCRIPTIONS = {
     "ICC3k": "ICC(3,k) Shrout & Fleiss; ICC(C,k) McGraw & Wong: two-way mixed, mean of k raters, consistency",
 }
 ICC_TYPES = tuple(ICC_DESCRIPTIONS)
+
+
+def _conf_level(alpha: float, ci: float | None, func: str) -> float:
+    """The confidence level ``1 - alpha`` of an interval; ``ci=`` (the level itself) is the
+    deprecated spelling, used as given so results do not move by a rounding."""
+    if ci is not None:
+        warnings.warn(f"{func}(ci=...) is deprecated: pass alpha={1 - ci:g} (the significance level) instead",
+                      DeprecationWarning, stacklevel=3)
+        conf = float(ci)
+    else:
+        conf = 1.0 - float(alpha)
+    if not 0 < conf < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {1 - conf:g}")
+    return conf
 
 
 # ---------------------------------------------------------------------------

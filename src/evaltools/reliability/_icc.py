@@ -5,7 +5,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._coding import ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _gsum, _n_raters, _notes
+from evaltools._notes import note as _note
+
+from ._coding import (ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters,
+                      _notes)
 from ._cac import _missing_note
 
 
@@ -17,7 +20,7 @@ from ._cac import _missing_note
 _ZERO_SS = 1e-12
 
 
-def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
+def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
     """Grouped Shrout & Fleiss (1979) ICCs.
 
     One-way (ICC1, ICC1k) from every subject, allowing unequal numbers of ratings:
@@ -88,7 +91,7 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         icc3k = (MSB - MSE) / MSB
         F3 = np.where(e0 & (MSB > 0), np.inf, MSB / MSE)
         p3 = stats.f.sf(F3, dfr, dfe)
-        a = 0.5 - ci / 2
+        a = 0.5 - conf / 2
         # one-way limits with k0 (equals k when balanced)
         f1l = F1 / stats.f.ppf(1 - a, df_b, df_w)
         f1u = F1 * stats.f.ppf(1 - a, df_w, df_b)
@@ -116,32 +119,31 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
         j0 = e0 & (MSB > 0) & (ssc <= _ZERO_SS * sst)
         l2, u2_, l2k, u2k = (np.where(j0, 1.0, t) for t in (l2, u2_, l2k, u2k))
     notes1, notes2 = _notes(G), _notes(G)
-    _add_note(notes1, n1 < 2, "fewer than two subjects")
-    _add_note(notes1, (n1 >= 2) & (df_w <= 0), "no subject was rated by two or more raters")
-    _add_note(notes1, (df_w > 0) & (df_b > 0) & ~(msb + msw > 0), "no variance in scores")
+    _add_note(notes1, n1 < 2, _note("few_subjects"))
+    _add_note(notes1, (df_w > 0) & (df_b > 0) & ~(msb + msw > 0), _note("no_variance"))
     dropped = n1 - n
     mmax = np.zeros(G)
     mmin = np.full(G, np.inf)
     np.maximum.at(mmax, ug[has], m[has])
     np.minimum.at(mmin, ug[has], m[has])
-    for i in range(G):
+    for i in range(G):   # groups (items, roles), not subjects
         if n[i] < 2 or k[i] < 2:
-            notes2[i] = (f"two-way ICCs need subjects rated by all {int(k[i])} raters; {int(n[i])} of "
-                         f"{int(n1[i])} subjects are (raters are not crossed with subjects)")
+            notes2[i] = _note("icc_not_crossed", k=int(k[i]), n=int(n[i]), n_all=int(n1[i]))
         elif dropped[i] > 0:
-            notes2[i] = (f"two-way ICCs use the {int(n[i])} of {int(n1[i])} subjects rated by all "
-                         f"{int(k[i])} raters ({int(dropped[i])} left out)")
-        if (mmax[i] != mmin[i] or dropped[i] > 0) and np.isfinite(k0[i]) and n1[i] >= 2:
-            t = (f"one-way ICCs use all {int(n1[i])} subjects with unequal numbers of ratings "
-                 f"({int(mmin[i])} to {int(mmax[i])}; k0 = {k0[i]:.3g})" if mmax[i] != mmin[i] else
-                 f"one-way ICCs use all {int(n1[i])} subjects ({int(mmax[i])} ratings each)")
+            notes2[i] = _note("icc_complete", n=int(n[i]), n_all=int(n1[i]), k=int(k[i]), dropped=int(dropped[i]))
+        if n1[i] >= 2 and df_w[i] <= 0:
+            # one rating per subject: no within-subject variance, and the one-way design says so
+            notes1[i] = _note("icc_one_rater", n=int(n1[i]))
+        elif (mmax[i] != mmin[i] or dropped[i] > 0) and np.isfinite(k0[i]) and n1[i] >= 2:
+            t = (_note("icc_unbalanced", n=int(n1[i]), lo=int(mmin[i]), hi=int(mmax[i]), k0=k0[i])
+                 if mmax[i] != mmin[i] else _note("icc_oneway", n=int(n1[i]), m=int(mmax[i])))
             notes1[i] = t if not notes1[i] else notes1[i] + "; " + t
     _add_note(notes1, w0 & (msb > 0) & (n1 >= 2) & (df_w > 0),
-              "within-subject mean square is 0 (every subject's ratings agree): F = inf, p = 0, CI (1, 1)")
+              _note("icc_within_zero"))
     _add_note(notes2, e0 & (MSB > 0) & (n >= 2) & (k >= 2),
-              "error mean square is 0 (raters differ at most by a constant): F = inf, p = 0, ICC3 CI (1, 1)")
+              _note("icc_error_zero"))
     ok2 = (n >= 2) & (k >= 2) & (MSB + MSE > 0)
-    _add_note(notes2, (n >= 2) & (k >= 2) & ~(MSB + MSE > 0), "no variance in scores")
+    _add_note(notes2, (n >= 2) & (k >= 2) & ~(MSB + MSE > 0), _note("no_variance"))
     ok1 = (n1 >= 2) & (df_w > 0) & (msb + msw > 0)
 
     def w(arr, ok):
@@ -161,7 +163,8 @@ def _icc_core(cd: _Coded, ci: float) -> dict[str, np.ndarray]:
             for name, (v, F, d1, d2, p, lo, hi, ok, nt, nsub) in rows.items()}
 
 
-def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float = 0.95) -> pd.DataFrame:
+def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, alpha: float = 0.05,
+        ci: float | None = None) -> pd.DataFrame:
     """Intraclass correlation coefficients ICC1 ... ICC3k (Shrout & Fleiss 1979).
 
     Returns
@@ -186,6 +189,9 @@ def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float =
     each uses. When raters are nested in subjects (each employee rated by their own
     peers), only ICC1/ICC1k are defined and the two-way rows are nan with that reason.
 
+    ``alpha`` is the significance level: the interval has level ``1 - alpha`` (``ci=``, the level
+    itself, is a deprecated alias).
+
     Examples
     --------
     >>> import pandas as pd
@@ -195,8 +201,9 @@ def icc(data: pd.DataFrame, *, subject: str, rater: str, score: str, ci: float =
     >>> icc(d, subject="s", rater="r", score="x")["icc"].round(2).tolist()   # Shrout & Fleiss (1979) Table 2
     [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
+    conf = _conf_level(alpha, ci, "icc")
     cd = _code(data, subject, rater, score, numeric=True)
-    core = _icc_core(cd, ci)
+    core = _icc_core(cd, conf)
     rows = []
     for name in ICC_TYPES:
         r = core[name]

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
 from ._coding import _Coded, _add_note, _code, _codes, _gsum, _n_raters, _notes
@@ -53,11 +54,11 @@ def _kendall_core(cd: _Coded, correct_ties: bool) -> dict[str, np.ndarray]:
     notes = _notes(G)
     n_all = _gsum(cd.ug, (m_u > 0).astype(float), G)
     for i in np.flatnonzero((n < n_all) & (n >= 2)):
-        notes[i] = f"{int(n_all[i] - n[i])} of {int(n_all[i])} subjects not rated by every rater were left out"
-    _add_note(notes, n < 2, "fewer than two subjects rated by all raters (raters not crossed with subjects)")
-    _add_note(notes, (n >= 2) & (mm < 2), "fewer than two raters")
+        notes[i] = _note("kendall_incomplete", k=int(n_all[i] - n[i]), n=int(n_all[i]))
+    _add_note(notes, n < 2, _note("few_subjects_crossed"))
+    _add_note(notes, (n >= 2) & (mm < 2), _note("few_raters"))
     nov = (n >= 2) & (mm >= 2) & ~np.isfinite(W)
-    _add_note(notes, nov, "no variance in scores")
+    _add_note(notes, nov, _note("no_variance"))
     ok = (n >= 2) & (mm >= 2) & np.isfinite(W)
     nan = np.full(G, np.nan)
     return dict(value=np.where(ok, W, np.nan), se=nan, ci_low=nan.copy(), ci_high=nan.copy(),

@@ -29,6 +29,20 @@ class Section:
     notes : list of str
     results : dict
         JSON-ready key figures (recorded, read by :func:`verdict` and the briefing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sec = Section("coverage", "Cakupan data", lead="12 pegawai dinilai.", results={"n_subjects": 12})
+    >>> sec.tables.append(("Per peran", pd.DataFrame({"Peran": ["Atasan langsung"], "Penilai": [3]})))
+    >>> print(sec)
+    Cakupan data
+    12 pegawai dinilai.
+    Per peran
+              Peran  Penilai
+    Atasan langsung        3
+    >>> sec.__jsonable__()
+    {'n_subjects': 12}
     """
 
     key: str

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from evaltools import _notes
 
 from .messages import CATALOGS, _number, has, msg
 
@@ -62,47 +63,11 @@ def role_label(role: Any, lang: str = "id") -> str:
     return text(code, lang) if has(code) else str(role)
 
 
-# The statistics modules write their notes in English. Until each note carries its code, the
-# notes a report shows are recognised here and named by code; the text then comes from the
-# catalog (``note.<code>``), numbers in the report's language. A note joins several parts with
-# "; ", each part is looked up on its own; an unknown part is shown as written.
-_NUM = r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
-_NOTE_CODES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(p)) for code, p in (
-    ("icc_one_rater", r"no subject was rated by two or more raters; one-way ICCs use all (?P<n>\d+) subjects "
-                      r"\(\d+ ratings each\)"),
-    ("no_pair", r"no subject was rated by (?:two or more|both) raters"),
-    ("few_subjects", r"fewer than two subjects"),
-    ("no_variance", r"no variance in scores(?::.*)?"),
-    ("one_subject", r"one subject: no standard error"),
-    ("few_donors", rf"only (?P<n>\d+) placebo donors: the smallest attainable p-value is (?P<pmin>{_NUM}) > "
-                   rf"alpha = (?P<alpha>{_NUM})"),
-    ("placebo_interval", r"fewer than (?P<n>\d+) placebos: the placebo intervals span the placebo range and cover "
-                         r"less than (?P<level>\d+)%"),
-    ("poor_prefit", rf"poor pre-period fit: pre-RMSPE (?P<rmspe>{_NUM}) exceeds (?P<factor>{_NUM}) x the SD of "
-                    rf"pre-period (?P<outcome>\w+) \((?P<sd>{_NUM})\); the unit may lie outside the donors' range, "
-                    r"read the synthetic-control estimate with care"),
-    ("exact_fit", r"(?P<k>\d+) of (?P<n>\d+) placebo units fit exactly in the pre-period \(many donors, few "
-                  r"pre-periods\): the RMSPE-ratio p-value has little power; compare pval_gap, the placebo "
-                  r"interval and the DiD"),
-    ("dist_largest", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+), should be the largest group \(largest "
-                     r"other group: (?P<other>\d+)\)"),
-    ("dist_min", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+) \((?P<share>\d+)%\), at least (?P<need>\d+) "
-                 r"expected \((?P<need_share>\d+)%\)"),
-    ("dist_max", r"deviation: (?P<group>.+?): (?P<k>\d+) of (?P<n>\d+) \((?P<share>\d+)%\), at most (?P<need>\d+) "
-                 r"allowed \((?P<need_share>\d+)%\)"),
-))
-
-
-def _param(v: str) -> Any:
-    if re.fullmatch(r"[-+]?\d+", v):
-        return int(v)
-    if re.fullmatch(_NUM, v):
-        return float(v)
-    return v
-
-
 def note_code(note: str) -> tuple[str, dict[str, Any]] | None:
-    """The catalog code (``note.<code>``) and parameters of one English library note, if known.
+    """The code (``note.<code>`` in the catalog) and parameters of one library note, if known.
+
+    The note must read as one note of :data:`evaltools._notes.NOTES`; a note of several
+    parts is read by :func:`evaltools._notes.parse`.
 
     Examples
     --------
@@ -111,18 +76,27 @@ def note_code(note: str) -> tuple[str, dict[str, Any]] | None:
     >>> note_code("something new") is None
     True
     """
-    for code, pat in _NOTE_CODES:
-        m = pat.fullmatch(note.strip())
-        if m:
-            return code, {k: _param(v) for k, v in m.groupdict().items()}
+    parts = _notes.parse(note)
+    if len(parts) == 1 and parts[0][0] is not None:
+        return parts[0]
     return None
+
+
+def _note_text(code: str, params: Mapping[str, Any], lang: str) -> str | None:
+    if not has(f"note.{code}"):
+        return None
+    try:
+        return msg(f"note.{code}", lang, **params)
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def _localize(note: Any, lang: str) -> str:
     """A library note in the report's language, from the catalog by its code.
 
-    ``note`` is a string (English parts joined by "; ") or a mapping with ``code`` and
-    ``params`` (a note that carries its code).
+    ``note`` is a string (English parts joined by "; ", read by
+    :func:`evaltools._notes.parse`) or a mapping with ``code`` and ``params`` (a note
+    that carries its code). A part without a catalog text is shown as written.
 
     Examples
     --------
@@ -132,25 +106,13 @@ def _localize(note: Any, lang: str) -> str:
     """
     if isinstance(note, Mapping):
         code, params = str(note.get("code", "")), dict(note.get("params") or {})
-        if has(f"note.{code}"):
-            try:
-                return msg(f"note.{code}", lang, **params)
-            except (KeyError, IndexError, ValueError):
-                pass
-        return str(note.get("text", code))
-    # a note joins its parts with "; ", and some parts hold "; " themselves: take the longest
-    # run of pieces that is a known note, else one piece as written
-    pieces, parts, i = str(note).split("; "), [], 0
-    while i < len(pieces):
-        for j in range(len(pieces), i, -1):
-            found = note_code("; ".join(pieces[i:j]))
-            if found:
-                parts.append(msg(f"note.{found[0]}", lang, **found[1]))
-                i = j
-                break
-        else:
-            parts.append(pieces[i])
-            i += 1
+        found = _note_text(code, params, lang)
+        return found if found is not None else str(note.get("text", code))
+    parts = []
+    for code, params in _notes.parse(str(note)):
+        found = _note_text(code, params, lang) if code is not None else None
+        # a part no template reads, or (never for a registered code: the catalog test) without a text
+        parts.append(found if found is not None else params["text"] if code is None else _notes.note(code, **params))
     return "; ".join(parts)
 
 

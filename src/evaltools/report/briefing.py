@@ -419,7 +419,28 @@ def calibration_consequences(records: Sequence[dict], *, lang: str = "id", min_c
 # ------------------------------------------------------------------------- the rest of the pages
 def verdict_overview(records: Sequence[dict], *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",
                      min_cell: int | None = None) -> Section:
-    """The verdict table and the small-multiples chart of the key figures per unit."""
+    """The verdict table and the chart of the verdict rules (or key figures) per unit.
+
+    Cells describing fewer than ``min_cell`` employees (default: the ``min_cell``
+    threshold) are hidden, and such units are left out of the chart.
+
+    Examples
+    --------
+    >>> recs = [{"unit": "Dinas A", "coverage": {"n_subjects": 40, "raters_per_subject": 4.0, "missing_share": 0.1},
+    ...          "consistency": {"agreement_median": 0.82, "agreement_min": 0.71},
+    ...          "calibration": {"flagged_share": 0.05},
+    ...          "verdict": {"code": "SIAP", "reasons": []}},
+    ...         {"unit": "Dinas B", "coverage": {"n_subjects": 3}, "verdict": {"code": "TUNDA", "reasons": [
+    ...             {"code": "few_subjects", "level": "TUNDA", "value": 3, "threshold": 10, "text": "only 3"}]}}]
+    >>> sec = verdict_overview(recs, lang="en")
+    >>> print(sec.tables[0][1][["Unit", "Verdict", "Employees rated", "Main reason"]].to_string(index=False))
+    ... # doctest: +NORMALIZE_WHITESPACE
+       Unit Verdict Employees rated                               Main reason
+    Dinas A   READY              40
+    Dinas B    HOLD              <5 fewer than 5 employees rated (minimum 10)
+    >>> [caption for caption, _ in sec.figures]
+    ['Verdict rules per unit: passed or not']
+    """
     from evaltools import plots
 
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}

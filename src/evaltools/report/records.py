@@ -98,7 +98,16 @@ def read_manifest(run_dir: str | os.PathLike) -> dict:
 
 
 def write_manifest(run_dir: str | os.PathLike, manifest: Mapping[str, Any]) -> Path:
-    """Write the run manifest of ``run_dir`` atomically."""
+    """Write the run manifest of ``run_dir`` atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_manifest(d, {"units": {"Dinas A": {"status": "ok", "seconds": 4.2}}})
+    ...     p.name, read_manifest(d)["units"]["Dinas A"]["status"]
+    ('manifest.json', 'ok')
+    """
     return atomic_write(Path(run_dir) / MANIFEST, json_bytes(manifest))
 
 

@@ -399,12 +399,38 @@ def write_summary(run_dir: str | os.PathLike, *, lang: str = "id", min_cell: int
 
 
 def data_summary(study: Any) -> dict[str, pd.DataFrame]:
-    """Counts per unit, period, rater role and item (no individual rows): ``Study.summary()``."""
+    """Counts per unit, period, rater role and item (no individual rows): ``Study.summary()``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import evaltools
+    >>> from evaltools.simulate import simulate_study
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
+    >>> tabs = data_summary(study)
+    >>> sorted(tabs), tabs["units"][["n_subjects", "n_ratings"]].sum().tolist()
+    (['items', 'periods', 'roles', 'units'], [18, 1727])
+    >>> tmp.cleanup()
+    """
     return study.summary()
 
 
 def write_data_summary(study: Any, out: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``summary.md`` and ``summary.xlsx`` with the data summary under ``out`` (atomically)."""
+    """Write ``summary.md`` and ``summary.xlsx`` with the data summary under ``out`` (atomically).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import evaltools
+    >>> from evaltools.simulate import simulate_study
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
+    >>> md, xlsx = write_data_summary(study, f"{tmp.name}/summary")
+    >>> md.name, xlsx.name, md.read_text(encoding="utf-8").splitlines()[0][:40]
+    ('summary.md', 'summary.xlsx', '# Ringkasan data / Data summary: Studi s')
+    >>> tmp.cleanup()
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tabs = data_summary(study)

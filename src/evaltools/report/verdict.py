@@ -23,7 +23,27 @@ VERDICT_EN = VERDICT_LABELS_EN
 
 @dataclasses.dataclass
 class Verdict:
-    """SIAP / PERBAIKI DULU / BELUM TERBUKTI / TUNDA with the reasons that triggered it."""
+    """SIAP / PERBAIKI DULU / BELUM TERBUKTI / TUNDA with the reasons that triggered it.
+
+    Attributes
+    ----------
+    code : str
+        One of :data:`VERDICTS`.
+    reasons : list of dict
+        Each fired rule: ``code``, ``level``, ``value``, ``threshold`` and ``text``.
+    lang : str
+        The language of :attr:`label` and of the reasons' ``text``.
+
+    Examples
+    --------
+    >>> v = Verdict("TUNDA", [{"code": "few_subjects", "level": "TUNDA", "value": 4, "threshold": 10,
+    ...                        "text": "only 4 employees rated (minimum 10)"}], lang="en")
+    >>> print(v)
+    HOLD
+    - only 4 employees rated (minimum 10)
+    >>> v.to_dict()["label"], Verdict("SIAP", []).label
+    ('HOLD', 'SIAP')
+    """
 
     code: str
     reasons: list[dict]

@@ -299,22 +299,89 @@ MESSAGES: dict[str, str] = {
     "def.power": "peluang rancangan menemukan efek yang benar-benar ada",
     "term.control": "unit kontrol",
     "def.control": "unit yang belum menjalankan uji coba, dipakai sebagai pembanding",
-    # library notes (note.<code>): the statistics modules' notes, by code
+    # library notes (note.<code>): the statistics' notes by code (evaltools._notes); method
+    # details of the page's annex, written for the BKD analyst who reads the evidence
+    "note.few_subjects": "kurang dari dua pegawai dinilai",
+    "note.few_subjects_crossed": ("kurang dari dua pegawai dinilai oleh semua penilai (para penilai tidak menilai "
+                                  "pegawai yang sama)"),
+    "note.few_raters": "kurang dari dua penilai",
+    "note.one_subject": "hanya satu pegawai: galat baku tidak dapat dihitung",
+    "note.no_pair": "tidak ada pegawai yang dinilai oleh dua penilai atau lebih",
+    "note.no_pair_both": "tidak ada pegawai yang dinilai oleh kedua penilai",
+    "note.cohen_one_rater": "kappa Cohen memerlukan dua penilai; hanya ada satu",
+    "note.cohen_single": "{n} pegawai yang hanya dinilai oleh satu penilai tidak diikutkan",
+    "note.missing_scores": "{n} baris tanpa nilai diabaikan",
+    "note.no_variance": "tidak ada variasi nilai: semua nilai sama",
+    "note.no_disagreement": "tidak ada variasi nilai: semua nilai sama",
+    "note.same_category": "tidak ada variasi nilai: semua penilaian jatuh pada kategori yang sama",
+    "note.one_category": "tidak ada variasi nilai: hanya satu kategori (sebutkan seluruh kategori skala)",
+    "note.many_values": "{n} nilai berbeda: koefisien kategorik memerlukan skala berkategori",
+    "note.conger_nested": ("tiap penilai menilai kurang dari dua pegawai (penilai melekat pada pegawai): peluang "
+                           "kesepakatan per penilai (kappa Conger) tidak dapat diperkirakan; lihat kappa Fleiss"),
+    "note.conger_few": ("tiap penilai menilai kurang dari dua pegawai: peluang kesepakatan per penilai kurang tepat "
+                        "diperkirakan"),
+    "note.fnl_weighted": "uji nol Fleiss-Nee-Landis hanya untuk kappa tanpa bobot; nilai p dari uji t Gwet",
+    "note.fnl_unequal": ("uji nol Fleiss-Nee-Landis memerlukan jumlah penilai yang sama untuk tiap pegawai; nilai p "
+                         "dari uji t Gwet"),
+    "note.hayes_by": "bootstrap Hayes per kelompok memerlukan paling banyak {n} nilai berbeda",
     "note.icc_one_rater": ("setiap pegawai dinilai oleh satu penilai saja dalam peran ini ({n} pegawai), sehingga "
                            "kesepakatan antarpenilai tidak dapat dihitung"),
-    "note.no_pair": "tidak ada pegawai yang dinilai oleh dua penilai atau lebih",
-    "note.few_subjects": "kurang dari dua pegawai dinilai",
-    "note.no_variance": "tidak ada variasi nilai: semua nilai sama",
-    "note.one_subject": "hanya satu pegawai: galat baku tidak dapat dihitung",
-    "note.few_donors": "hanya {n} unit kontrol pembanding: nilai p terkecil yang mungkin {pmin:d3}, di atas batas {alpha:d2}",
-    "note.placebo_interval": ("kurang dari {n} pembanding: interval plasebo selebar rentang pembanding dan "
-                              "cakupannya di bawah {level}%"),
+    "note.icc_oneway": "ICC satu arah memakai seluruh {n} pegawai ({m} penilaian per pegawai)",
+    "note.icc_unbalanced": ("ICC satu arah memakai seluruh {n} pegawai dengan jumlah penilaian yang tidak sama "
+                            "({lo} sampai {hi}; k0 = {k0:d2})"),
+    "note.icc_not_crossed": ("ICC dua arah memerlukan pegawai yang dinilai oleh semua {k} penilai; hanya {n} dari "
+                             "{n_all} pegawai (para penilai tidak menilai pegawai yang sama)"),
+    "note.icc_complete": ("ICC dua arah memakai {n} dari {n_all} pegawai yang dinilai oleh semua {k} penilai "
+                          "({dropped} tidak diikutkan)"),
+    "note.icc_within_zero": ("semua penilai memberi nilai yang sama kepada tiap pegawai: F tak hingga, p = 0, "
+                             "interval (1, 1)"),
+    "note.icc_error_zero": "penilai hanya berbeda sebesar suatu konstanta: F tak hingga, p = 0, interval ICC3 (1, 1)",
+    "note.kendall_incomplete": "{k} dari {n} pegawai yang tidak dinilai oleh semua penilai tidak diikutkan",
+    "note.dist_max": "penyimpangan: {group}: {k} dari {n} ({share:pct}), paling banyak {need} ({need_share:pct})",
+    "note.dist_min": "penyimpangan: {group}: {k} dari {n} ({share:pct}), diharapkan minimal {need} ({need_share:pct})",
+    "note.dist_min_count": "penyimpangan: {group}: {k} dari {n}, diharapkan minimal {need}",
+    "note.dist_largest": "penyimpangan: {group}: {k} dari {n}, seharusnya kelompok terbesar (kelompok lain terbesar: {other})",
+    "note.rule_max": "{group}: {k} dari {n} ({share:pct}), paling banyak {need} ({need_share:pct})",
+    "note.rule_min": "{group}: {k} dari {n} ({share:pct}), diharapkan minimal {need} ({need_share:pct})",
+    "note.rule_min_count": "{group}: {k} dari {n}, diharapkan minimal {need}",
+    "note.rule_largest": "{group}: {k} dari {n}, seharusnya kelompok terbesar (kelompok lain terbesar: {other})",
+    "note.small_unit": "unit kecil ({n} pegawai, kurang dari {min_n}): pola ini hanya panduan",
+    "note.no_predikat": "tidak ada data predikat",
+    "note.gof_exact": "uji multinomial eksak",
+    "note.gof_chi2": "uji khi-kuadrat Pearson {stat:d3} dengan {df} derajat bebas",
+    "note.gof_small_expected": "sebagian frekuensi harapan di bawah 5",
+    "note.gof_zero_share": "ada predikat yang porsi acuannya 0",
+    "note.gt_singular": "persamaan momen singular: dipakai penyelesaian kuadrat terkecil",
+    "note.gt_not_converged": "optimasi REML tidak konvergen: komponen yang dilaporkan bukan titik optimum",
+    "note.gt_not_finite": "deviansi REML tidak terhingga: komponen tidak dapat diperkirakan",
+    "note.gt_nested": "termasuk {effects} (rancangan tersarang)",
+    "note.gt_confounded": "interaksi {effect} bercampur dengan galat (satu penilaian per sel)",
+    "note.gt_negative": "perkiraan negatif dijadikan 0",
+    "note.few_controls": "kurang dari dua unit kontrol: uji tidak dapat dilakukan",
+    "note.missing_changes": "nilai perubahan tidak lengkap: uji tidak dapat dilakukan",
+    "note.controls_constant": "perubahan di unit kontrol tidak bervariasi: uji tidak dapat dihitung",
+    "note.size_extrapolated": ("ukuran unit uji coba di luar rentang ukuran unit kontrol: variansnya hasil "
+                               "ekstrapolasi"),
+    "note.size_no_variance": "ukuran unit membuat salah satu unit kontrol tanpa varians",
+    "note.treated_first": "uji coba dimulai sejak periode pertama: tidak ada periode sebelum uji coba",
+    "note.no_pre_period": ("unit {unit} menjalankan uji coba sejak periode pertama ({period}): tidak ada periode "
+                           "sebelum uji coba untuk dicocokkan"),
+    "note.no_donors": "tidak ada unit kontrol (yang belum atau tidak menjalankan uji coba) untuk periode setelah uji coba",
+    "note.donors_missing": "{n} unit kontrol tidak diikutkan karena data {outcome} tidak lengkap",
+    "note.unit_missing": "unit {unit} tidak memiliki data {outcome} pada {n} periode",
+    "note.no_pre_outcome": "unit {unit} tidak memiliki data {outcome} sebelum uji coba",
+    "note.no_post_outcome": "unit {unit} tidak memiliki data {outcome} setelah uji coba",
+    "note.constant_outcome": "{outcome} tidak pernah berubah: efek tidak dapat diperkirakan",
+    "note.constant_predictors": "variabel pencocok yang konstan diabaikan: {names}",
     "note.poor_prefit": ("kecocokan sebelum uji coba lemah (RMSPE {rmspe:d3} lebih dari {factor:d1} × simpangan baku "
                          "{outcome} sebelum uji coba, {sd:d3}): unit mungkin di luar jangkauan unit kontrol, baca "
                          "perkiraan kontrol sintetis dengan hati-hati"),
+    "note.one_pre_period": "hanya satu periode sebelum uji coba: kecocokan sebelum uji coba tidak dapat dinilai",
+    "note.one_donor": "hanya satu unit kontrol: tanpa uji plasebo, sehingga tanpa nilai p dan interval",
     "note.exact_fit": ("{k} dari {n} unit plasebo cocok sempurna sebelum uji coba (banyak pembanding, sedikit "
                        "periode): nilai p rasio RMSPE kurang peka; bandingkan dengan interval plasebo dan DiD"),
-    "note.dist_largest": "penyimpangan: {group}: {k} dari {n}, seharusnya kelompok terbesar (kelompok lain terbesar: {other})",
-    "note.dist_min": "penyimpangan: {group}: {k} dari {n} ({share}%), diharapkan minimal {need} ({need_share}%)",
-    "note.dist_max": "penyimpangan: {group}: {k} dari {n} ({share}%), paling banyak {need} ({need_share}%)",
+    "note.few_donors": "hanya {n} unit kontrol pembanding: nilai p terkecil yang mungkin {pmin:d3}, di atas batas {alpha:d2}",
+    "note.placebo_interval": ("kurang dari {n} pembanding: interval plasebo selebar rentang pembanding dan "
+                              "cakupannya di bawah {level:pct}"),
+    "note.rmspe_zero": "RMSPE sebelum dan sesudah uji coba sama-sama nol: rasio RMSPE tidak terdefinisi",
 }
