@@ -90,7 +90,7 @@ def test_issue_design_flags_nobody():
     assert assess["severity"].abs().max() < 0.2
     # the role means are 0 by construction: severity is relative to the same role
     assert assess.groupby("role")["severity"].mean().abs().max() < 0.05
-    assert "role block" in fx.attrs["reference"]
+    assert "of the same role (" in fx.attrs["reference"]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,3 +167,14 @@ def test_roles_linked_by_self_ratings_keep_each_role_centred(design):
     assert n_flag <= 0.05 * len(assess), (n_flag, len(assess), design)
     means = assess[assess["flag"] == "ok"].groupby("role")["severity"].mean()
     assert means.abs().max() < 0.05, (means, design)
+
+
+def test_mean_score_is_the_raters_own_mean_on_the_latent_scale_too():
+    """``mean_score`` is what the rater gave (a reader compares it with the scale), also
+    when severities are estimated on the latent scale (a 1-5 scale with a ceiling)."""
+    d, _ = unit_design(2, n_emp=40, n_atasan=3, peers=(3, 5), n_peer=15, n_pub=1, n_per=2,
+                       role_shift={"masyarakat": 0.8})
+    fx = _fit(d)
+    assert fx.attrs["variance_components"] and (d["score"] == 5).mean() >= 0.05     # latent="auto" applies
+    own = d.groupby("rater")["score"].mean()
+    assert np.allclose(fx["mean_score"], own.reindex(fx.index))

@@ -357,59 +357,18 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         raise DataError("no ratings with a score", column=score)
     dz = _rater_design(d, subject=subject, rater=rater, score=score, item=item, role=role, period=period,
                        adjust_role=adjust_role, by_role=by_role)
-    n_r, r, s = dz["n_r"], dz["r"], dz["s"]
-    latent_note, cvar = "", 0.0
-    if latent == "auto":
-        latent = _ceiling_matters(dz["y"], score_range)
-    if latent:
-        dz["y"], latent_note, cvar = _latent_scores(dz["y"], s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1,
-                                              score_range)
-    # severities are contrasts within the same role block of the same connected
-    # component: the estimable rater contrasts of this model (see Notes)
-    fit = _CrossedFit(dz["y"], s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1, groups=dz["blk"])
-    s2_scores = fit.s2          # the spread a rater's scores are compared with (sd_ratio)
-    if cvar > 0:
-        # the conditional means vary less than the latent scores they stand for:
-        # Var(y*) = Var(E[y* | score]) + E[Var(y* | score)], so the residual variance of
-        # the latent model adds the mean conditional variance (Louis 1982)
-        fit.add_residual_variance(cvar)
+    ft = _fit_severities(dz, estimator=estimator, latent=latent, score_range=score_range,
+                         variance_components=variance_components, alpha=alpha, centre=centre,
+                         min_ratings=min_ratings, severity_threshold=severity_threshold, calibrate_se=calibrate_se)
+    fit, sc, n_r, r = ft["fit"], ft["scores"], dz["n_r"], dz["r"]
     comp, grp = fit.rater_component, fit.rater_group
-    n_rat = np.bincount(r, minlength=n_r)
-    # nuisance-free scores: the group-level part of the rater effects is not identified
-    # apart from the nuisance facet (its null direction), so it goes with it
-    val0, _ = fit.contrast()
-    yi = dz["y"] - fit.item[dz["nu"]] - (fit.rater - val0)[r]
-    vc = _rater_variance_components(yi, s, r, comp, fit.n_components, n_rat, variance_components)
-    if cvar > 0 and variance_components is None:
-        vc["residual"] = vc["residual"] + cvar
-    bfit, blup_note = (_rater_blup(yi, s, r, grp, dz["n_s"], n_r, vc) if estimator == "blup" else (None, ""))
-    sc = _severity_scores(fit, bfit, n_rat, alpha=alpha, centre=centre, min_ratings=min_ratings,
-                          severity_threshold=severity_threshold)
-    # Ratings of one subject by one rater share the rater's impression of that subject
-    # (rater x subject interaction), so they are not independent: inflate the model SE
-    # by Kish's (1965) design effect 1 + (m - 1) rho, m = ratings per rater-subject
-    # cell, rho = s2(subject:rater) / (s2(subject:rater) + s2(residual)) from the
-    # Henderson Method 1 G study of the same facets (the residuals' own intra-cell
-    # correlation is biased to 0: the rater effect absorbs the cells of raters who
-    # scored one subject).
-    s2sr, s2e = vc["subject:rater"], vc["residual"]
-    rho = s2sr / (s2sr + s2e) if np.isfinite(s2e) and s2sr + s2e > 0 else 0.0
-    n_cells = np.bincount(np.unique(r.astype(np.int64) * dz["n_s"] + s) // dz["n_s"], minlength=n_r)
-    deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
-    k_se = 1.0
-    if calibrate_se:
-        k_se = _split_half_factor(dz["y"], s, r, dz["nu"], n_r, dz["blk"], sc["ref"], rho, n_rat >= min_ratings)
-        if k_se > 1.0:
-            sc = _severity_scores(fit, bfit, n_rat, alpha=alpha, centre=centre, min_ratings=min_ratings,
-                                  severity_threshold=severity_threshold, se_scale=k_se)
-        k_se = max(k_se, 1.0) if np.isfinite(k_se) else 1.0
-    se_fx = sc["se_model"] * np.sqrt(deff) * k_se
-    sp_ = _spread_and_halo(yi, fit, s, r, n_r, item is not None, halo_min_subjects, s2_scores)
+    n_rat = ft["n_rat"]
+    sp_ = _spread_and_halo(ft["yi"], fit, dz["s"], r, n_r, item is not None, halo_min_subjects, ft["s2_scores"])
     # a rater alone in a component (or in a role block of it) has nobody to be compared with
     alone_comp = np.bincount(comp, minlength=fit.n_components)[comp] < 2
     alone = np.bincount(grp, minlength=fit.n_groups)[grp] < 2
     sev_fx = np.where(alone, np.nan, sc["severity_fixed"])
-    se_fx = np.where(alone, np.nan, se_fx)
+    se_fx = np.where(alone, np.nan, ft["se_fixed"])
     se_model = np.where(alone, np.nan, sc["se_model"])
     if estimator == "blup":
         sev, se = np.where(alone, np.nan, sc["severity"]), np.where(alone, np.nan, sc["se"])
@@ -421,18 +380,8 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
                       severity_threshold=severity_threshold,
                       central_threshold=central_threshold, halo_threshold=halo_threshold,
                       halo_item_sd_ratio=halo_item_sd_ratio, min_ratings=min_ratings)
-    note = np.where(n_rat >= min_ratings, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
-    if dz["blk_names"]:
-        lone = alone & ~alone_comp
-        note[lone] = [f"the only {dz['blk_names'][b]} rater of these subjects: severity not separable from the "
-                      f"role's shift (adjust_role=False compares across roles)" for b in dz["blk"][lone]]
-    note[alone_comp] = "no other rater scored these subjects: severity undefined"
-    if fit.n_components > 1:
-        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
-                         for n, c in zip(note, comp)], dtype=object)
-    for extra in (latent_note, sc["note"], blup_note, fit.note):
-        if extra:
-            note = np.array([(n + "; " if n else "") + extra for n in note], dtype=object)
+    note = _rater_notes(dz, fit, n_rat >= min_ratings, alone, alone_comp, min_ratings,
+                        [ft["latent_note"], sc["note"], ft["blup_note"], fit.note])
     out = pd.DataFrame({
         "severity": sev, "se": se, "ci_low": ci_low, "ci_high": ci_high,
         "severity_fixed": sev_fx, "se_fixed": se_fx, "se_model": se_model,
@@ -450,15 +399,93 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
                             "Henderson Method 1; severity_fixed: " if estimator == "blup" else "")
                            + "fixed-effects crossed model subject + rater" + (" + item" if item else "")
                            + ", sparse normal equations with subjects absorbed")
+    names = list(dict.fromkeys(dz["blk_names"]))
     out.attrs["reference"] = _REFERENCE_TEXT[centre] + (
-        " of the same role block (" + ", ".join(dz["blk_names"]) + ")" if len(dz["blk_names"]) > 1 else "")
+        f" of the same {'role' if dz['by_role'] else 'role block'} (" + ", ".join(names) + ")"
+        if len(names) > 1 else "")
     out.attrs["flag_rule"] = _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio,
                                          min_ratings, flag_level)
     out.attrs["residual_sd"] = math.sqrt(fit.s2) if np.isfinite(fit.s2) else np.nan
-    out.attrs["intracell_corr"] = rho
-    out.attrs["se_factor"] = k_se
-    out.attrs["variance_components"] = vc
+    out.attrs["intracell_corr"] = ft["rho"]
+    out.attrs["se_factor"] = ft["se_factor"]
+    out.attrs["variance_components"] = ft["vc"]
     return out
+
+
+def _fit_severities(dz: Mapping[str, Any], *, estimator: str, latent: bool | str,
+                    score_range: tuple[float, float] | None, variance_components: Mapping[str, float] | None,
+                    alpha: float, centre: str, min_ratings: int, severity_threshold: float,
+                    calibrate_se: bool) -> dict[str, Any]:
+    """The fits behind :func:`rater_effects`: the scores (latent where asked), the fixed
+    crossed fit, the variance components, the BLUP, the reference raters' contrasts and
+    the standard errors with the design effect and the split-half check."""
+    n_r, r, s = dz["n_r"], dz["r"], dz["s"]
+    y = dz["y"]
+    latent_note, cvar = "", 0.0
+    if latent == "auto":
+        latent = _ceiling_matters(y, score_range)
+    if latent:
+        y, latent_note, cvar = _latent_scores(y, s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1,
+                                              score_range)
+    # severities are contrasts within the same role block of the same connected
+    # component: the estimable rater contrasts of this model (see Notes)
+    fit = _CrossedFit(y, s, r, dz["nu"], dz["n_s"], n_r, int(dz["nu"].max()) + 1, groups=dz["blk"])
+    s2_scores = fit.s2          # the spread a rater's scores are compared with (sd_ratio)
+    if cvar > 0:
+        # the conditional means vary less than the latent scores they stand for:
+        # Var(y*) = Var(E[y* | score]) + E[Var(y* | score)], so the residual variance of
+        # the latent model adds the mean conditional variance (Louis 1982)
+        fit.add_residual_variance(cvar)
+    n_rat = np.bincount(r, minlength=n_r)
+    # nuisance-free scores: the group-level part of the rater effects is not identified
+    # apart from the nuisance facet (its null direction), so it goes with it
+    val0, _ = fit.contrast()
+    yi = y - fit.item[dz["nu"]] - (fit.rater - val0)[r]
+    vc = _rater_variance_components(yi, s, r, fit.rater_component, fit.n_components, n_rat, variance_components)
+    if cvar > 0 and variance_components is None:
+        vc["residual"] = vc["residual"] + cvar
+    bfit, blup_note = (_rater_blup(yi, s, r, fit.rater_group, dz["n_s"], n_r, vc) if estimator == "blup"
+                       else (None, ""))
+    kw = dict(alpha=alpha, centre=centre, min_ratings=min_ratings, severity_threshold=severity_threshold)
+    sc = _severity_scores(fit, bfit, n_rat, **kw)
+    # Ratings of one subject by one rater share the rater's impression of that subject
+    # (rater x subject interaction), so they are not independent: inflate the model SE
+    # by Kish's (1965) design effect 1 + (m - 1) rho, m = ratings per rater-subject
+    # cell, rho = s2(subject:rater) / (s2(subject:rater) + s2(residual)) from the
+    # Henderson Method 1 G study of the same facets (the residuals' own intra-cell
+    # correlation is biased to 0: the rater effect absorbs the cells of raters who
+    # scored one subject).
+    s2sr, s2e = vc["subject:rater"], vc["residual"]
+    rho = s2sr / (s2sr + s2e) if np.isfinite(s2e) and s2sr + s2e > 0 else 0.0
+    n_cells = np.bincount(np.unique(r.astype(np.int64) * dz["n_s"] + s) // dz["n_s"], minlength=n_r)
+    deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
+    k_se = 1.0
+    if calibrate_se:
+        k_se = _split_half_factor(y, s, r, dz["nu"], n_r, dz["blk"], sc["ref"], rho, n_rat >= min_ratings)
+        k_se = max(k_se, 1.0) if np.isfinite(k_se) else 1.0
+        if k_se > 1.0:
+            sc = _severity_scores(fit, bfit, n_rat, se_scale=k_se, **kw)
+    return {"fit": fit, "scores": sc, "yi": yi, "vc": vc, "rho": rho, "n_rat": n_rat, "s2_scores": s2_scores,
+            "se_fixed": sc["se_model"] * np.sqrt(deff) * k_se, "se_factor": k_se,
+            "latent_note": latent_note, "blup_note": blup_note}
+
+
+def _rater_notes(dz: Mapping[str, Any], fit: "_CrossedFit", enough: np.ndarray, alone: np.ndarray,
+                 alone_comp: np.ndarray, min_ratings: int, extras: list[str]) -> np.ndarray:
+    """Each rater's note: too few ratings, no comparison, the component, the fit's notes."""
+    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
+    if dz["blk_names"]:
+        lone = alone & ~alone_comp
+        note[lone] = [f"the only {dz['blk_names'][b]} rater of these subjects: severity not separable from the "
+                      f"role's shift (adjust_role=False compares across roles)" for b in dz["blk"][lone]]
+    note[alone_comp] = "no other rater scored these subjects: severity undefined"
+    if fit.n_components > 1:
+        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
+                         for n, c in zip(note, fit.rater_component)], dtype=object)
+    for extra in extras:
+        if extra:
+            note = np.array([(n + "; " if n else "") + extra for n in note], dtype=object)
+    return note
 
 
 _REFERENCE_TEXT = {
@@ -569,7 +596,7 @@ def _rater_design(d: pd.DataFrame, *, subject: str, rater: str, score: str, item
     n_p = int(s_person.max()) + 1
     n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
     return {"y": y, "s": s, "r": r, "r_lab": r_lab, "n_r": n_r, "n_s": int(s.max()) + 1, "nu": nu, "blk": blk,
-            "blk_names": blk_names, "n_sub": n_sub}
+            "blk_names": blk_names, "n_sub": n_sub, "by_role": bool(role is not None and adjust_role and by_role)}
 
 
 def _rater_variance_components(yi: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n_comp: int,
