@@ -20,27 +20,13 @@ from ._cac import _missing_note
 _ZERO_SS = 1e-12
 
 
-def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
-    """Grouped Shrout & Fleiss (1979) ICCs.
-
-    One-way (ICC1, ICC1k) from every subject, allowing unequal numbers of ratings:
-    ``MSB = SSB / (n-1)``, ``MSW = SSW / (N-n)``, and in place of k the average
-    group size ``k0 = (N - sum m_i^2 / N) / (n - 1)`` (Searle, Casella & McCulloch
-    1992, eq. 3.26); with equal numbers this is exactly Shrout & Fleiss' ICC(1,1) and
-    ICC(1,k). Two-way (ICC2, ICC3, ICC2k, ICC3k) from the subjects rated by all
-    raters of the group (complete blocks of the subjects x raters table); the note
-    says how many subjects that leaves out. Confidence intervals: Shrout & Fleiss
-    (1979, Table 4 and eq. 13) / McGraw & Wong (1996, Table 7), as psych and pingouin.
-    """
-    G = cd.G
-    x, u, ug = cd.x, cd.u, cd.ug
+def _icc_oneway(cd: _Coded, xc: np.ndarray, m: np.ndarray, has: np.ndarray, Nn: np.ndarray,
+                a: float) -> dict[str, np.ndarray]:
+    """One-way ANOVA per group (every subject, unequal numbers of ratings) and its
+    ICC1 / ICC1k with their F limits (Shrout & Fleiss 1979, k0 of Searle et al. 1992)."""
+    G, u, ug = cd.G, cd.u, cd.ug
     gr = ug[u]
-    m = np.bincount(u, minlength=cd.U).astype(float)
-    has = m > 0
-    Nn = _gsum(gr, None, G)
     n1 = _gsum(ug, has.astype(float), G)
-    mu = _gsum(gr, x, G) / np.where(Nn > 0, Nn, 1)
-    xc = x - mu[gr]                                     # centred: no cancellation
     S1u = np.bincount(u, weights=xc, minlength=cd.U)
     S2 = _gsum(gr, xc * xc, G)
     between = _gsum(ug, np.where(has, S1u**2 / np.where(has, m, 1), 0.0), G)
@@ -59,7 +45,22 @@ def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
         icc1k = (msb - msw) / msb
         F1 = np.where(w0 & (msb > 0), np.inf, msb / msw)
         p1 = stats.f.sf(F1, df_b, df_w)
-    # two-way on complete blocks
+        # one-way limits with k0 (equals k when balanced)
+        f1l = F1 / stats.f.ppf(1 - a, df_b, df_w)
+        f1u = F1 * stats.f.ppf(1 - a, df_w, df_b)
+        l1, u1 = (f1l - 1) / (f1l + k0 - 1), (f1u - 1) / (f1u + k0 - 1)
+        l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
+    # with a zero error mean square the F-based limits degenerate to (1, 1)
+    l1, u1, l1k, u1k = (np.where(w0 & (msb > 0), 1.0, t) for t in (l1, u1, l1k, u1k))
+    return {"icc1": icc1, "icc1k": icc1k, "F": F1, "p": p1, "l1": l1, "u1": u1, "l1k": l1k, "u1k": u1k,
+            "df_b": df_b, "df_w": df_w, "msb": msb, "msw": msw, "w0": w0, "n1": n1, "k0": k0}
+
+
+def _icc_twoway(cd: _Coded, xc: np.ndarray, m: np.ndarray, has: np.ndarray, a: float) -> dict[str, np.ndarray]:
+    """Two-way ANOVA per group on the complete blocks (subjects rated by all raters) and
+    its ICC2 / ICC3 / ICC2k / ICC3k with their limits (Shrout & Fleiss 1979, Table 4 and
+    eq. 13; McGraw & Wong 1996, Table 7)."""
+    G, u, ug = cd.G, cd.u, cd.ug
     nr = _n_raters(cd).astype(float)
     full = has & (m == nr[ug]) & (m >= 2)
     keep = full[u]
@@ -91,12 +92,6 @@ def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
         icc3k = (MSB - MSE) / MSB
         F3 = np.where(e0 & (MSB > 0), np.inf, MSB / MSE)
         p3 = stats.f.sf(F3, dfr, dfe)
-        a = 0.5 - conf / 2
-        # one-way limits with k0 (equals k when balanced)
-        f1l = F1 / stats.f.ppf(1 - a, df_b, df_w)
-        f1u = F1 * stats.f.ppf(1 - a, df_w, df_b)
-        l1, u1 = (f1l - 1) / (f1l + k0 - 1), (f1u - 1) / (f1u + k0 - 1)
-        l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
         f3l = F3 / stats.f.ppf(1 - a, dfr, dfe)
         f3u = F3 * stats.f.ppf(1 - a, dfe, dfr)
         l3, u3 = (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1)
@@ -112,12 +107,44 @@ def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
         l2 = n * (MSB - f2u * MSE) / (f2u * (k * MSJ + (k * n - k - n) * MSE) + n * MSB)
         u2_ = n * (f2l * MSB - MSE) / (k * MSJ + (k * n - k - n) * MSE + n * f2l * MSB)
         l2k, u2k = l2 * k / (1 + l2 * (k - 1)), u2_ * k / (1 + u2_ * (k - 1))
-        # with a zero error mean square the F-based limits of ICC1/ICC3 degenerate to (1, 1)
-        l1, u1, l1k, u1k = (np.where(w0 & (msb > 0), 1.0, t) for t in (l1, u1, l1k, u1k))
-        l3, u3, l3k, u3k = (np.where(e0 & (MSB > 0), 1.0, t) for t in (l3, u3, l3k, u3k))
-        # ... and of ICC2 too when the raters' mean square is 0 as well (perfect agreement)
-        j0 = e0 & (MSB > 0) & (ssc <= _ZERO_SS * sst)
-        l2, u2_, l2k, u2k = (np.where(j0, 1.0, t) for t in (l2, u2_, l2k, u2k))
+    # with a zero error mean square the F-based limits of ICC3 degenerate to (1, 1) ...
+    l3, u3, l3k, u3k = (np.where(e0 & (MSB > 0), 1.0, t) for t in (l3, u3, l3k, u3k))
+    # ... and of ICC2 too when the raters' mean square is 0 as well (perfect agreement)
+    j0 = e0 & (MSB > 0) & (ssc <= _ZERO_SS * sst)
+    l2, u2_, l2k, u2k = (np.where(j0, 1.0, t) for t in (l2, u2_, l2k, u2k))
+    return {"icc2": icc2, "icc3": icc3, "icc2k": icc2k, "icc3k": icc3k, "F": F3, "p": p3,
+            "l2": l2, "u2": u2_, "l2k": l2k, "u2k": u2k, "l3": l3, "u3": u3, "l3k": l3k, "u3k": u3k,
+            "dfr": dfr, "dfe": dfe, "MSB": MSB, "MSE": MSE, "e0": e0, "n": n, "k": k}
+
+
+def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
+    """Grouped Shrout & Fleiss (1979) ICCs.
+
+    One-way (ICC1, ICC1k) from every subject, allowing unequal numbers of ratings:
+    ``MSB = SSB / (n-1)``, ``MSW = SSW / (N-n)``, and in place of k the average
+    group size ``k0 = (N - sum m_i^2 / N) / (n - 1)`` (Searle, Casella & McCulloch
+    1992, eq. 3.26); with equal numbers this is exactly Shrout & Fleiss' ICC(1,1) and
+    ICC(1,k). Two-way (ICC2, ICC3, ICC2k, ICC3k) from the subjects rated by all
+    raters of the group (complete blocks of the subjects x raters table); the note
+    says how many subjects that leaves out. Confidence intervals: Shrout & Fleiss
+    (1979, Table 4 and eq. 13) / McGraw & Wong (1996, Table 7), as psych and pingouin.
+    """
+    G = cd.G
+    x, u, ug = cd.x, cd.u, cd.ug
+    gr = ug[u]
+    m = np.bincount(u, minlength=cd.U).astype(float)
+    has = m > 0
+    Nn = _gsum(gr, None, G)
+    mu = _gsum(gr, x, G) / np.where(Nn > 0, Nn, 1)
+    xc = x - mu[gr]                                     # centred: no cancellation
+    a = 0.5 - conf / 2
+    o = _icc_oneway(cd, xc, m, has, Nn, a)
+    t = _icc_twoway(cd, xc, m, has, a)
+    icc1, icc1k, F1, p1, l1, u1, l1k, u1k = (o[k] for k in ("icc1", "icc1k", "F", "p", "l1", "u1", "l1k", "u1k"))
+    df_b, df_w, msb, msw, w0, n1, k0 = (o[k] for k in ("df_b", "df_w", "msb", "msw", "w0", "n1", "k0"))
+    icc2, icc3, icc2k, icc3k, F3, p3 = (t[k] for k in ("icc2", "icc3", "icc2k", "icc3k", "F", "p"))
+    l2, u2_, l2k, u2k, l3, u3, l3k, u3k = (t[k] for k in ("l2", "u2", "l2k", "u2k", "l3", "u3", "l3k", "u3k"))
+    dfr, dfe, MSB, MSE, e0, n, k = (t[k] for k in ("dfr", "dfe", "MSB", "MSE", "e0", "n", "k"))
     notes1, notes2 = _notes(G), _notes(G)
     _add_note(notes1, n1 < 2, _note("few_subjects"))
     _add_note(notes1, (df_w > 0) & (df_b > 0) & ~(msb + msw > 0), _note("no_variance"))
