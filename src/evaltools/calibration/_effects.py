@@ -255,7 +255,7 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
     ``n_ratings``, ``n_subjects``, ``mean_score``, ``sd_ratio``, ``halo``,
     ``mean_item_corr``, ``item_sd_ratio``, ``flag`` (lenient/severe/central/halo/ok),
     ``flags`` (every rule that fired, joined by ``+``), ``flag_rule`` (the rule that fired, with the
-    rater's numbers, or the full rule set for ``ok``), ``role`` (when given),
+    rater's numbers; ``ok`` when none did, the rules being in ``attrs["flag_rule"]``), ``role`` (when given),
     ``component`` and ``note``.
 
     Notes
@@ -767,8 +767,8 @@ def _flag_raters(sev: np.ndarray, se: np.ndarray, ci_low: np.ndarray, ci_high: n
     n_r = sev.size
     flags = np.full(n_r, "", dtype=object)
     flag = np.full(n_r, "ok", dtype=object)
-    why = np.full(n_r, _flag_rules(severity_threshold, central_threshold, halo_threshold, halo_item_sd_ratio,
-                                   min_ratings, flag_level), dtype=object)
+    # the full rule set is in attrs["flag_rule"], not repeated in every row
+    why = np.full(n_r, "ok", dtype=object)
     # later assignments win for the primary flag: severity first, then central, halo
     for mask, name, fmt in [
         (is_halo, "halo", lambda k: f"halo: halo {halo[k]:.2f} > {halo_threshold:g} and item_sd_ratio "
