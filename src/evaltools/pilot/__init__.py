@@ -16,10 +16,10 @@ _EXPORTS = {
     "AggregateResult": "_staggered",
     "event_study": "_staggered",
     # 2x2 / TWFE, few-cluster inference, balance, single-unit, power, multiplicity
-    "balance_table": "_did",
+    "balance_table": "_balance",
     "did": "_did",
-    "wild_cluster_bootstrap": "_did",
-    "randomization_inference": "_did",
+    "wild_cluster_bootstrap": "_wild",
+    "randomization_inference": "_randinf",
     "unit_effect": "_synth",
     "UnitEffect": "_synth",
     # one pilot unit against few controls, and partial pooling across pilot units
