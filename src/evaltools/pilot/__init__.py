@@ -13,7 +13,7 @@ _EXPORTS = {
     # Callaway & Sant'Anna (2021) and event studies
     "staggered_att": "_staggered",
     "StaggeredResult": "_staggered",
-    "AggregateResult": "_staggered",
+    "AggregateResult": "_aggregate",
     "event_study": "_staggered",
     # 2x2 / TWFE, few-cluster inference, balance, single-unit, power, multiplicity
     "balance_table": "_balance",
