@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,26 @@ class AggregateResult(Estimate):
     ``table`` has columns ``key, att, se, ci_low, ci_high`` (plus ``cband_low,
     cband_high`` with the bootstrap) where key is the group, event time or calendar
     period; it is ``None`` for the simple aggregation.
+
+    Examples
+    --------
+    Nine units over four periods: three never treated, waves starting in periods 3 and 4,
+    an effect of 1 from the start period on (unit and period effects plus small noise):
+
+    >>> import numpy as np, pandas as pd
+    >>> panel = pd.DataFrame({"unit": np.repeat(np.arange(9), 4), "period": np.tile([1, 2, 3, 4], 9),
+    ...                       "first": np.repeat([0, 0, 0, 3, 3, 3, 4, 4, 4], 4)})
+    >>> on = (panel["first"] > 0) & (panel["period"] >= panel["first"])
+    >>> panel["y"] = panel["unit"] + 0.5 * panel["period"] + 1.0 * on + 0.2 * np.sin(np.arange(36))
+    >>> from evaltools.pilot import staggered_att
+    >>> res = staggered_att(panel, outcome="y", unit="unit", period="period", first_treated="first")
+    >>> by_wave = res.aggregate("group")
+    >>> round(by_wave.value, 2), by_wave.extra["se_method"]
+    (1.01, 'analytic')
+    >>> by_wave.table.round(2)
+       key   att    se  ci_low  ci_high
+    0    3  1.01  0.15    0.72     1.30
+    1    4  1.01  0.11    0.78     1.23
     """
 
     table: pd.DataFrame | None = None
@@ -43,104 +64,22 @@ class AggregateResult(Estimate):
 
 def aggregate_att(fit: Any, type: str, *, min_e: float = -math.inf, max_e: float = math.inf,
                   balance_e: int | None = None, se: bool = True) -> tuple[AggregateResult, np.ndarray | None]:
-    """The aggregate and its cell weights a (value = a . att)."""
+    """:meth:`StaggeredResult.aggregate` on a fitted result, with its cell weights ``a``
+    (value = a . att; None when the aggregate is undefined)."""
     if type not in _AGG_TYPES:
         raise ValueError(f"type must be one of {_AGG_TYPES}, got {type!r}")
-    cells, tv = fit._cells, fit._panel.tvals
-    K = len(fit._att)
-    glist = fit._panel.glist
-    g_of = np.searchsorted(glist, cells.g)
-    t = tv[cells.c]
-    g = cells.g
     valid = fit._valid
-    att = np.where(valid, fit._att, 0.0)
-    pg = fit._pg[g_of]
-    post = (g <= t) & (t <= g + max_e)
     if not valid.any():
         return _empty(fit, type, "no ATT(g,t) cell is defined"
-                           + (f" ({fit._panel.undefined})" if fit._panel.undefined else ""))
+                      + (f" ({fit._panel.undefined})" if fit._panel.undefined else ""))
     notes = []
     if (~valid).any():
         notes.append(f"{int((~valid).sum())} ATT(g,t) cell(s) undefined and left out")
-    keys, cols_a, cols_d, vals = [], [], [], []
-
-    def add(key, which):
-        w = pg[which] / pg[which].sum()
-        a = np.zeros(K)
-        a[which] = w
-        d = _wif(fit, pg[which], att[which], g_of[which])
-        keys.append(key)
-        cols_a.append(a)
-        cols_d.append(d)
-        vals.append(float((w * att[which]).sum()))
-
-    if type == "simple":
-        which = np.flatnonzero(valid & post)
-        if len(which) == 0:
-            return _empty(fit, type, "no post-treatment ATT(g,t) cell is defined")
-        add(None, which)
-        A, Dm = np.array(cols_a).T, np.array(cols_d).T
-        value = vals[0]
-        a_all = A[:, 0]
-    elif type == "group":
-        gv_ok = []
-        for j, gv in enumerate(glist):
-            which = np.flatnonzero(valid & post & (g == gv))
-            if len(which) == 0:
-                continue
-            w = np.full(len(which), 1.0 / len(which))
-            a = np.zeros(K)
-            a[which] = w
-            keys.append(gv)
-            cols_a.append(a)
-            cols_d.append(np.zeros(len(glist)))
-            vals.append(float((w * att[which]).sum()))
-            gv_ok.append(j)
-        if not keys:
-            return _empty(fit, type, "no post-treatment ATT(g,t) cell is defined")
-        A, Dm = np.array(cols_a).T, np.array(cols_d).T
-        pgg = fit._pg[gv_ok]
-        wg = pgg / pgg.sum()
-        vg = np.array(vals)
-        value = float((wg * vg).sum())
-        a_all = A @ wg
-        d_all = Dm @ wg + _wif(fit, pgg, vg, np.array(gv_ok))
-    elif type == "dynamic":
-        include = valid.copy()
-        e_all = t - g
-        tmin, tmax = tv[0], tv[-1]
-        eseq = np.unique(e_all[valid])
-        if balance_e is not None:
-            eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
-            include &= (tmax - g) >= balance_e
-        eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for e in eseq:
-            which = np.flatnonzero(include & (e_all == e))
-            if len(which):
-                add(e, which)
-        if not keys:
-            return _empty(fit, type, "no event time has a defined ATT(g,t)")
-        A, Dm = np.array(cols_a).T, np.array(cols_d).T
-        epos = np.array(keys) >= 0
-        if not epos.any():
-            return _empty(fit, type, "no post-treatment event time")
-        value = float(np.mean(np.array(vals)[epos]))
-        a_all = A[:, epos].mean(axis=1)
-        d_all = Dm[:, epos].mean(axis=1)
-    else:
-        tlist = np.unique(t[valid])
-        tlist = tlist[tlist >= g[valid].min()]
-        for t1 in tlist:
-            which = np.flatnonzero(valid & post & (t == t1))
-            if len(which):
-                add(t1, which)
-        if not keys:
-            return _empty(fit, type, "no post-treatment ATT(g,t) cell is defined")
-        A, Dm = np.array(cols_a).T, np.array(cols_d).T
-        value = float(np.mean(vals))
-        a_all = A.mean(axis=1)
-        d_all = Dm.mean(axis=1)
-
+    c = _cell_terms(fit, max_e)
+    parts = _BUILDERS[type](fit, c, min_e=min_e, max_e=max_e, balance_e=balance_e)
+    if isinstance(parts, str):
+        return _empty(fit, type, parts)
+    keys, A, Dm, vals, value, a_all, d_all = parts
     if not se:
         return AggregateResult(name=f"att_{type}", value=value), a_all
     if type == "simple":
@@ -149,18 +88,7 @@ def aggregate_att(fit: Any, type: str, *, min_e: float = -math.inf, max_e: float
     else:
         se_k, crit = _lin_se(fit, A, Dm)
         se_all, _ = _lin_se(fit, a_all[:, None], d_all[:, None])
-        vk = np.array(vals)
-        z = fit._z
-        if type == "dynamic":
-            kcol = fit._etime(np.array(keys))
-        else:
-            kcol = fit._labels(np.array(keys))
-        table = pd.DataFrame({"key": kcol, "att": vk, "se": se_k,
-                              "ci_low": vk - z * se_k, "ci_high": vk + z * se_k})
-        if fit._boot is not None:
-            crit = fit._check_crit(crit)
-            table["cband_low"] = vk - crit * se_k
-            table["cband_high"] = vk + crit * se_k
+        table = _key_table(fit, type, keys, np.array(vals), se_k, crit)
     se = float(se_all[0])
     z = fit._z
     if fit._panel.notes and any("constant" in s for s in fit._panel.notes):
@@ -173,6 +101,110 @@ def aggregate_att(fit: Any, type: str, *, min_e: float = -math.inf, max_e: float
         pval=pval, n_subjects=fit.n_units, note="; ".join(notes),
         extra={"type": type, "se_method": "bootstrap" if fit._boot is not None else "analytic"},
         table=table), a_all
+
+
+def _cell_terms(fit: Any, max_e: float) -> SimpleNamespace:
+    """Per ATT(g,t) cell: group, period, group share, and whether it is a post cell in the window."""
+    cells, tv = fit._cells, fit._panel.tvals
+    g_of = np.searchsorted(fit._panel.glist, cells.g)
+    t, g = tv[cells.c], cells.g
+    return SimpleNamespace(K=len(fit._att), g_of=g_of, t=t, g=g, tv=tv, valid=fit._valid,
+                           att=np.where(fit._valid, fit._att, 0.0), pg=fit._pg[g_of],
+                           post=(g <= t) & (t <= g + max_e))
+
+
+def _share_weighted(fit: Any, c: SimpleNamespace, pairs) -> tuple[list, np.ndarray, np.ndarray, list]:
+    """For each (key, cells) pair: the cells weighted by group share (R did's ``aggte``), the
+    estimated-share influence term, and the value."""
+    keys, cols_a, cols_d, vals = [], [], [], []
+    for key, which in pairs:
+        w = c.pg[which] / c.pg[which].sum()
+        a = np.zeros(c.K)
+        a[which] = w
+        keys.append(key)
+        cols_a.append(a)
+        cols_d.append(_wif(fit, c.pg[which], c.att[which], c.g_of[which]))
+        vals.append(float((w * c.att[which]).sum()))
+    return keys, np.array(cols_a).T, np.array(cols_d).T, vals
+
+
+def _simple(fit: Any, c: SimpleNamespace, **window: Any):
+    which = np.flatnonzero(c.valid & c.post)
+    if len(which) == 0:
+        return "no post-treatment ATT(g,t) cell is defined"
+    keys, A, Dm, vals = _share_weighted(fit, c, [(None, which)])
+    return keys, A, Dm, vals, vals[0], A[:, 0], None
+
+
+def _group(fit: Any, c: SimpleNamespace, **window: Any):
+    """Average over each group's post cells, then across groups by group share."""
+    glist = fit._panel.glist
+    keys, cols_a, vals, gv_ok = [], [], [], []
+    for j, gv in enumerate(glist):
+        which = np.flatnonzero(c.valid & c.post & (c.g == gv))
+        if len(which) == 0:
+            continue
+        w = np.full(len(which), 1.0 / len(which))
+        a = np.zeros(c.K)
+        a[which] = w
+        keys.append(gv)
+        cols_a.append(a)
+        vals.append(float((w * c.att[which]).sum()))
+        gv_ok.append(j)
+    if not keys:
+        return "no post-treatment ATT(g,t) cell is defined"
+    A, Dm = np.array(cols_a).T, np.zeros((len(glist), len(keys)))
+    pgg = fit._pg[gv_ok]
+    wg = pgg / pgg.sum()
+    vg = np.array(vals)
+    return keys, A, Dm, vals, float((wg * vg).sum()), A @ wg, Dm @ wg + _wif(fit, pgg, vg, np.array(gv_ok))
+
+
+def _dynamic(fit: Any, c: SimpleNamespace, *, min_e: float, max_e: float, balance_e: int | None):
+    """By event time e = t - g; the overall effect is the mean over e >= 0."""
+    include = c.valid.copy()
+    e_all = c.t - c.g
+    tmin, tmax = c.tv[0], c.tv[-1]
+    eseq = np.unique(e_all[c.valid])
+    if balance_e is not None:
+        eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
+        include &= (tmax - c.g) >= balance_e
+    eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+    pairs = [(e, w) for e in eseq if len(w := np.flatnonzero(include & (e_all == e)))]
+    if not pairs:
+        return "no event time has a defined ATT(g,t)"
+    keys, A, Dm, vals = _share_weighted(fit, c, pairs)
+    epos = np.array(keys) >= 0
+    if not epos.any():
+        return "no post-treatment event time"
+    return (keys, A, Dm, vals, float(np.mean(np.array(vals)[epos])), A[:, epos].mean(axis=1),
+            Dm[:, epos].mean(axis=1))
+
+
+def _calendar(fit: Any, c: SimpleNamespace, **window: Any):
+    """By calendar period from the first treatment on; the overall effect is the mean."""
+    tlist = np.unique(c.t[c.valid])
+    tlist = tlist[tlist >= c.g[c.valid].min()]
+    pairs = [(t1, w) for t1 in tlist if len(w := np.flatnonzero(c.valid & c.post & (c.t == t1)))]
+    if not pairs:
+        return "no post-treatment ATT(g,t) cell is defined"
+    keys, A, Dm, vals = _share_weighted(fit, c, pairs)
+    return keys, A, Dm, vals, float(np.mean(vals)), A.mean(axis=1), Dm.mean(axis=1)
+
+
+_BUILDERS = {"simple": _simple, "group": _group, "dynamic": _dynamic, "calendar": _calendar}
+
+
+def _key_table(fit: Any, type: str, keys: list, vk: np.ndarray, se_k: np.ndarray, crit: float) -> pd.DataFrame:
+    """The per-key table (group, event time or period) with pointwise and simultaneous bands."""
+    z = fit._z
+    kcol = fit._etime(np.array(keys)) if type == "dynamic" else fit._labels(np.array(keys))
+    table = pd.DataFrame({"key": kcol, "att": vk, "se": se_k, "ci_low": vk - z * se_k, "ci_high": vk + z * se_k})
+    if fit._boot is not None:
+        crit = fit._check_crit(crit)
+        table["cband_low"] = vk - crit * se_k
+        table["cband_high"] = vk + crit * se_k
+    return table
 
 
 def _empty(fit: Any, type: str, why: str) -> tuple[AggregateResult, None]:

@@ -84,7 +84,70 @@ def _period_codes(data: pd.DataFrame, period: str, first_treated: str):
 
 
 def _prepare(data, outcome, unit, period, first_treated, covariates, control, anticipation) -> _Panel:
+    """The balanced panel ``staggered_att`` estimates on, with every recoding in ``notes``."""
     covariates = list(covariates or [])
+    Y, X, G, tvals, labels, units, keep, notes = _pivot(data, outcome, unit, period, first_treated, covariates)
+
+    # groups first treated after the last period are untreated within the sample (R did)
+    late = keep & (G > tvals[-1] + anticipation)
+    if late.any():
+        notes.append(f"{int(late.sum())} unit(s) first treated after the last period are treated "
+                     "as never treated")
+        G = np.where(late, 0.0, G)
+
+    whole = (Y, X, tvals, G)   # the panel before the last wave is borrowed, for the undefined case
+    borrowed = None            # the last wave, when it stands in for a missing never-treated group
+    if not (G[keep] == 0).any():
+        Y, X, tvals, G, borrowed = _borrow_last_wave(Y, X, tvals, G, labels, keep, control, anticipation,
+                                                     notes, first_treated)
+
+    first = keep & (G > 0) & (G <= tvals[0] + anticipation)
+    if first.any():
+        notes.append(f"dropped {int(first.sum())} unit(s) already treated in the first period "
+                     "(no pre-treatment period)")
+        keep = keep & ~first
+    Y, G, units = Y[keep], G[keep], units[keep]
+    if X is not None:
+        X = X[keep]
+    if len(G) == 0:
+        raise DataError("no units left after dropping incomplete and first-period-treated units",
+                        column=first_treated)
+    glist = np.unique(G[G > 0])
+    if not (G == 0).any() and control == "notyet" and len(glist):
+        glist = glist[glist < glist.max()]
+    if len(glist) == 0:
+        if borrowed is not None:
+            # Valid input whose effect is not identified: nothing to compare the one
+            # cohort with. R did stops ("No valid groups"); evaltools keeps its promise of
+            # nan with the reason, on the cohort's own cells over the whole panel.
+            why = (f"no comparison group: there are no never-treated units, and the only wave with "
+                   f"pre-treatment periods ({borrowed}) is needed as the comparison group"
+                   + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
+                      "pre-treatment period" if first.any() else ""))
+            Y, X, tvals, G = whole
+            notes = [n for n in notes if not n.startswith("no never-treated units: the last wave")]
+            notes.append(why + "; every ATT(g,t) is undefined")
+            Y, G = Y[keep], G[keep]
+            if X is not None:
+                X = X[keep]
+            return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=np.unique(G[G > 0]),
+                          notes=notes, undefined=why)
+        raise DataError("no treated group with a pre-treatment period remains", column=first_treated)
+    if control == "never" and not (G == 0).any():
+        raise DataError("no never-treated units: use control='notyet'", column=first_treated)
+    _group_size_rules(G, glist, labels, covariates, control, notes, first_treated)
+    if np.ptp(Y) == 0:
+        notes.append(f"outcome '{outcome}' is constant: every ATT(g,t) is 0 and standard errors are "
+                     "undefined")
+    return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=glist, notes=notes)
+
+
+def _pivot(data, outcome, unit, period, first_treated, covariates):
+    """Validate the long panel and pivot it to units x periods (x covariates).
+
+    Returns ``Y, X, G, tvals, labels, units, keep, notes``: ``keep`` marks the units
+    observed with an outcome (and covariates) in every period.
+    """
     require_columns(data, [outcome, unit, period, first_treated, *covariates], what="panel")
     if len(data) == 0:
         raise DataError("the panel has no rows", column=outcome)
@@ -119,7 +182,6 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         bad = np.flatnonzero(gmin != gmax)[0]
         raise DataError(f"first_treated differs across periods for unit {uniq_units[bad]!r}; it must "
                         "be constant within a unit", column=first_treated)
-    G = gmin
 
     Y = np.full(n_all * T, np.nan)
     Y[flat] = y
@@ -140,81 +202,44 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         notes.append(f"dropped {nd} of {n_all} units not observed with a non-missing outcome"
                      f"{' and covariates' if covariates else ''} in all {T} periods (balanced panel "
                      "required)")
-    keep = ok
+    return Y, X, gmin, tvals, labels, np.asarray(uniq_units), ok, notes
 
-    # groups first treated after the last period are untreated within the sample (R did)
-    late = keep & (G > tvals[-1] + anticipation)
-    if late.any():
-        notes.append(f"{int(late.sum())} unit(s) first treated after the last period are treated "
-                     "as never treated")
-        G = np.where(late, 0.0, G)
 
-    glist_all = np.unique(G[keep])
-    borrowed = None          # the last wave, when it stands in for a missing never-treated group
-    whole = (Y, X, tvals, G)   # the panel before the last wave is borrowed, for the undefined case
-    if not (glist_all == 0).any():
-        latest = glist_all.max()
-        cutoff = latest - anticipation
-        tk = tvals < cutoff
-        if tk.sum() < 2:
-            raise DataError("no never-treated units and fewer than two periods before the last wave "
-                            "starts: no comparison group is available", column=first_treated)
-        Y, tvals = Y[:, tk], tvals[tk]
-        if X is not None:
-            X = X[:, tk]
-        if labels is None:
-            lab = f"{latest:g}"
-        else:
-            lab = str(labels[int(latest) - 1])
-        borrowed = lab
-        if control == "never":
-            G = np.where(G == latest, 0.0, G)
-            notes.append(f"no never-treated units: the last wave ({lab}) serves as the never-treated "
-                         "comparison group and periods from its start on are dropped")
-        else:
-            notes.append(f"no never-treated units: the last wave ({lab}) is used only as a not-yet-"
-                         "treated comparison group and periods from its start on are dropped")
-
-    first = keep & (G > 0) & (G <= tvals[0] + anticipation)
-    if first.any():
-        notes.append(f"dropped {int(first.sum())} unit(s) already treated in the first period "
-                     "(no pre-treatment period)")
-        keep = keep & ~first
-    Y, G, units = Y[keep], G[keep], np.asarray(uniq_units)[keep]
+def _borrow_last_wave(Y, X, tvals, G, labels, keep, control, anticipation, notes, first_treated):
+    """No never-treated units: the last wave becomes the comparison group and the periods
+    from its start on are dropped (R did, ``pre_process_did.R``)."""
+    latest = np.unique(G[keep]).max()
+    tk = tvals < latest - anticipation
+    if tk.sum() < 2:
+        raise DataError("no never-treated units and fewer than two periods before the last wave "
+                        "starts: no comparison group is available", column=first_treated)
+    Y, tvals = Y[:, tk], tvals[tk]
     if X is not None:
-        X = X[keep]
-    if len(G) == 0:
-        raise DataError("no units left after dropping incomplete and first-period-treated units",
-                        column=first_treated)
-    glist = np.unique(G[G > 0])
-    if not (G == 0).any() and control == "notyet" and len(glist):
-        glist = glist[glist < glist.max()]
-    if len(glist) == 0:
-        if borrowed is not None:
-            # Valid input whose effect is not identified: nothing to compare the one
-            # cohort with. R did stops ("No valid groups"); evaltools keeps its promise of
-            # nan with the reason, on the cohort's own cells over the whole panel.
-            why = (f"no comparison group: there are no never-treated units, and the only wave with "
-                   f"pre-treatment periods ({borrowed}) is needed as the comparison group"
-                   + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
-                      "pre-treatment period" if first.any() else ""))
-            Y, X, tvals, G = whole
-            notes = [n for n in notes if not n.startswith("no never-treated units: the last wave")]
-            notes.append(why + "; every ATT(g,t) is undefined")
-            Y, G = Y[keep], G[keep]
-            if X is not None:
-                X = X[keep]
-            return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=np.unique(G[G > 0]),
-                          notes=notes, undefined=why)
-        raise DataError("no treated group with a pre-treatment period remains", column=first_treated)
-    if control == "never" and not (G == 0).any():
-        raise DataError("no never-treated units: use control='notyet'", column=first_treated)
-    # R did (pre_process_did.R): groups with fewer units than the number of covariates
-    # + 5 get a warning, and a never-treated group that small stops att_gt when it is
-    # the comparison group. With covariates we refuse as did does (the outcome
-    # regression and the propensity score are fitted on those few units); without them
-    # the comparison is a difference of means, which evaltools keeps for the handful of
-    # controls a pilot has (with randomization inference), and the note says so.
+        X = X[:, tk]
+    if labels is None:
+        lab = f"{latest:g}"
+    else:
+        lab = str(labels[int(latest) - 1])
+    if control == "never":
+        G = np.where(G == latest, 0.0, G)
+        notes.append(f"no never-treated units: the last wave ({lab}) serves as the never-treated "
+                     "comparison group and periods from its start on are dropped")
+    else:
+        notes.append(f"no never-treated units: the last wave ({lab}) is used only as a not-yet-"
+                     "treated comparison group and periods from its start on are dropped")
+    return Y, X, tvals, G, lab
+
+
+def _group_size_rules(G, glist, labels, covariates, control, notes, first_treated) -> None:
+    """R did's group-size rule (``pre_process_did.R``), and single-unit groups.
+
+    Groups with fewer units than the number of covariates + 5 get a warning, and a
+    never-treated group that small stops ``att_gt`` when it is the comparison group. With
+    covariates we refuse as did does (the outcome regression and the propensity score are
+    fitted on those few units); without them the comparison is a difference of means,
+    which evaltools keeps for the handful of controls a pilot has (with randomization
+    inference), and the note says so.
+    """
     req = len(covariates) + 5
     n_never = int((G == 0).sum())
     small = [_label(gv, labels) for gv in glist if (G == gv).sum() < req]
@@ -233,10 +258,6 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         names = ", ".join(_label(gv, labels) for gv in singles)
         notes.append(f"group(s) {names} have a single unit: their ATT(g,t) rests on one unit and the "
                      "standard errors are unreliable")
-    if np.ptp(Y) == 0:
-        notes.append(f"outcome '{outcome}' is constant: every ATT(g,t) is 0 and standard errors are "
-                     "undefined")
-    return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=glist, notes=notes)
 
 
 def _label(v: float, labels: list | None):
