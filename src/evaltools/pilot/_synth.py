@@ -137,6 +137,28 @@ class UnitEffect:
         ``period, treated, controls, gap, ci_low, ci_high, post``: the unit minus the mean
         of the controls per period, centred on its pre-period mean (the DiD per period), with
         the per-period prediction band of the same t test (``1 - alpha``).
+
+    Examples
+    --------
+    One pilot unit (from 2004 on, 4 points higher) against 8 never-treated controls:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> Y = 70 + rng.normal(size=(6, 9)) + np.arange(6)[:, None]
+    >>> Y[3:, 0] += 4.0
+    >>> df = pd.DataFrame({"unit": np.repeat([f"U{i}" for i in range(9)], 6),
+    ...                    "period": np.tile(np.arange(2001, 2007), 9),
+    ...                    "first_treated": np.repeat([2004] + [0] * 8, 6), "ikm": Y.T.ravel()})
+    >>> ue = unit_effect(df, unit="U0", outcome="ikm")
+    >>> round(ue.effect, 2), round(ue.ci_low, 2), round(ue.ci_high, 2), ue.method, ue.n_donors
+    (3.66, 1.15, 6.17, 'did_prediction_t', 8)
+    >>> ue.to_frame()["pval"].round(3).to_dict()   # the headline DiD test and the synthetic control
+    {'synthetic_control': 0.222, 'did_2x2': 0.011}
+    >>> ue.weights.round(2).head(3)
+      unit  weight
+    0   U1    0.49
+    1   U2    0.26
+    2   U6    0.24
     """
 
     unit: Any
