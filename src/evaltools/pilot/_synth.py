@@ -354,43 +354,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     (True, True, 0.111, 7)
     """
     covariates = list(covariates or [])
-    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
-                    what="panel")
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must lie in (0, 1)")
-    for col in [outcome, *covariates, *([size] if size else [])]:
-        if not pd.api.types.is_numeric_dtype(data[col]):
-            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
-    dup = data.duplicated([unit_col, period])
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
-                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
-                        row=row, column=period)
-
-    units_all = pd.unique(data[unit_col])
-    if unit not in set(units_all):
-        as_str = {str(u): u for u in units_all}
-        if str(unit) in as_str:
-            unit = as_str[str(unit)]
-        else:
-            hint = closest(str(unit), as_str)
-            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
-                            column=unit_col)
-
-    periods = _period_order(data[period])
-    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
-    if (ft_unit.nunique(dropna=False) > 1).any():
-        bad = ft_unit.nunique(dropna=False)
-        u = bad[bad > 1].index[0]
-        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
-                        column=first_treated)
-    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
-    g = int(ft_pos.get(unit, -1))
-    if g < 0:
-        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
-                         "unit_effect needs a pilot unit")
-
+    unit, periods, ft_pos, g = _locate(data, unit=unit, outcome=outcome, unit_col=unit_col, period=period,
+                                       first_treated=first_treated, covariates=covariates, size=size,
+                                       alpha=alpha)
     Y = (data.pivot(index=period, columns=unit_col, values=outcome)
          .reindex(index=periods).astype(float))
     notes: list[str] = []
@@ -437,21 +403,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     # ---- predictors and weights ---------------------------------------------------
     V = None
     if covariates:
-        cov_rows = []
-        cov_names = []
-        pre_periods = [periods[i] for i in pre_idx]
-        sub = data[data[period].isin(pre_periods)]
-        for c in covariates:
-            means = sub.groupby(unit_col, observed=True)[c].mean()
-            cov_rows.append(means.reindex([unit, *donors]).to_numpy(dtype=float))
-            cov_names.append(c)
-        cov_rows.append(np.r_[np.nanmean(y[pre_rows]), Yd[pre_rows].mean(axis=0)])
-        cov_names.append(f"{outcome} (pre-period mean)")
-        P = np.vstack(cov_rows)
-        if np.isnan(P).any():
-            bad = [n for n, r in zip(cov_names, P) if np.isnan(r).any()]
-            raise DataError(f"covariate has no pre-period value for some units: {', '.join(bad)}",
-                            column=bad[0])
+        P, cov_names = _predictor_matrix(data, unit_col=unit_col, period=period, covariates=covariates,
+                                         pre_periods=[periods[i] for i in pre_idx], members=[unit, *donors],
+                                         outcome=outcome, y_pre=y[pre_rows], Yd_pre=Yd[pre_rows])
         sd = P.std(axis=1)
         keep = sd > 0
         if (~keep).any():
@@ -510,18 +464,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     pl_pre = np.full(J, np.nan)
     pl_post = np.full(J, np.nan)
     if placebo and J >= 2:
-        others = np.ones(J, dtype=bool)
-        if covariates:
-            P0v = np.sqrt(v)[:, None] * P0
-        for j in range(J):
-            # each donor in the unit's place, fit from the remaining donors (unit excluded)
-            others[j] = False
-            if covariates:
-                wj = _simplex_ls(P0v[:, others], P0v[:, j])
-            else:
-                wj = _simplex_ls(Yd[pre_rows][:, others], Yd[pre_rows, j])
-            gaps_pl[:, j] = Yd[:, j] - Yd[:, others] @ wj
-            others[j] = True
+        gaps_pl = _placebo_gaps(Yd, Yd[pre_rows] if not covariates else np.sqrt(v)[:, None] * P0)
         pl_pre = np.sqrt(np.mean(gaps_pl[pre_rows] ** 2, axis=0))
         pl_post = np.sqrt(np.mean(gaps_pl[post_rows] ** 2, axis=0))
     elif placebo:
@@ -557,6 +500,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     if J >= 2:
         perm_lo, perm_hi = _placebo_interval(did, did_pl, alpha)
 
+    # ---- summary ---------------------------------------------------------------------
     order = np.argsort(-w, kind="mergesort")
     weights = pd.DataFrame({"unit": [donors[i] for i in order], "weight": w[order]})
     top = ", ".join(f"{donors[i]} ({w[i]:.2f})" for i in order[:n_top] if w[i] > 5e-3)
@@ -586,6 +530,86 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
                       did_path=did_path)
+
+
+def _locate(data: pd.DataFrame, *, unit: Any, outcome: str, unit_col: str, period: str, first_treated: str,
+            covariates: list[str], size: str | None, alpha: float) -> tuple[Any, list, pd.Series, int]:
+    """Check the panel and find the pilot unit: its label as stored, the periods in order,
+    every unit's first-treated position and the pilot unit's own."""
+    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
+                    what="panel")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must lie in (0, 1)")
+    for col in [outcome, *covariates, *([size] if size else [])]:
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
+    dup = data.duplicated([unit_col, period])
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
+                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
+                        row=row, column=period)
+
+    units_all = pd.unique(data[unit_col])
+    if unit not in set(units_all):
+        as_str = {str(u): u for u in units_all}
+        if str(unit) in as_str:
+            unit = as_str[str(unit)]
+        else:
+            hint = closest(str(unit), as_str)
+            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
+                            column=unit_col)
+
+    periods = _period_order(data[period])
+    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
+    if (ft_unit.nunique(dropna=False) > 1).any():
+        bad = ft_unit.nunique(dropna=False)
+        u = bad[bad > 1].index[0]
+        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
+                        column=first_treated)
+    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
+    g = int(ft_pos.get(unit, -1))
+    if g < 0:
+        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
+                         "unit_effect needs a pilot unit")
+    return unit, periods, ft_pos, g
+
+
+def _predictor_matrix(data: pd.DataFrame, *, unit_col: str, period: str, covariates: list[str],
+                      pre_periods: list, members: list, outcome: str, y_pre: np.ndarray,
+                      Yd_pre: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Predictors (rows) by unit (columns, pilot unit first): each covariate's pre-period
+    mean and the pre-period mean outcome (ADH 2010, X1 and X0)."""
+    cov_rows = []
+    cov_names = []
+    sub = data[data[period].isin(pre_periods)]
+    for c in covariates:
+        means = sub.groupby(unit_col, observed=True)[c].mean()
+        cov_rows.append(means.reindex(members).to_numpy(dtype=float))
+        cov_names.append(c)
+    cov_rows.append(np.r_[np.nanmean(y_pre), Yd_pre.mean(axis=0)])
+    cov_names.append(f"{outcome} (pre-period mean)")
+    P = np.vstack(cov_rows)
+    if np.isnan(P).any():
+        bad = [n for n, r in zip(cov_names, P) if np.isnan(r).any()]
+        raise DataError(f"covariate has no pre-period value for some units: {', '.join(bad)}",
+                        column=bad[0])
+    return P, cov_names
+
+
+def _placebo_gaps(Yd: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Gap paths of the placebo refits: each donor in the unit's place, its synthetic control
+    fit from the remaining donors (the pilot unit excluded) on ``targets`` (the pre-period
+    outcomes, or the V-weighted predictors), one NNLS per donor."""
+    T, J = Yd.shape
+    gaps_pl = np.full((T, J), np.nan)
+    others = np.ones(J, dtype=bool)
+    for j in range(J):
+        others[j] = False
+        wj = _simplex_ls(targets[:, others], targets[:, j])
+        gaps_pl[:, j] = Yd[:, j] - Yd[:, others] @ wj
+        others[j] = True
+    return gaps_pl
 
 
 #: the DiD test's fields carried by both estimates (so ``to_frame`` has one set of columns)
