@@ -444,14 +444,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     # ---- 2x2 DiD against the pool --------------------------------------------------
     d_unit = np.nanmean(y[post_rows]) - np.nanmean(y[pre_rows])
     d_donor = Yd[post_rows].mean(axis=0) - Yd[pre_rows].mean(axis=0)
-    sizes = None
-    if size:
-        per_unit = data.groupby(unit_col, observed=True)[size].mean()
-        sizes = per_unit.reindex([unit, *donors]).to_numpy(dtype=float)
-        if not (np.isfinite(sizes).all() and (sizes > 0).all()):
-            bad = [u for u, m in zip([unit, *donors], sizes) if not (np.isfinite(m) and m > 0)]
-            raise DataError(f"unit size must be a positive number for every unit; not for {bad[0]!r}",
-                            column=size)
+    sizes = _unit_sizes(data, unit_col=unit_col, size=size, members=[unit, *donors]) if size else None
     test = unit_did_test(d_unit, d_donor, size_treated=None if sizes is None else sizes[0],
                          size_controls=None if sizes is None else sizes[1:], alpha=alpha, power=power)
     if test.note:
@@ -501,32 +494,56 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
         perm_lo, perm_hi = _placebo_interval(did, did_pl, alpha)
 
     # ---- summary ---------------------------------------------------------------------
+    placebos = pd.DataFrame({"unit": donors, "pre_rmspe": pl_pre, "post_rmspe": pl_post,
+                             "rmspe_ratio": pl_ratio, "effect": pl_effect, "did": did_pl})
+    synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
+                     n_subjects=J, extra={"pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
+                                          "rmspe_ratio": ratio, "pval_gap": pval_gap})
+    return _summary(unit, outcome, period=period, used_periods=[periods[i] for i in used], n_pre=n_pre,
+                    n_obs=(len(pre_rows), len(post_rows)), donors=donors, w=w, n_top=n_top,
+                    paths=(y, synth_path, gap), did_path=did_path, placebos=placebos, gaps_pl=gaps_pl,
+                    synth=synth, did=did, test=test, perm_ci=(perm_lo, perm_hi), V=V, notes=notes)
+
+
+def _unit_sizes(data: pd.DataFrame, *, unit_col: str, size: str, members: list) -> np.ndarray:
+    """Each unit's mean size (employees, respondents), pilot unit first."""
+    per_unit = data.groupby(unit_col, observed=True)[size].mean()
+    sizes = per_unit.reindex(members).to_numpy(dtype=float)
+    if not (np.isfinite(sizes).all() and (sizes > 0).all()):
+        bad = [u for u, m in zip(members, sizes) if not (np.isfinite(m) and m > 0)]
+        raise DataError(f"unit size must be a positive number for every unit; not for {bad[0]!r}",
+                        column=size)
+    return sizes
+
+
+def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre: int, n_obs: tuple[int, int],
+             donors: list, w: np.ndarray, n_top: int, paths: tuple[np.ndarray, np.ndarray, np.ndarray],
+             did_path: pd.DataFrame, placebos: pd.DataFrame, gaps_pl: np.ndarray, synth: Estimate, did: float,
+             test: Estimate, perm_ci: tuple[float, float], V: pd.Series | None, notes: list[str]) -> UnitEffect:
+    """The result: donor weights, the per-period paths, the placebo tables and the two estimates
+    (the headline DiD test and the synthetic control) with one column set."""
+    y, synth_path, gap = paths
+    J = len(donors)
     order = np.argsort(-w, kind="mergesort")
     weights = pd.DataFrame({"unit": [donors[i] for i in order], "weight": w[order]})
     top = ", ".join(f"{donors[i]} ({w[i]:.2f})" for i in order[:n_top] if w[i] > 5e-3)
-    used_periods = [periods[i] for i in used]
     did_path.insert(0, "period", used_periods)
     gaps = pd.DataFrame({"period": used_periods, "treated": y, "synthetic": synth_path, "gap": gap,
-                         "post": np.r_[np.zeros(n_pre, bool), np.ones(len(post_idx), bool)]})
-    placebos = pd.DataFrame({"unit": donors, "pre_rmspe": pl_pre, "post_rmspe": pl_post,
-                             "rmspe_ratio": pl_ratio, "effect": pl_effect, "did": did_pl})
+                         "post": np.r_[np.zeros(n_pre, bool), np.ones(len(used_periods) - n_pre, bool)]})
     placebo_gaps = pd.DataFrame(gaps_pl, index=pd.Index(used_periods, name=period), columns=donors)
 
     note = "; ".join(notes)
-    common = dict(unit=unit, outcome=outcome, n_pre=int(len(pre_rows)), n_post=int(len(post_rows)),
-                  n_donors=J)
-    synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
-                     n_subjects=J, note=note,
-                     extra={**common, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
-                            "rmspe_ratio": ratio, "pval_gap": pval_gap, "top_donors": top})
+    common = dict(unit=unit, outcome=outcome, n_pre=int(n_obs[0]), n_post=int(n_obs[1]), n_donors=J)
+    synth.note = note
+    synth.extra = {**common, **synth.extra, "top_donors": top}
     did_est = Estimate(name="did_2x2", value=did, se=test.se, ci_low=test.ci_low, ci_high=test.ci_high,
                        pval=test.pval, n_subjects=J, note=note,
                        extra={**common, "pre_rmspe": math.nan, "post_rmspe": math.nan,
                               "rmspe_ratio": math.nan, "pval_gap": math.nan, "top_donors": "",
                               **{k: test.extra[k] for k in _TEST_FIELDS},
-                              "perm_ci_low": perm_lo, "perm_ci_high": perm_hi})
+                              "perm_ci_low": perm_ci[0], "perm_ci_high": perm_ci[1]})
     synth.extra.update({k: math.nan for k in _TEST_FIELDS if k != "method"}, method="synthetic_control",
-                       pval_perm=pval_gap)
+                       pval_perm=synth.extra["pval_gap"])
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
                       did_path=did_path)
