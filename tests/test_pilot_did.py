@@ -1,4 +1,5 @@
-"""Balance, 2x2 / TWFE difference-in-differences and few-cluster inference (evaltools.pilot._did).
+"""Balance, 2x2 / TWFE difference-in-differences and few-cluster inference (evaltools.pilot: _did, _ols,
+_wild, _randinf, _balance).
 
 Reference numbers are the published ones (source named at each test); the data files are
 read from ../shared/reference/did and the tests skip when that folder is absent.

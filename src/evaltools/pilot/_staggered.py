@@ -13,6 +13,11 @@ units x periods matrix: each ATT(g,t) cell is a handful of array passes, and eve
 standard error (cells, aggregations, bootstrap) is a linear map of one influence
 function matrix.
 
+This module holds the estimator and its result; the steps live beside it: input checks
+and the pivot (``_staggered_panel``), the cells and 2x2 estimators (``_attgt``), the
+multiplier bootstrap (``_staggered_boot``), the aggregations (``_aggregate``) and
+randomization inference over the waves (``_staggered_ri``).
+
 References
 ----------
 Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple
@@ -40,7 +45,7 @@ from evaltools.pilot._aggregate import AggregateResult, aggregate_att
 from evaltools.pilot._attgt import _estimate, _make_cells
 from evaltools.pilot._staggered_boot import _TINY_SE, _boot_stats, _mammen_products
 from evaltools.pilot._staggered_panel import _prepare
-from evaltools.pilot._staggered_ri import _enumerate_assignments, randomization_test  # noqa: F401 (as before the split)
+from evaltools.pilot._staggered_ri import _enumerate_assignments, randomization_test  # noqa: F401 (the first: importable here as before)
 
 __all__ = ["staggered_att", "StaggeredResult", "AggregateResult", "event_study"]
 
