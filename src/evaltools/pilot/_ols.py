@@ -56,7 +56,7 @@ class _ClusteredOLS:
     and the fixed-effect levels of every fixed effect *not* nested within the clusters, the
     convention of Stata's ``reghdfe`` / ``xtreg, fe vce(cluster)`` (a fixed effect nested in
     the cluster variable adds nothing: Cameron & Miller 2015, section IV.A). Column 0 of
-    ``X`` is the coefficient of interest.
+    ``X`` is the coefficient of interest; ``_wild._wcr`` bootstraps a fitted model.
     """
 
     def __init__(self, y: np.ndarray, X: np.ndarray, fes: Sequence[tuple[np.ndarray, int]],
