@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 
 from evaltools.pilot import did, randomization_inference
-from evaltools.pilot._did import _ClusteredOLS, _absorb, _codes, _rademacher_all
+from evaltools.pilot._ols import _ClusteredOLS, _absorb
+from evaltools.pilot._panel import _codes
+from evaltools.pilot._wild import _rademacher_all, _wcr
 
 
 def panel(n_units: int, n_periods: int, n_clusters: int, seed: int = 0) -> pd.DataFrame:
@@ -114,8 +116,8 @@ def bench_wild(n_units: int, n_periods: int, n_clusters: int, n_boot: int, n_loo
                       [_codes(d["unit"].to_numpy()), _codes(d["period"].to_numpy())], d["cluster"].to_numpy(),
                       ["did"])
     V = np.random.default_rng(3).integers(0, 2, size=(n_loop, m.G)) * 2.0 - 1.0
-    ts_ours = m.wild(0, null=0.0, alpha=0.05, n_boot=n_loop, weights="rademacher", seed=None, ci=False,
-                     V=V)["tstar"](0.0)
+    ts_ours = _wcr(m, 0, null=0.0, alpha=0.05, n_boot=n_loop, weights="rademacher", seed=None, ci=False,
+                   V=V)["tstar"](0.0)
     t_loop, ts_loop = timed(lambda: loop_reference_tstats(d, V))
     diff = float(np.max(np.abs(ts_ours - ts_loop)))
     return {"case": f"did + wild bootstrap ({n_boot} draws, CI by inversion) vs per-draw refit loop",

@@ -1,4 +1,5 @@
-"""Balance, 2x2 / TWFE difference-in-differences and few-cluster inference (evaltools.pilot._did).
+"""Balance, 2x2 / TWFE difference-in-differences and few-cluster inference (evaltools.pilot: _did, _ols,
+_wild, _randinf, _balance).
 
 Reference numbers are the published ones (source named at each test); the data files are
 read from ../shared/reference/did and the tests skip when that folder is absent.
@@ -354,6 +355,28 @@ def test_ri_matches_twfe_and_first_treated_interface():
     inside = randomization_inference(d.assign(y=shift), outcome="y", unit="unit", period="period",
                                      treated="treated", post="post")
     assert inside.pval > 0.05
+
+
+def test_did_n_perm_counts_permutations_and_n_boot_is_its_deprecated_alias():
+    """One name per concept: ``n_perm`` counts the assignments of ``inference="ri"``; the old
+    spelling ``n_boot`` still sets it, with a DeprecationWarning, and gives the same result."""
+    import warnings
+
+    d = _panel(n_units=14, n_periods=3, n_treated=6, seed=12, effect=1.0)  # C(14, 6) = 3003 assignments
+    kw = dict(outcome="y", unit="unit", period="period", treated="treated", post="post", inference="ri", seed=5)
+    new = did(d, n_perm=999, **kw)
+    with pytest.warns(DeprecationWarning, match="n_perm"):
+        old = did(d, n_boot=999, **kw)
+    assert not new.ri_exact and new.ri_assignments == 3003  # 999 < 3003: Monte Carlo
+    assert old.pval == new.pval and (old.ci_low, old.ci_high) == (new.ci_low, new.ci_high)
+    # the default enumerates all 3003: the count passed really is the one used
+    assert did(d, **kw).ri_exact
+    # n_boot keeps its own meaning for the wild bootstrap, without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        w = did(d, outcome="y", unit="unit", period="period", treated="treated", post="post",
+                inference="wild", n_boot=99, seed=5)
+    assert w.wild_draws == 99
 
 
 def test_ri_monte_carlo_when_too_many_assignments():

@@ -13,13 +13,13 @@ _EXPORTS = {
     # Callaway & Sant'Anna (2021) and event studies
     "staggered_att": "_staggered",
     "StaggeredResult": "_staggered",
-    "AggregateResult": "_staggered",
+    "AggregateResult": "_aggregate",
     "event_study": "_staggered",
     # 2x2 / TWFE, few-cluster inference, balance, single-unit, power, multiplicity
-    "balance_table": "_did",
+    "balance_table": "_balance",
     "did": "_did",
-    "wild_cluster_bootstrap": "_did",
-    "randomization_inference": "_did",
+    "wild_cluster_bootstrap": "_wild",
+    "randomization_inference": "_randinf",
     "unit_effect": "_synth",
     "UnitEffect": "_synth",
     # one pilot unit against few controls, and partial pooling across pilot units

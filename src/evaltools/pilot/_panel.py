@@ -1,10 +1,14 @@
-"""Panel helpers shared by the single-unit estimators: period order and first-treated positions."""
+"""Panel helpers shared by the pilot estimators: integer codes, 0/1 and never-treated columns,
+period order and first-treated positions, and the (unit, period) panel that ``did`` and
+``randomization_inference`` both start from."""
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaltools._errors import DataError
+from evaltools._errors import DataError, require_columns
 
 
 def _period_order(col: pd.Series) -> list:
@@ -50,3 +54,89 @@ def _first_treated_pos(ft: pd.Series, periods: list, column: str) -> pd.Series:
         raise DataError(f"unit {u!r}: first treated period {vals[u]!r} is not one of the periods "
                         f"({', '.join(map(str, periods))})", column=column)
     return out.where(~missing, -1).astype(int)
+
+
+def _codes(values: Any) -> tuple[np.ndarray, int]:
+    """Integer codes 0..L-1 in sorted label order (callers drop or reject missing labels first)."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _binary(series: pd.Series, column: str, what: str) -> np.ndarray:
+    """A 0/1 indicator from a bool / 0-1 column; anything else is a DataError naming the column."""
+    s = pd.Series(series)
+    if s.isna().any():
+        raise DataError(f"{what} has {int(s.isna().sum())} missing value(s); it must be 0/1 or True/False",
+                        column=column)
+    if s.dtype == bool:
+        return s.to_numpy().astype(np.float64)
+    vals = pd.to_numeric(s, errors="coerce")
+    bad = vals.isna() | ~vals.isin([0, 1])
+    if bad.any():
+        example = s[bad].iloc[0]
+        raise DataError(f"{what} must be 0/1 or True/False, found {example!r}", column=column)
+    return vals.to_numpy(dtype=np.float64)
+
+
+def _never_mask(s: pd.Series) -> np.ndarray:
+    """Never-treated coding of a first-treated column: missing or 0."""
+    s = pd.Series(s)
+    num = pd.to_numeric(s.astype(object).where(s.notna(), None), errors="coerce")
+    return (s.isna() | (num == 0)).to_numpy()
+
+
+def _period_positions(values: pd.Series) -> np.ndarray:
+    """Position of each period in time order (ordered Categorical order, else sorted labels)."""
+    s = pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
+        return s.cat.codes.to_numpy().astype(np.float64)
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        codes, _ = pd.factorize(s, sort=True)
+        return codes.astype(np.float64)
+    codes, _ = pd.factorize(s.astype(str), sort=True)
+    return codes.astype(np.float64)
+
+
+def _prepare_panel(data: pd.DataFrame, outcome: str, unit: str, period: str, treated: str,
+                   post: str, cluster: str | None) -> tuple[pd.DataFrame, list[str]]:
+    cols = [outcome, unit, period, treated, post] + ([cluster] if cluster else [])
+    require_columns(data, cols, what="data")
+    d = data[list(dict.fromkeys(cols))].copy()
+    notes: list[str] = []
+    n0 = len(d)
+    d = d[d[outcome].notna()]
+    if len(d) < n0:
+        notes.append(f"{n0 - len(d)} row(s) with missing '{outcome}' dropped")
+    if not pd.api.types.is_numeric_dtype(d[outcome]):
+        raise DataError(f"outcome must be numeric, found dtype {d[outcome].dtype}", column=outcome)
+    for c in (unit, period) + ((cluster,) if cluster else ()):
+        if d[c].isna().any():
+            raise DataError(f"{int(d[c].isna().sum())} row(s) have no value", column=c)
+    d["_treated"] = _binary(d[treated], treated, "treated")
+    d["_post"] = _binary(d[post], post, "post")
+    if d.groupby(unit, observed=True)["_treated"].nunique().max() > 1:
+        raise DataError("treated must be constant within each unit (the treated group, not the treated "
+                        "unit-periods; give the timing in 'post')", column=treated)
+    if d.groupby(period, observed=True)["_post"].nunique().max() > 1:
+        raise DataError("post must be constant within each period", column=post)
+    dup = d.duplicated([unit, period])
+    if dup.any():
+        notes.append(f"{int(dup.sum())} repeated (unit, period) row(s): several observations per unit-period "
+                     "(e.g. individuals within units) are kept as separate observations")
+    return d, notes
+
+
+def _unit_differences(d: pd.DataFrame, outcome: str, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit: mean outcome after minus before, treated indicator, and whether both exist."""
+    u, U = _codes(d[unit].to_numpy())
+    y = d[outcome].to_numpy(dtype=np.float64)
+    post = d["_post"].to_numpy()
+    n_post = np.bincount(u, weights=post, minlength=U)
+    n_pre = np.bincount(u, weights=1 - post, minlength=U)
+    s_post = np.bincount(u, weights=y * post, minlength=U)
+    s_pre = np.bincount(u, weights=y * (1 - post), minlength=U)
+    both = (n_post > 0) & (n_pre > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = s_post / n_post - s_pre / n_pre
+    z = np.bincount(u, weights=d["_treated"].to_numpy(), minlength=U) / np.bincount(u, minlength=U)
+    return delta, z, both

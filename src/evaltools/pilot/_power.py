@@ -324,6 +324,29 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
     Teerenstra S, Eldridge S, Graff M, de Hoop E, Borm GF (2012). Stat Med 31:2169-2178.
     Rutterford C, Copas A, Eldridge S (2015). Int J Epidemiol 44:1051-1067.
     Woertman W et al. (2013). J Clin Epidemiol 66:752-758.
+
+    Examples
+    --------
+    swCRTdesign's ``swPwr`` Example 1 (24 units in 4 waves of 6, 120 respondents per
+    unit-period, proportions 0.05 -> 0.035, unit SD 0.01; normal approximation) gives
+    power 0.7861896:
+
+    >>> import math
+    >>> s2 = 0.0425 * (1 - 0.0425)          # binomial variance at the mean proportion
+    >>> out = power(0.035 - 0.05, n_units=24, m=120, icc=0.01 ** 2 / (0.01 ** 2 + s2),
+    ...             sd=math.sqrt(0.01 ** 2 + s2), design="stepped_wedge",
+    ...             periods_before=1, periods_after=4, dist="normal")
+    >>> round(float(out["power"].iloc[0]), 7)
+    0.7861896
+
+    Arrays give one row per scenario: half a standard deviation in a parallel design with
+    15 employees per unit and ICC 0.17:
+
+    >>> power(0.5, n_units=[10, 20, 40], m=15, icc=0.17)[["n_units", "df", "se", "power"]].round(3)
+       n_units    df     se  power
+    0       10   8.0  0.300  0.312
+    1       20  18.0  0.212  0.606
+    2       40  38.0  0.150  0.901
     """
     return _table(effect=effect, target_power=None, n_units=n_units, m=m, icc=icc, sd=sd,
                   design=design, periods_before=periods_before, periods_after=periods_after,
@@ -340,6 +363,16 @@ def mde(*, n_units, m, icc, sd=1.0, power=0.8, design: str = "cluster", periods_
     smallest |theta| whose two-sided test has the target power. For the t test it solves the
     noncentral-t power equation exactly; it agrees with the multiplier form
     (t_{1-a/2,df} + t_{power,df}) SE of Bloom (1995) / PowerUp! to about 1e-3 SE.
+
+    Examples
+    --------
+    The PowerUpR vignette "cross_checks", ``mdes.cra2r2(power=.80, rho2=.17, n=15, J=20)``:
+    MDES 0.629 with 18 degrees of freedom and standardized SE 0.212:
+
+    >>> out = mde(n_units=20, m=15, icc=0.17, power=0.8)
+    >>> out[["n_units", "df", "se", "mde"]].round(3)
+       n_units    df     se    mde
+    0       20  18.0  0.212  0.629
     """
     out = _table(effect=None, target_power=power, n_units=n_units, m=m, icc=icc, sd=sd,
                  design=design, periods_before=periods_before, periods_after=periods_after,

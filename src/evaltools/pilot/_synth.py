@@ -138,6 +138,28 @@ class UnitEffect:
         ``period, treated, controls, gap, ci_low, ci_high, post``: the unit minus the mean
         of the controls per period, centred on its pre-period mean (the DiD per period), with
         the per-period prediction band of the same t test (``1 - alpha``).
+
+    Examples
+    --------
+    One pilot unit (from 2004 on, 4 points higher) against 8 never-treated controls:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> Y = 70 + rng.normal(size=(6, 9)) + np.arange(6)[:, None]
+    >>> Y[3:, 0] += 4.0
+    >>> df = pd.DataFrame({"unit": np.repeat([f"U{i}" for i in range(9)], 6),
+    ...                    "period": np.tile(np.arange(2001, 2007), 9),
+    ...                    "first_treated": np.repeat([2004] + [0] * 8, 6), "ikm": Y.T.ravel()})
+    >>> ue = unit_effect(df, unit="U0", outcome="ikm")
+    >>> round(ue.effect, 2), round(ue.ci_low, 2), round(ue.ci_high, 2), ue.method, ue.n_donors
+    (3.66, 1.15, 6.17, 'did_prediction_t', 8)
+    >>> ue.to_frame()["pval"].round(3).to_dict()   # the headline DiD test and the synthetic control
+    {'synthetic_control': 0.222, 'did_2x2': 0.011}
+    >>> ue.weights.round(2).head(3)
+      unit  weight
+    0   U1    0.49
+    1   U2    0.26
+    2   U6    0.24
     """
 
     unit: Any
@@ -333,43 +355,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     (True, True, 0.111, 7)
     """
     covariates = list(covariates or [])
-    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
-                    what="panel")
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must lie in (0, 1)")
-    for col in [outcome, *covariates, *([size] if size else [])]:
-        if not pd.api.types.is_numeric_dtype(data[col]):
-            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
-    dup = data.duplicated([unit_col, period])
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
-                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
-                        row=row, column=period)
-
-    units_all = pd.unique(data[unit_col])
-    if unit not in set(units_all):
-        as_str = {str(u): u for u in units_all}
-        if str(unit) in as_str:
-            unit = as_str[str(unit)]
-        else:
-            hint = closest(str(unit), as_str)
-            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
-                            column=unit_col)
-
-    periods = _period_order(data[period])
-    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
-    if (ft_unit.nunique(dropna=False) > 1).any():
-        bad = ft_unit.nunique(dropna=False)
-        u = bad[bad > 1].index[0]
-        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
-                        column=first_treated)
-    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
-    g = int(ft_pos.get(unit, -1))
-    if g < 0:
-        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
-                         "unit_effect needs a pilot unit")
-
+    unit, periods, ft_pos, g = _locate(data, unit=unit, outcome=outcome, unit_col=unit_col, period=period,
+                                       first_treated=first_treated, covariates=covariates, size=size,
+                                       alpha=alpha)
     Y = (data.pivot(index=period, columns=unit_col, values=outcome)
          .reindex(index=periods).astype(float))
     notes: list[str] = []
@@ -416,21 +404,9 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     # ---- predictors and weights ---------------------------------------------------
     V = None
     if covariates:
-        cov_rows = []
-        cov_names = []
-        pre_periods = [periods[i] for i in pre_idx]
-        sub = data[data[period].isin(pre_periods)]
-        for c in covariates:
-            means = sub.groupby(unit_col, observed=True)[c].mean()
-            cov_rows.append(means.reindex([unit, *donors]).to_numpy(dtype=float))
-            cov_names.append(c)
-        cov_rows.append(np.r_[np.nanmean(y[pre_rows]), Yd[pre_rows].mean(axis=0)])
-        cov_names.append(f"{outcome} (pre-period mean)")
-        P = np.vstack(cov_rows)
-        if np.isnan(P).any():
-            bad = [n for n, r in zip(cov_names, P) if np.isnan(r).any()]
-            raise DataError(f"covariate has no pre-period value for some units: {', '.join(bad)}",
-                            column=bad[0])
+        P, cov_names = _predictor_matrix(data, unit_col=unit_col, period=period, covariates=covariates,
+                                         pre_periods=[periods[i] for i in pre_idx], members=[unit, *donors],
+                                         outcome=outcome, y_pre=y[pre_rows], Yd_pre=Yd[pre_rows])
         sd = P.std(axis=1)
         keep = sd > 0
         if (~keep).any():
@@ -467,14 +443,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     # ---- 2x2 DiD against the pool --------------------------------------------------
     d_unit = np.nanmean(y[post_rows]) - np.nanmean(y[pre_rows])
     d_donor = Yd[post_rows].mean(axis=0) - Yd[pre_rows].mean(axis=0)
-    sizes = None
-    if size:
-        per_unit = data.groupby(unit_col, observed=True)[size].mean()
-        sizes = per_unit.reindex([unit, *donors]).to_numpy(dtype=float)
-        if not (np.isfinite(sizes).all() and (sizes > 0).all()):
-            bad = [u for u, m in zip([unit, *donors], sizes) if not (np.isfinite(m) and m > 0)]
-            raise DataError(f"unit size must be a positive number for every unit; not for {bad[0]!r}",
-                            column=size)
+    sizes = _unit_sizes(data, unit_col=unit_col, size=size, members=[unit, *donors]) if size else None
     test = unit_did_test(d_unit, d_donor, size_treated=None if sizes is None else sizes[0],
                          size_controls=None if sizes is None else sizes[1:], alpha=alpha, power=power)
     if test.note:
@@ -487,18 +456,7 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     pl_pre = np.full(J, np.nan)
     pl_post = np.full(J, np.nan)
     if placebo and J >= 2:
-        others = np.ones(J, dtype=bool)
-        if covariates:
-            P0v = np.sqrt(v)[:, None] * P0
-        for j in range(J):
-            # each donor in the unit's place, fit from the remaining donors (unit excluded)
-            others[j] = False
-            if covariates:
-                wj = _simplex_ls(P0v[:, others], P0v[:, j])
-            else:
-                wj = _simplex_ls(Yd[pre_rows][:, others], Yd[pre_rows, j])
-            gaps_pl[:, j] = Yd[:, j] - Yd[:, others] @ wj
-            others[j] = True
+        gaps_pl = _placebo_gaps(Yd, Yd[pre_rows] if not covariates else np.sqrt(v)[:, None] * P0)
         pl_pre = np.sqrt(np.mean(gaps_pl[pre_rows] ** 2, axis=0))
         pl_post = np.sqrt(np.mean(gaps_pl[post_rows] ** 2, axis=0))
     elif placebo:
@@ -530,35 +488,140 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     if J >= 2:
         perm_lo, perm_hi = _placebo_interval(did, did_pl, alpha)
 
+    # ---- summary ---------------------------------------------------------------------
+    placebos = pd.DataFrame({"unit": donors, "pre_rmspe": pl_pre, "post_rmspe": pl_post,
+                             "rmspe_ratio": pl_ratio, "effect": pl_effect, "did": did_pl})
+    synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
+                     n_subjects=J, extra={"pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
+                                          "rmspe_ratio": ratio, "pval_gap": pval_gap})
+    return _summary(unit, outcome, period=period, used_periods=[periods[i] for i in used], n_pre=n_pre,
+                    n_obs=(len(pre_rows), len(post_rows)), donors=donors, w=w, n_top=n_top,
+                    paths=(y, synth_path, gap), did_path=did_path, placebos=placebos, gaps_pl=gaps_pl,
+                    synth=synth, did=did, test=test, perm_ci=(perm_lo, perm_hi), V=V, notes=notes)
+
+
+def _unit_sizes(data: pd.DataFrame, *, unit_col: str, size: str, members: list) -> np.ndarray:
+    """Each unit's mean size (employees, respondents), pilot unit first."""
+    per_unit = data.groupby(unit_col, observed=True)[size].mean()
+    sizes = per_unit.reindex(members).to_numpy(dtype=float)
+    if not (np.isfinite(sizes).all() and (sizes > 0).all()):
+        bad = [u for u, m in zip(members, sizes) if not (np.isfinite(m) and m > 0)]
+        raise DataError(f"unit size must be a positive number for every unit; not for {bad[0]!r}",
+                        column=size)
+    return sizes
+
+
+def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre: int, n_obs: tuple[int, int],
+             donors: list, w: np.ndarray, n_top: int, paths: tuple[np.ndarray, np.ndarray, np.ndarray],
+             did_path: pd.DataFrame, placebos: pd.DataFrame, gaps_pl: np.ndarray, synth: Estimate, did: float,
+             test: Estimate, perm_ci: tuple[float, float], V: pd.Series | None, notes: list[str]) -> UnitEffect:
+    """The result: donor weights, the per-period paths, the placebo tables and the two estimates
+    (the headline DiD test and the synthetic control) with one column set."""
+    y, synth_path, gap = paths
+    J = len(donors)
     order = np.argsort(-w, kind="mergesort")
     weights = pd.DataFrame({"unit": [donors[i] for i in order], "weight": w[order]})
     top = ", ".join(f"{donors[i]} ({w[i]:.2f})" for i in order[:n_top] if w[i] > 5e-3)
-    used_periods = [periods[i] for i in used]
     did_path.insert(0, "period", used_periods)
     gaps = pd.DataFrame({"period": used_periods, "treated": y, "synthetic": synth_path, "gap": gap,
-                         "post": np.r_[np.zeros(n_pre, bool), np.ones(len(post_idx), bool)]})
-    placebos = pd.DataFrame({"unit": donors, "pre_rmspe": pl_pre, "post_rmspe": pl_post,
-                             "rmspe_ratio": pl_ratio, "effect": pl_effect, "did": did_pl})
+                         "post": np.r_[np.zeros(n_pre, bool), np.ones(len(used_periods) - n_pre, bool)]})
     placebo_gaps = pd.DataFrame(gaps_pl, index=pd.Index(used_periods, name=period), columns=donors)
 
     note = "; ".join(notes)
-    common = dict(unit=unit, outcome=outcome, n_pre=int(len(pre_rows)), n_post=int(len(post_rows)),
-                  n_donors=J)
-    synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
-                     n_subjects=J, note=note,
-                     extra={**common, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
-                            "rmspe_ratio": ratio, "pval_gap": pval_gap, "top_donors": top})
+    common = dict(unit=unit, outcome=outcome, n_pre=int(n_obs[0]), n_post=int(n_obs[1]), n_donors=J)
+    synth.note = note
+    synth.extra = {**common, **synth.extra, "top_donors": top}
     did_est = Estimate(name="did_2x2", value=did, se=test.se, ci_low=test.ci_low, ci_high=test.ci_high,
                        pval=test.pval, n_subjects=J, note=note,
                        extra={**common, "pre_rmspe": math.nan, "post_rmspe": math.nan,
                               "rmspe_ratio": math.nan, "pval_gap": math.nan, "top_donors": "",
                               **{k: test.extra[k] for k in _TEST_FIELDS},
-                              "perm_ci_low": perm_lo, "perm_ci_high": perm_hi})
+                              "perm_ci_low": perm_ci[0], "perm_ci_high": perm_ci[1]})
     synth.extra.update({k: math.nan for k in _TEST_FIELDS if k != "method"}, method="synthetic_control",
-                       pval_perm=pval_gap)
+                       pval_perm=synth.extra["pval_gap"])
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
                       did_path=did_path)
+
+
+def _locate(data: pd.DataFrame, *, unit: Any, outcome: str, unit_col: str, period: str, first_treated: str,
+            covariates: list[str], size: str | None, alpha: float) -> tuple[Any, list, pd.Series, int]:
+    """Check the panel and find the pilot unit: its label as stored, the periods in order,
+    every unit's first-treated position and the pilot unit's own."""
+    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
+                    what="panel")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must lie in (0, 1)")
+    for col in [outcome, *covariates, *([size] if size else [])]:
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
+    dup = data.duplicated([unit_col, period])
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
+                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
+                        row=row, column=period)
+
+    units_all = pd.unique(data[unit_col])
+    if unit not in set(units_all):
+        as_str = {str(u): u for u in units_all}
+        if str(unit) in as_str:
+            unit = as_str[str(unit)]
+        else:
+            hint = closest(str(unit), as_str)
+            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
+                            column=unit_col)
+
+    periods = _period_order(data[period])
+    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
+    if (ft_unit.nunique(dropna=False) > 1).any():
+        bad = ft_unit.nunique(dropna=False)
+        u = bad[bad > 1].index[0]
+        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
+                        column=first_treated)
+    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
+    g = int(ft_pos.get(unit, -1))
+    if g < 0:
+        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
+                         "unit_effect needs a pilot unit")
+    return unit, periods, ft_pos, g
+
+
+def _predictor_matrix(data: pd.DataFrame, *, unit_col: str, period: str, covariates: list[str],
+                      pre_periods: list, members: list, outcome: str, y_pre: np.ndarray,
+                      Yd_pre: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Predictors (rows) by unit (columns, pilot unit first): each covariate's pre-period
+    mean and the pre-period mean outcome (ADH 2010, X1 and X0)."""
+    cov_rows = []
+    cov_names = []
+    sub = data[data[period].isin(pre_periods)]
+    for c in covariates:
+        means = sub.groupby(unit_col, observed=True)[c].mean()
+        cov_rows.append(means.reindex(members).to_numpy(dtype=float))
+        cov_names.append(c)
+    cov_rows.append(np.r_[np.nanmean(y_pre), Yd_pre.mean(axis=0)])
+    cov_names.append(f"{outcome} (pre-period mean)")
+    P = np.vstack(cov_rows)
+    if np.isnan(P).any():
+        bad = [n for n, r in zip(cov_names, P) if np.isnan(r).any()]
+        raise DataError(f"covariate has no pre-period value for some units: {', '.join(bad)}",
+                        column=bad[0])
+    return P, cov_names
+
+
+def _placebo_gaps(Yd: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Gap paths of the placebo refits: each donor in the unit's place, its synthetic control
+    fit from the remaining donors (the pilot unit excluded) on ``targets`` (the pre-period
+    outcomes, or the V-weighted predictors), one NNLS per donor."""
+    T, J = Yd.shape
+    gaps_pl = np.full((T, J), np.nan)
+    others = np.ones(J, dtype=bool)
+    for j in range(J):
+        others[j] = False
+        wj = _simplex_ls(targets[:, others], targets[:, j])
+        gaps_pl[:, j] = Yd[:, j] - Yd[:, others] @ wj
+        others[j] = True
+    return gaps_pl
 
 
 #: the DiD test's fields carried by both estimates (so ``to_frame`` has one set of columns)
