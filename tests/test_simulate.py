@@ -216,6 +216,12 @@ def test_truth_speaks_the_report_verdict_codes(sim):
         assert v["expected_code"] in (*VERDICTS, None)
         assert v["expected_code"] in old_to_code[v["expected_verdict"]]
     assert {v["expected_code"] for v in sim.truth["units"].values()} >= {"SIAP", "PERBAIKI DULU"}
+    # every profile's code, including the two that the old vocabulary merged into "stop"
+    assert set(sm.EXPECTED_CODE) == {*sm.PROFILES, "control"}
+    assert set(sm.EXPECTED_CODE.values()) == {*VERDICTS, None}
+    assert sm.EXPECTED_CODE["no_effect"] == "BELUM TERBUKTI" and sm.EXPECTED_CODE["harm"] == "TUNDA"
+    for p, code in sm.EXPECTED_CODE.items():  # the deprecated alias says the same thing
+        assert code in old_to_code[sm.EXPECTED_VERDICT[p]]
 
 
 def test_truth_records_cover_the_data(sim):
@@ -470,6 +476,34 @@ def test_committed_sample_loads_and_regenerates(tmp_path, monkeypatch):
     units = pd.read_csv(SAMPLE / "units.csv", dtype=str, keep_default_na=False)
     assert list(units["unit"]) == list(regen.units["unit"])
     assert list(units["first_treated"]) == [x if isinstance(x, str) else "" for x in regen.units["first_treated"]]
+
+
+def test_write_sample_rewrites_the_committed_files_byte_for_byte(tmp_path):
+    """write_sample with the committed demo key gives the committed files, byte for byte
+    (the split of the generator into steps, or any change to it, must not move one byte)."""
+    if not (SAMPLE / "study.toml").exists():
+        pytest.skip("data/sample is not there")
+    (tmp_path / "demo.key").write_bytes((SAMPLE / "demo.key").read_bytes())
+    sm.write_sample(tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["demo.key", "outcomes.csv", "ratings.csv.gz", "study.toml", "truth.json", "units.csv"]
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_same_study_same_bytes_in_every_format(tmp_path):
+    """Two writes of one study with one key give identical files, the partitioned Parquet
+    folder included (its rows keep the frame's order, not the order the threads finish)."""
+    s = simulate_study(seed=2, **SMALL)
+    for fmt in ("csv", "plain-csv", "parquet", "parquet-dataset"):
+        a, b = tmp_path / f"{fmt}-a", tmp_path / f"{fmt}-b"
+        for d in (a, b):
+            s.write(d, format=fmt, key="k" * 64)
+        files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+        assert len(files) >= 5
+        for f in files:
+            assert (a / f).read_bytes() == (b / f).read_bytes(), (fmt, f)
 
 
 # ------------------------------------------------------------------- arguments
