@@ -77,18 +77,16 @@ import numpy as np
 
 from evaltools.asn import BERAKHLAK, KPI_ITEMS, ORDINAL_ITEMS, ROLES
 
+from . import _outcomes, _people, _raters, _ratings, _truth
 # the underscored names are re-exported for code that reached them here before the split
 from ._catalogue import _AGENCIES, _DEGREES, _FIRST_NAMES, _REGION_CULTURES, _REGIONS, _SECOND_NAMES  # noqa: F401
 from ._model import (_KUADRAN, DEFAULT_PERIODS, DEFAULT_PROFILE_CYCLE, DEFAULT_WAVES, EKSPEKTASI,  # noqa: F401
                      EXPECTED_CODE, EXPECTED_VERDICT, EXPORT_COLUMNS, ITEMS, KINDS, MODEL, ORG_PREDIKAT, OUTCOMES,
                      PREDIKAT, PROFILES, SAMPLE_ARGS)
-from ._outcomes import draw_outcomes
-from ._people import (_city_of, _digits, _region_names, _skm_ids, _unit_names, _unit_type, draw_people,  # noqa: F401
-                      draw_units, units_frame)
-from ._raters import add_public_raters, draw_drift, draw_pairs, draw_rater_traits
-from ._ratings import _normal_rows, code_ids, draw_item_design, draw_scores, ratings_frame  # noqa: F401
+from ._people import _city_of, _digits, _region_names, _skm_ids, _unit_names, _unit_type  # noqa: F401
+from ._ratings import _normal_rows  # noqa: F401
 from ._result import SimulatedStudy, _records  # noqa: F401
-from ._truth import _role_lists, study_truth  # noqa: F401
+from ._truth import _role_lists  # noqa: F401
 from ._write import (_COMMENTS, _atomic_write_dataset, _atomic_write_table, _base_config, _dump_truth,  # noqa: F401
                      _file_ratings, _pseudonymize_truth, _render_toml, _study_config, _toml_key, _toml_value)
 
@@ -166,28 +164,29 @@ def simulate_study(*, seed: int = 0, n_regions: int = 4, n_units: int = 30,
         team_size=team_size, peers_per_subject=peers_per_subject, subordinates_per_leader=subordinates_per_leader)
     # one generator, drawn from in this order: each step's draws follow the previous step's
     rng = np.random.default_rng(seed)
-    units = draw_units(rng, m, n_units=n_units, n_regions=n_regions, periods=periods, waves=waves,
-                       control_share=control_share, cycle=cycle, subjects=subjects, rating_periods=rating_periods)
-    people = draw_people(rng, m, units, team_size=team_size)
-    raters = draw_rater_traits(rng, m, units, people)
-    items = draw_item_design(rng, m, units, people)
-    pairs = draw_pairs(rng, m, units, people, peers_per_subject=peers_per_subject,
-                       subordinates_per_leader=subordinates_per_leader)
-    raters = add_public_raters(rng, m, raters, pairs)
-    raters.drift = draw_drift(np.random.default_rng([seed, 1]), m, units, people, pairs)
-    ids = code_ids(people, pairs)
-    scores = draw_scores(rng, m, units, people, raters, items, pairs)
-    ratings = ratings_frame(units, pairs, ids, scores)
-    outcomes = draw_outcomes(rng, m, units)
+    units = _people.draw_units(rng, m, n_units=n_units, n_regions=n_regions, periods=periods, waves=waves,
+                               control_share=control_share, cycle=cycle, subjects=subjects,
+                               rating_periods=rating_periods)
+    people = _people.draw_people(rng, m, units, team_size=team_size)
+    raters = _raters.draw_rater_traits(rng, m, units, people)
+    items = _ratings.draw_item_design(rng, m, units, people)
+    pairs = _raters.draw_pairs(rng, m, units, people, peers_per_subject=peers_per_subject,
+                               subordinates_per_leader=subordinates_per_leader)
+    raters = _raters.add_public_raters(rng, m, raters, pairs)
+    raters.drift = _raters.draw_drift(np.random.default_rng([seed, 1]), m, units, people, pairs)
+    ids = _ratings.code_ids(people, pairs)
+    scores = _ratings.draw_scores(rng, m, units, people, raters, items, pairs)
+    ratings = _ratings.ratings_frame(units, pairs, ids, scores)
+    outcomes = _outcomes.draw_outcomes(rng, m, units)
     params = {"seed": seed, "n_regions": n_regions, "n_units": n_units, "subjects_per_unit": list(subjects),
               "control_share": control_share, "rating_periods": rating_periods, "team_size": team_size,
               "peers_per_subject": peers_per_subject, "subordinates_per_leader": subordinates_per_leader,
               "profiles": cycle}
-    frames, meta = study_truth(m, units, people, raters, items, pairs, ids, scores.pair_unit, len(scores.item),
-                               outcomes, params)
+    frames, meta = _truth.study_truth(m, units, people, raters, items, pairs, ids, scores.pair_unit,
+                                      len(scores.item), outcomes, params)
     config = _base_config(name or f"Studi simulasi: uji coba penilaian kinerja 360° (seed {seed})", periods, seed)
-    return SimulatedStudy(ratings=ratings, units=units_frame(units), outcomes=outcomes.frame, config=config,
-                          truth_frames=frames, truth_meta=meta)
+    return SimulatedStudy(ratings=ratings, units=_people.units_frame(units), outcomes=outcomes.frame,
+                          config=config, truth_frames=frames, truth_meta=meta)
 
 
 def _arguments(*, model, periods, waves, subjects_per_unit, n_units, n_regions, profiles, control_share,
