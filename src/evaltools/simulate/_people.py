@@ -271,7 +271,6 @@ def _identities(rng, n: int, is_head: np.ndarray, region: np.ndarray, region_nam
     return nip, lab_codes[inv].astype(np.int64), list(lab_uniq)
 
 
-
 def _digits(x: np.ndarray, width: int) -> np.ndarray:
     """Non-negative integers as zero-padded decimal strings, built as UCS-4 code points.
 
@@ -288,4 +287,3 @@ def _skm_ids(q: int) -> np.ndarray:
     if q == 0:
         return np.array([], dtype=str)
     return np.strings.add("SKM-", _digits(np.arange(1, q + 1, dtype=np.int64), 8))
-

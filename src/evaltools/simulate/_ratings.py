@@ -203,4 +203,3 @@ def _normal_rows(rng: np.random.Generator, n: int) -> np.ndarray:
         z = np.array([inv((k + 0.5) / 65536) for k in range(65536)])
         _NORMAL_TABLE = (z / np.sqrt(np.mean(z ** 2))).astype(np.float32)
     return _NORMAL_TABLE[np.frombuffer(rng.bytes(2 * n), dtype=np.uint16)]
-

@@ -133,4 +133,3 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
                 else df[c].tolist()) for c in df.columns}
     n = len(df)
     return [{c: cols[c][i] for c in cols} for i in range(n)]
-

@@ -103,7 +103,6 @@ def _pseudonymize_truth(truth: dict[str, Any], key: bytes, pseudonymize) -> dict
     return out
 
 
-
 def _base_config(name: str, periods: list[str], seed: int) -> dict[str, Any]:
     return {
         "study": {"name": name, "periods": list(periods), "rater_roles": list(ROLES),
@@ -248,4 +247,3 @@ def _atomic_write_table(df: pd.DataFrame, path: Path) -> None:
             plain.to_excel(tmp, index=False, engine="openpyxl")
         else:
             raise ValueError(f"unsupported table file '{name}'")
-
