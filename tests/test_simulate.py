@@ -216,6 +216,12 @@ def test_truth_speaks_the_report_verdict_codes(sim):
         assert v["expected_code"] in (*VERDICTS, None)
         assert v["expected_code"] in old_to_code[v["expected_verdict"]]
     assert {v["expected_code"] for v in sim.truth["units"].values()} >= {"SIAP", "PERBAIKI DULU"}
+    # every profile's code, including the two that the old vocabulary merged into "stop"
+    assert set(sm.EXPECTED_CODE) == {*sm.PROFILES, "control"}
+    assert set(sm.EXPECTED_CODE.values()) == {*VERDICTS, None}
+    assert sm.EXPECTED_CODE["no_effect"] == "BELUM TERBUKTI" and sm.EXPECTED_CODE["harm"] == "TUNDA"
+    for p, code in sm.EXPECTED_CODE.items():  # the deprecated alias says the same thing
+        assert code in old_to_code[sm.EXPECTED_VERDICT[p]]
 
 
 def test_truth_records_cover_the_data(sim):
@@ -470,6 +476,39 @@ def test_committed_sample_loads_and_regenerates(tmp_path, monkeypatch):
     units = pd.read_csv(SAMPLE / "units.csv", dtype=str, keep_default_na=False)
     assert list(units["unit"]) == list(regen.units["unit"])
     assert list(units["first_treated"]) == [x if isinstance(x, str) else "" for x in regen.units["first_treated"]]
+
+
+def test_write_sample_rewrites_the_committed_files_byte_for_byte(tmp_path):
+    """write_sample with the committed demo key gives the committed files, byte for byte
+    (the split of the generator into steps, or any change to it, must not move one byte)."""
+    if not (SAMPLE / "study.toml").exists():
+        pytest.skip("data/sample is not there")
+    (tmp_path / "demo.key").write_bytes((SAMPLE / "demo.key").read_bytes())
+    sm.write_sample(tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["demo.key", "outcomes.csv", "ratings.csv.gz", "study.toml", "truth.json", "units.csv"]
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_same_study_same_bytes_in_every_format(tmp_path):
+    """Repeated writes of one study with one key give identical files, the partitioned
+    Parquet folder included (its rows keep the frame's order, not the order the writer's
+    threads finish: at the sample's size, without ``preserve_order`` a few of its 24 unit
+    files differ between two writes)."""
+    small = simulate_study(seed=2, **SMALL)
+    sample_size = simulate_study(seed=2, n_units=30, subjects_per_unit=(40, 120))
+    for fmt, s, n_writes in (("csv", small, 2), ("plain-csv", small, 2), ("parquet", small, 2),
+                             ("parquet-dataset", sample_size, 2)):
+        dirs = [tmp_path / f"{fmt}-{k}" for k in range(n_writes)]
+        for d in dirs:
+            s.write(d, format=fmt, key="k" * 64)
+        files = sorted(p.relative_to(dirs[0]) for p in dirs[0].rglob("*") if p.is_file())
+        assert len(files) >= 5
+        for d in dirs[1:]:
+            assert files == sorted(p.relative_to(d) for p in d.rglob("*") if p.is_file())
+            for f in files:
+                assert (dirs[0] / f).read_bytes() == (d / f).read_bytes(), (fmt, f)
 
 
 # ------------------------------------------------------------------- arguments
