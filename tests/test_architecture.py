@@ -29,7 +29,6 @@ KNOWN_LONG = {
     "evaltools.pilot._did": "statistics module owned by the pilot work; split pending",
     "evaltools.pilot._staggered": "statistics module owned by the pilot work; split pending",
     "evaltools.simulate": "simulate_study steps not yet split into their own module",
-    "evaltools.data": "loader rewrite in progress (issue of the data loader)",
 }
 MAX_LINES = 700
 
