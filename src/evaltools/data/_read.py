@@ -148,19 +148,24 @@ def _locate_bad_utf8(path: Path, opts: _ReadOptions, header: Sequence[str], deli
     return None
 
 
-def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None) -> tuple[pa.Table, _Source]:
+def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None,
+              dictionary: bool = False) -> tuple[pa.Table, _Source]:
     from pyarrow import csv as pacsv
 
     header, delim = _csv_header(path, opts)
     src = _Source(path, 2, delim, [h.strip() for h in header])
     raw_of = {h.strip(): h for h in header}
     keep = [raw_of[c] for c in columns if c in raw_of] if columns is not None else list(header)
+    # dictionary-encoded while parsing, block by block on Arrow's threads: the strings of a
+    # column are never held one per record
+    text = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
+
     def read(newlines: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=opts.encoding),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+            convert_options=pacsv.ConvertOptions(column_types={h: text for h in header},
                                                  include_columns=keep, strings_can_be_null=True,
                                                  null_values=[""], quoted_strings_can_be_null=True))
 
@@ -182,6 +187,10 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None) -> 
     return table.rename_columns([c.strip() for c in table.column_names]), src
 
 
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
 def _as_text(table: pa.Table, keep_dictionary: bool = False) -> pa.Table:
     """Every column as text: types are assigned during validation, where a bad cell has a row.
 
@@ -193,11 +202,11 @@ def _as_text(table: pa.Table, keep_dictionary: bool = False) -> pa.Table:
     cols = []
     for c in table.columns:
         if pa.types.is_dictionary(c.type):
-            if keep_dictionary and pa.types.is_string(c.type.value_type):
+            if keep_dictionary and _is_text(c.type.value_type):
                 cols.append(c)
                 continue
             c = c.cast(c.type.value_type)
-        if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+        if not _is_text(c.type):
             if pa.types.is_floating(c.type):
                 # 4.0 is the score 4, as a spreadsheet shows it; keep other floats as written
                 whole = pc.fill_null(pc.equal(c, pc.floor(c)), False)
@@ -216,7 +225,8 @@ def _read_parquet(path: Path, columns: Sequence[str] | None, dictionary: bool = 
     src = _Source(path, 1, None, [n.strip() for n in names])
     raw_of = {n.strip(): n for n in names}
     keep = [raw_of[c] for c in columns if c in raw_of] if columns is not None else None
-    text = [f.name for f in schema if pa.types.is_string(f.type) and (keep is None or f.name in keep)]
+    # pandas writes text as large_string: either kind is read dictionary-encoded
+    text = [f.name for f in schema if _is_text(f.type) and (keep is None or f.name in keep)]
     table = pq.read_table(path, columns=keep, read_dictionary=text if dictionary else None)
     return _as_text(table, keep_dictionary=dictionary), src
 
@@ -285,7 +295,7 @@ def _read_arrow(path: Path, opts: _ReadOptions, columns: Sequence[str] | None = 
         if path.is_dir():
             return _read_dataset(path, columns, unit_column, units)
         if _is_csv(path):
-            return _read_csv(path, opts, columns)
+            return _read_csv(path, opts, columns, dictionary)
         if name.endswith(".parquet"):
             return _read_parquet(path, columns, dictionary)
         if name.endswith((".xlsx", ".xlsm")):
