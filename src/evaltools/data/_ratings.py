@@ -175,72 +175,96 @@ class _RatingsReader:
         return gid
 
     def _parse_scores(self, scales: dict[str, Scale], items_cfg: dict[str, str], default_scale: str | None) -> None:
-        """Turn the score codes into numbers according to each item's scale."""
+        """Turn the score codes into numbers according to each item's scale.
+
+        A record's score depends only on its (item, score text) pair, and a study has few of
+        each: every value, label and check is worked out once per pair in a small table,
+        and the records reach it through one combined code.
+        """
         col = self.col
         item_u, item_c = self.uniques["item"], self.codes["item"]
         text_u, text_c = self.uniques["score"], self.codes["score"]
         names = list(scales)
+        n_t = len(text_u) + 1                      # slot 0 of each axis: the empty cell
         scale_of = np.array([names.index(s) if (s := items_cfg.get(it, default_scale)) in scales else -1
                              for it in item_u], dtype=np.int64)
-        rec_scale = np.r_[scale_of, -2][item_c]    # -1: no declared scale, -2: empty item
-        no_scale = rec_scale == -1
-        col.add_rows(no_scale, "item", lambda i: f"item '{self.value('item', i)}' has no declared scale "
-                     "(add it under [items] in study.toml or declare items.default)")
-        missing = text_c < 0
-        col.add_rows(missing & ~no_scale, "score", lambda i: "empty score")
-        score = np.full(self.n, np.nan)
-        label_codes = np.full(self.n, -1, np.int64)
-        ordinal_levels = []
-        text = lambda i: self.value("score", i)   # noqa: E731 - the text as the user typed it
-        item = lambda i: self.value("item", i)    # noqa: E731
+        row_scale = np.r_[-2, scale_of]            # -1: no declared scale, -2: empty item
+        pair = item_c.astype(np.int64)
+        pair += 1
+        pair *= n_t
+        pair += text_c
+        pair += 1
+        seen = np.bincount(pair, minlength=len(row_scale) * n_t).reshape(len(row_scale), n_t) > 0
+        val = np.full(seen.shape, np.nan)
+        # the problem of each pair, numbered in the order problems are reported: no scale,
+        # empty score, then per scale its unknown category / not a number, outside, off step
+        kind = np.zeros(seen.shape, np.int64)
+        kind[row_scale == -1, :] = 1
+        kind[row_scale != -1, 0] = 2
+        label = np.full(seen.shape, -1, np.int64)  # 0-based level of an ordinal score
         num_u = pd.to_numeric(_decimal_text(pd.Series(text_u, dtype=object), self.decimal).to_numpy(),
                               errors="coerce")
         num_u = np.asarray(num_u, dtype=float)
+        used_levels = []
         for k, sname in enumerate(names):
-            sc = scales[sname]
-            rows = (rec_scale == k) & ~missing
-            if not rows.any():
+            sc, rows = scales[sname], row_scale == k
+            if not seen[rows, 1:].any():
                 continue
             if sc.kind == "ordinal":
-                ordinal_levels.append(sc.levels)
+                used_levels.append(sc.levels)
                 lookup = {lvl.casefold(): i + 1 for i, lvl in enumerate(sc.levels)}
                 codes_u = pd.Index(text_u).str.casefold().map(lookup).to_numpy(dtype=float)
-                val = np.r_[codes_u, np.nan][text_c]
-                bad = rows & np.isnan(val)
-                col.add_rows(bad, "score", lambda i, sc=sc: f"unknown category '{text(i)}' for item '{item(i)}'"
-                             + (f"; did you mean '{closest(text(i), sc.levels)}'?"
-                                if closest(text(i), sc.levels) else f" (scale '{sc.name}': {', '.join(sc.levels)})"))
-                np.copyto(score, val, where=rows)
-                np.copyto(label_codes, np.nan_to_num(val, nan=0.0).astype(np.int64) - 1, where=rows & ~bad)
+                val[rows, 1:] = codes_u
+                kind[rows, 1:] = np.where(np.isnan(codes_u), 3 + 3 * k, 0)
+                label[rows, 1:] = np.where(np.isnan(codes_u), -1, np.nan_to_num(codes_u) - 1)
             else:
-                # each check runs on the distinct score texts, then reaches the records through their codes
                 nonnum_u = np.isnan(num_u)
                 out_u = ~nonnum_u & ((num_u < sc.min) | (num_u > sc.max))
                 off_u = ~nonnum_u & ~out_u & ~sc.on_step(np.where(nonnum_u, sc.min, num_u))
-                col.add_rows(rows & _pick(nonnum_u, text_c), "score",
-                             lambda i: f"'{text(i)}' is not a number (item '{item(i)}')")
-                col.add_rows(rows & _pick(out_u, text_c), "score", lambda i, sc=sc: f"score {text(i)} is outside "
-                             f"the scale '{sc.name}' ({sc.min:g}-{sc.max:g}) of item '{item(i)}'")
-                if off_u.any():
-                    col.add_rows(rows & _pick(off_u, text_c), "score", lambda i, sc=sc: f"score {text(i)} is not on "
-                                 f"the step of scale '{sc.name}' ({sc.min:g}, {sc.min + sc.step:g}, ... {sc.max:g}) of "
-                                 f"item '{item(i)}'; declare step = ... under [scales.{sc.name}] if such scores are "
-                                 "valid (step = 0: any value)")
-                np.copyto(score, np.r_[num_u, np.nan][text_c], where=rows)
-        self.score = score
-        if len(set(ordinal_levels)) == 1:
-            self.labels = pd.Categorical.from_codes(label_codes, categories=list(ordinal_levels[0]), ordered=True)
-        else:
-            levels = {}
-            for lv in ordinal_levels:  # several ordinal scales: each record's own label, as text
-                levels.update(dict.fromkeys(lv))
-            lab = np.full(self.n, None, dtype=object)
+                val[rows, 1:] = num_u
+                kind[rows, 1:] = np.select([nonnum_u, out_u, off_u], [3 + 3 * k, 4 + 3 * k, 5 + 3 * k], 0)
+        found = np.unique(kind[seen & (kind > 0)])
+        if len(found):
+            self._report_scores(found, kind.ravel()[pair], [scales[s] for s in names])
+        self.score = val.ravel()[pair]
+        if len(set(used_levels)) == 1:
+            self.labels = pd.Categorical.from_codes(label.ravel()[pair], categories=list(used_levels[0]), ordered=True)
+        else:  # none or several ordinal scales: each record's own label, as text
+            text_of = np.full(seen.shape, None, dtype=object)
             for k, sname in enumerate(names):
-                sc = scales[sname]
-                rows = (rec_scale == k) & (label_codes >= 0)
-                if sc.kind == "ordinal" and rows.any():
-                    lab[rows] = np.asarray(sc.levels, dtype=object)[label_codes[rows]]
-            self.labels = pd.Series(lab, dtype="object")
+                rows = (row_scale == k)[:, None] & (label >= 0)
+                if scales[sname].kind == "ordinal" and rows.any():
+                    text_of[rows] = np.asarray(scales[sname].levels, dtype=object)[label[rows]]
+            self.labels = pd.Series(text_of.ravel()[pair] if len(used_levels) else np.full(self.n, None, object),
+                                    dtype="object")
+
+    def _report_scores(self, found: np.ndarray, kind: np.ndarray, scales: list[Scale]) -> None:
+        """One problem per record with a score problem, each kind (numbered as in :meth:`_parse_scores`) in turn."""
+        text = lambda i: self.value("score", i)   # noqa: E731 - the text as the user typed it
+        item = lambda i: self.value("item", i)    # noqa: E731
+        for code in found.tolist():
+            if code == 1:
+                self.col.add_rows(kind == 1, "item", lambda i: f"item '{item(i)}' has no declared scale "
+                                  "(add it under [items] in study.toml or declare items.default)")
+                continue
+            if code == 2:
+                self.col.add_rows(kind == 2, "score", lambda i: "empty score")
+                continue
+            sc, what = scales[(code - 3) // 3], (code - 3) % 3
+            if sc.kind == "ordinal":
+                message = (lambda i, sc=sc: f"unknown category '{text(i)}' for item '{item(i)}'"
+                           + (f"; did you mean '{closest(text(i), sc.levels)}'?"
+                              if closest(text(i), sc.levels) else f" (scale '{sc.name}': {', '.join(sc.levels)})"))
+            elif what == 0:
+                message = lambda i: f"'{text(i)}' is not a number (item '{item(i)}')"  # noqa: E731
+            elif what == 1:
+                message = (lambda i, sc=sc: f"score {text(i)} is outside the scale '{sc.name}' "
+                           f"({sc.min:g}-{sc.max:g}) of item '{item(i)}'")
+            else:
+                message = (lambda i, sc=sc: f"score {text(i)} is not on the step of scale '{sc.name}' ({sc.min:g}, "
+                           f"{sc.min + sc.step:g}, ... {sc.max:g}) of item '{item(i)}'; declare step = ... under "
+                           f"[scales.{sc.name}] if such scores are valid (step = 0: any value)")
+            self.col.add_rows(kind == code, "score", message)
 
     def frame(self, key: bytes | None, key_help: str, periods: list[str], roles: list[str]) -> pd.DataFrame:
         """The validated ratings as a DataFrame of categoricals, identifiers pseudonymized."""
