@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._errors import DataError, closest
 from ._config import Scale
@@ -31,8 +32,6 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
     Arrow dictionary-encodes the column once; the stripping and every later check then
     run on the distinct values only.
     """
-    import pyarrow.compute as pc
-
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr])
     if arr.num_chunks == 0:
@@ -45,13 +44,16 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
     if enc.num_chunks == 0:
         return np.zeros(0, np.int32), pd.Index([], dtype=object)
     dictionary = enc.chunk(0).dictionary
-    parts = [pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False) for ch in enc.chunks]
-    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    codes = pc.fill_null(pa.chunked_array([ch.indices for ch in enc.chunks]), -1).to_numpy().astype(np.int32,
+                                                                                                     copy=False)
     stripped = pc.utf8_trim_whitespace(dictionary)
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
     again = pc.dictionary_encode(stripped)   # "a" and " a" are one value
     remap = pc.fill_null(again.indices, -1).to_numpy(zero_copy_only=False)
-    return np.r_[remap, -1].astype(np.int32)[codes], pd.Index(again.dictionary.to_pandas(), dtype="str")
+    uniques = pd.Index(again.dictionary.to_pandas(), dtype="str")
+    if np.array_equal(remap, np.arange(len(remap))):   # nothing to strip: the codes stand
+        return codes, uniques
+    return np.r_[remap, -1].astype(np.int32)[codes], uniques
 
 
 def _pick(flags_of_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -59,14 +61,25 @@ def _pick(flags_of_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.r_[np.asarray(flags_of_unique, bool), False][codes]
 
 
-def _sorted_categorical(codes: np.ndarray, uniques: Sequence[str]) -> pd.Categorical:
-    """A categorical with its categories sorted, so grouping gives the order strings would."""
-    uniques = np.asarray(uniques, dtype=object)
-    order = np.argsort(uniques, kind="stable") if len(uniques) else np.zeros(0, np.int64)
-    rank = np.empty(len(order), np.int64)
+def _sorted_categorical(codes: np.ndarray, uniques: Sequence[str], through: np.ndarray | None = None
+                        ) -> pd.Categorical:
+    """A categorical with its categories sorted, so grouping gives the order strings would.
+
+    ``codes`` index ``uniques``, or, with ``through``, an intermediate table whose entries
+    index ``uniques`` (the distinct raw ids -> their normalized form): the two small maps
+    are composed first, so the records are gathered once.
+    """
+    uniques = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+    order = pc.array_sort_indices(uniques).to_numpy()   # Arrow sorts the strings in C++, by code point
+    rank = np.empty(len(order) + 1, np.int32)
     rank[order] = np.arange(len(order))
-    cats = pd.Index(uniques[order], dtype="str")
-    return pd.Categorical.from_codes(np.r_[rank, -1][codes], dtype=pd.CategoricalDtype(cats))
+    rank[-1] = -1   # an empty record stays empty
+    if through is not None:
+        rank = np.r_[rank[through], -1]
+    cats = pd.Index(uniques.take(order).to_pandas(), dtype="str")
+    if np.array_equal(rank[:-1], np.arange(len(rank) - 1)):   # already sorted: the codes stand
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats), validate=False)
+    return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(cats), validate=False)
 
 
 class _RatingsReader:
@@ -126,21 +139,19 @@ class _RatingsReader:
         col, has = self.col, self.codes.__contains__
         for c in (c for c in RATING_COLUMNS if c != "score" and has(c)):
             col.add_rows(self.codes[c] < 0, c, lambda i: "empty value")
-        if has("period"):
-            u = self.uniques["period"]
-            bad = _pick(~u.isin(periods), self.codes["period"])
-            col.add_rows(bad, "period", lambda i: f"period '{self.value('period', i)}' is not declared in study.toml")
-        if has("unit") and len(known_units):
+        # each check flags distinct values; only a flagged value costs a pass over the records
+        if has("period") and (bad := ~self.uniques["period"].isin(periods)).any():
+            col.add_rows(_pick(bad, self.codes["period"]), "period",
+                         lambda i: f"period '{self.value('period', i)}' is not declared in study.toml")
+        if has("unit") and len(known_units) and (unknown := ~self.uniques["unit"].isin(known_units)).any():
             u = self.uniques["unit"]
-            unknown = ~u.isin(known_units)
             hints = {k: closest(u[k], known_units) for k in np.flatnonzero(unknown)}
             col.add_rows(_pick(unknown, self.codes["unit"]), "unit",
                          lambda i: f"unit '{self.value('unit', i)}' is not in the units table ({units_file})"
                          + (f"; did you mean '{hints[self.codes['unit'][i]]}'?" if hints[self.codes['unit'][i]] else ""))
-        if has("rater_role"):
-            u = self.uniques["rater_role"]
-            bad = _pick(~u.isin(roles), self.codes["rater_role"])
-            col.add_rows(bad, "rater_role", lambda i: f"unknown rater role '{self.value('rater_role', i)}'"
+        if has("rater_role") and (bad := ~self.uniques["rater_role"].isin(roles)).any():
+            col.add_rows(_pick(bad, self.codes["rater_role"]), "rater_role",
+                         lambda i: f"unknown rater role '{self.value('rater_role', i)}'"
                          + (f"; did you mean '{closest(self.value('rater_role', i), roles)}'?"
                             if closest(self.value('rater_role', i), roles) else f" (declared: {', '.join(roles)})"))
         if has("score") and has("item"):
@@ -170,7 +181,9 @@ class _RatingsReader:
             if size * (n_k + 1) >= 2 ** 62:  # renumber the groups so far before the product overflows
                 gid, seen = pd.factorize(gid)
                 size = len(seen)
-            gid = gid * (n_k + 1) + (codes + 1)
+            gid *= n_k + 1
+            gid += codes
+            gid += 1
             size *= n_k + 1
         return gid
 
@@ -291,8 +304,7 @@ class _RatingsReader:
                 out[c] = _sorted_categorical(codes, uniq)
             else:
                 # each distinct identifier is normalized and hashed once; forms of one NIP merge here
-                norm_codes = self.norm(c)[2]
-                out[c] = _sorted_categorical(np.r_[norm_codes, -1][codes], hashed_of[c])
+                out[c] = _sorted_categorical(codes, hashed_of[c], through=self.norm(c)[2])
         rpos = pd.Index(roles).get_indexer(self.uniques["rater_role"])
         out["rater_role"] = pd.Categorical.from_codes(np.r_[rpos, -1][self.codes["rater_role"]],
                                                       dtype=pd.CategoricalDtype(roles))
