@@ -165,6 +165,8 @@ def _excel_damage(uniques: pd.Index, codes: np.ndarray, numeric_cells: np.ndarra
             return True
     found = False
     for flag_u, what in kinds:
+        if not flag_u.any():   # no damaged value: no pass over the records
+            continue
         rows = np.r_[flag_u, sentinel][codes]
         if rows.any():
             i = int(np.flatnonzero(rows)[0])

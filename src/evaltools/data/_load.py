@@ -153,7 +153,12 @@ def _load_units(conf: _StudyConfig, wanted_units: list[str] | None, notes: list[
             # a property of the design, not an error: impact estimators leave such units out
             notes.append(f"{n_first} unit(s) start the pilot in the first period and have no pre-period")
     covariates = [c for c in units_df.columns if c not in ("unit", "region", "first_treated", "first_treated_idx")]
-    identifying_cov = [c for c in covariates if _identifying(pd.Index(units_df[c].dropna().unique()), names=False).any()]
+    # one pass over the distinct values of all covariates, each flag then read per column
+    distinct = [pd.Index(units_df[c].dropna().unique()).astype(str) for c in covariates]
+    flags = _identifying(pd.Index(np.concatenate(distinct) if distinct else [], dtype="str"), names=False)
+    sizes = np.array([len(d) for d in distinct], dtype=np.int64)
+    ends = np.cumsum(sizes)
+    identifying_cov = [c for c, lo, hi in zip(covariates, ends - sizes, ends) if flags[lo:hi].any()]
     for c in covariates:
         if c in identifying_cov:
             continue

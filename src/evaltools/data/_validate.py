@@ -100,17 +100,21 @@ def _open_table(root: Path, files: dict, name: str, colmaps: dict, required: Seq
 
 
 def _check_missing(df: pd.DataFrame, columns: Iterable[str], col: _Collector) -> None:
+    """Flag empty cells of a text frame from :func:`_open_table` (stripped already: empty is missing)."""
     for c in columns:
         if c in df.columns:
-            bad = df[c].isna().to_numpy() | (df[c].astype(str).str.strip() == "").to_numpy()
-            col.add_rows(bad, c, lambda i: "empty value")
+            col.add_rows(df[c].isna().to_numpy(), c, lambda i: "empty value")
 
 
 def _check_duplicates(df: pd.DataFrame, keys: Sequence[str], col: _Collector) -> None:
     if not all(k in df.columns for k in keys):
         return
     keys = list(keys)
-    gid = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    # one group id from each key's codes (a missing value is a value here, as in a groupby with dropna=False)
+    gid = np.zeros(len(df), np.int64)
+    for k in keys:
+        codes, uniques = pd.factorize(df[k], use_na_sentinel=False)
+        gid = pd.factorize(gid * (len(uniques) + 1) + codes)[0] if len(keys) > 1 else codes
     _report_duplicates(gid, keys, col, lambda k, i: str(df[k].iloc[i]))
 
 
