@@ -175,7 +175,9 @@ class _RatingsReader:
             codes = self.codes[k]
             if k in ID_COLUMNS:  # two forms of one NIP are one person
                 norm_codes, norm = self.norm(k)[2:]
-                codes, n_k = np.r_[norm_codes, -1][codes], len(norm)
+                n_k = len(norm)
+                if n_k < len(norm_codes):   # some forms merge: renumber the records (else the codes stand)
+                    codes = np.r_[norm_codes, -1][codes]
             else:
                 n_k = len(self.uniques[k])
             if size * (n_k + 1) >= 2 ** 62:  # renumber the groups so far before the product overflows
