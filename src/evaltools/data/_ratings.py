@@ -36,9 +36,9 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
         arr = pa.chunked_array([arr])
     if arr.num_chunks == 0:
         return np.zeros(0, np.int64), pd.Index([], dtype=object)
-    if pa.types.is_dictionary(arr.type):   # Parquet text: encoded already, per row group
+    if pa.types.is_dictionary(arr.type):   # CSV and Parquet text arrive encoded, per block or row group
         enc = arr.unify_dictionaries()
-    else:  # one hash pass over the whole column beats encoding each CSV block and unifying
+    else:  # text read plainly (XLSX, a partitioned folder): one hash pass over the whole column
         enc = pa.chunked_array([pc.dictionary_encode(arr.combine_chunks())]) if arr.num_chunks > 1 else \
             pc.dictionary_encode(arr)
     if enc.num_chunks == 0:
@@ -54,6 +54,16 @@ def _factor(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.Index]:
     if np.array_equal(remap, np.arange(len(remap))):   # nothing to strip: the codes stand
         return codes, uniques
     return np.r_[remap, -1].astype(np.int32)[codes], uniques
+
+
+def _present(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Codes and distinct values restricted to the values some record holds (order kept)."""
+    used = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
+    if used.all():
+        return codes, uniques
+    remap = np.full(len(uniques) + 1, -1, np.int32)   # the last slot maps an empty cell (-1) to -1
+    remap[np.flatnonzero(used)] = np.arange(int(used.sum()))
+    return remap[codes], uniques[used]
 
 
 def _pick(flags_of_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -118,6 +128,8 @@ class _RatingsReader:
         with ThreadPoolExecutor(max_workers=min(len(order), os.cpu_count() or 1) or 1) as pool:
             done = list(pool.map(lambda c: _factor(table.column(self.rename[c])), order[1:]))
         for c, (codes, uniq) in zip(order[1:], done):
+            if src.rows is not None:   # filtered records keep the file's dictionary: drop the values now absent
+                codes, uniq = _present(codes, uniq)
             self.codes[c], self.uniques[c] = codes, uniq
         self.source = src
         self._norm: dict[str, tuple] = {}

@@ -232,12 +232,14 @@ def _read_parquet(path: Path, columns: Sequence[str] | None, dictionary: bool = 
 
 
 def _read_dataset(path: Path, columns: Sequence[str] | None, unit_column: str | None,
-                  units: Sequence[str] | None) -> tuple[pa.Table, _Source]:
+                  units: Sequence[str] | None, dictionary: bool = False) -> tuple[pa.Table, _Source]:
     """A folder of Parquet files partitioned by unit (hive layout: ``<unit column>=<value>/…``)."""
     import pyarrow.dataset as pads
 
+    # text columns read dictionary-encoded (names that are not text, or absent, are ignored)
+    fmt = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=list(columns or ())))
     try:
-        dset = pads.dataset(path, format="parquet", partitioning="hive")
+        dset = pads.dataset(path, format=fmt if dictionary else "parquet", partitioning="hive")
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"could not be read as a partitioned Parquet dataset: {exc}", file=str(path)) from exc
     names = [str(n) for n in dset.schema.names]
@@ -260,7 +262,7 @@ def _read_dataset(path: Path, columns: Sequence[str] | None, unit_column: str | 
         start[codes[first]] = first
     src.part_rows = np.arange(len(codes), dtype=np.int64) - start[codes]
     table = table.drop_columns(["__filename"])
-    return _as_text(table), src
+    return _as_text(table, keep_dictionary=dictionary), src
 
 
 def _read_xlsx(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, _Source]:
@@ -293,7 +295,7 @@ def _read_arrow(path: Path, opts: _ReadOptions, columns: Sequence[str] | None = 
         raise DataError("file not found", file=str(path))
     try:
         if path.is_dir():
-            return _read_dataset(path, columns, unit_column, units)
+            return _read_dataset(path, columns, unit_column, units, dictionary)
         if _is_csv(path):
             return _read_csv(path, opts, columns, dictionary)
         if name.endswith(".parquet"):
