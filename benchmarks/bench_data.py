@@ -13,7 +13,12 @@ load's peak resident set over the process's resident set before the call, agains
 size of the floor's Arrow table (the target: at most 3x). Each side is the best of three
 runs in its process; the peak is the process's maximum over all three.
 
-A second table times ``reliability.agreement(level="interval", by="item")`` on 10 million
+A second table breaks down the fixed cost on the sample (what a unit report pays on top of
+the ratings): a fresh process importing and loading once (against importing pyarrow and
+reading the ratings once), and the CPU of each step of ``load_study`` other than the
+ratings pass: parsing study.toml, the units table and the outcomes table.
+
+A third table times ``reliability.agreement(level="interval", by="item")`` on 10 million
 ratings whose ids are categoricals as ``load_study`` delivers them (sorted string
 categories), in a fresh process, with the peak resident memory of the whole process
 (target of issue 14: under 5 s and 2 GB).
@@ -88,6 +93,38 @@ print(json.dumps(dict(n=len(df), seconds=t, cpu=c, peak_gb=resource.getrusage(re
 """
 
 
+_COLD = r"""
+import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+what, folder, ratings = sys.argv[1], sys.argv[2], sys.argv[3]
+if what == "floor":
+    import pyarrow.csv
+    n = pyarrow.csv.read_csv(ratings).num_rows
+else:
+    from evaltools import load_study
+    n = len(load_study(folder).ratings)
+print(json.dumps(dict(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, rows=n)))
+"""
+
+_STEPS = r"""
+import json, sys, time
+from pathlib import Path
+from evaltools.data._config import _read_config
+from evaltools.data._load import _load_outcomes, _load_units
+root = Path(sys.argv[1])
+def cpu(f, n=20):
+    f()
+    c0 = time.process_time()
+    for _ in range(n):
+        f()
+    return (time.process_time() - c0) / n
+conf = _read_config(root)
+units = _load_units(conf, None, [])
+print(json.dumps({"study.toml": cpu(lambda: _read_config(root)), "units table": cpu(lambda: _load_units(conf, None, [])),
+                  "outcomes table": cpu(lambda: _load_outcomes(conf, units.known, []))}))
+"""
+
+
 def _child(what: str, folder: Path, ratings: Path) -> dict:
     env = {**os.environ, "EVALTOOLS_KEY": "bench-key"}
     res = subprocess.run([sys.executable, "-c", _CHILD, what, str(folder), str(ratings)], capture_output=True,
@@ -105,6 +142,8 @@ def main() -> None:
     if not args.quick:
         sizes.append(("70 units x 200-400", {"seed": 7, "n_units": 70, "subjects_per_unit": (200, 400)}))
     rows = []
+    load0 = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    fixed: dict = {}
     with tempfile.TemporaryDirectory() as d:
         for label, kwargs in sizes:
             kwargs.pop("name", None)
@@ -119,12 +158,23 @@ def main() -> None:
                                  ours_cpu=ours["cpu"], table_gb=floor["table_gb"],
                                  growth_gb=ours["peak_growth_gb"]))
                 print(f"done {label} {fmt}", file=sys.stderr)
+                if label == "sample" and fmt == "csv":
+                    env = {**os.environ, "EVALTOOLS_KEY": "bench-key"}
+                    for side in ("floor", "load"):   # best of 3 fresh processes
+                        runs = [json.loads(subprocess.run([sys.executable, "-c", _COLD, side, str(folder), str(ratings)],
+                                                          capture_output=True, text=True, check=True, env=env)
+                                           .stdout.strip().splitlines()[-1]) for _ in range(3)]
+                        fixed[side] = min(runs, key=lambda r: r["seconds"])
+                    res = subprocess.run([sys.executable, "-c", _STEPS, str(folder)], capture_output=True, text=True,
+                                         check=True, env=env)
+                    fixed["steps"] = json.loads(res.stdout.strip().splitlines()[-1])
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     lines = [
         "# evaltools.data.load_study benchmark",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / "
-        f"{load[2]:.1f} (1/5/15 min) at the end of the run (shared machine: timings are noisy); "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {load0[0]:.1f} / {load0[1]:.1f} / "
+        f"{load0[2]:.1f} (1/5/15 min) at the start and {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end of "
+        f"the run (shared machine: wall times are noisy, CPU seconds much less so); "
         f"Python {platform.python_version()}. Best of 3 in a fresh process per side.",
         "",
         "| study | ratings file | rating rows | file (MB) | floor: Arrow read alone (s) | load_study (s) | "
@@ -146,6 +196,15 @@ def main() -> None:
               "checks every value against study.toml, hashes each distinct NIP once (HMAC-SHA256) and returns "
               "categorical ids. Target (issue 14): at least 2,000,000 rows/s, peak memory at most 3x the Arrow "
               "table.", ""]
+    if fixed:
+        fl, ld = fixed["floor"], fixed["load"]
+        lines += ["| fixed cost on the sample (csv) | wall (s) | CPU (s) |", "|---|---:|---:|",
+                  f"| fresh process: import pyarrow.csv + read_csv of the ratings once (floor) | {fl['seconds']:.3f} | "
+                  f"{fl['cpu']:.3f} |",
+                  f"| fresh process: import evaltools + load_study once | {ld['seconds']:.3f} | {ld['cpu']:.3f} |",
+                  *[f"| load_study step: {k} (CPU per call) | | {v:.4f} |" for k, v in fixed["steps"].items()], "",
+                  "A fresh process pays the imports (pandas above all) once; the steps are what every load_study "
+                  "pays besides the ratings pass.", ""]
     if not args.quick:
         res = subprocess.run([sys.executable, "-c", _AGREEMENT], capture_output=True, text=True, check=True)
         a = json.loads(res.stdout.strip().splitlines()[-1])

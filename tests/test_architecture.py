@@ -27,7 +27,6 @@ LAYERS = {
 }
 #: modules still longer than the limit, with the reason (remove the entry when it is split)
 KNOWN_LONG = {
-    "evaltools.data": "loader rewrite in progress (issue of the data loader)",
 }
 MAX_LINES = 700
 

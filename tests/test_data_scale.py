@@ -39,6 +39,24 @@ def test_subset_drops_unused_categories(tmp_path):
     assert list(sub["rater_role"].cat.categories) == study.roles, "declared categories stay"
 
 
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_one_unit_of_a_flat_file_carries_only_its_own_ids(tmp_path, ext):
+    """The file is read dictionary-encoded, so the dictionaries hold every unit's values; a
+    unit's load keeps only what its own records hold (no other unit's pseudonyms or items)."""
+    ratings = _ratings()
+    other = ratings["unit_kerja"] == UNITS[1]
+    ratings.loc[other & (ratings["indikator"] == "Akuntabel"), "indikator"] = "Kolaboratif"   # only the other unit's
+    ratings.loc[other & (ratings["nip"] == ratings["nip"].iloc[0]), "nip"] = "198001012005011002"   # likewise a person
+    folder = write_study(tmp_path / ext, ext, ratings=ratings)
+    full, one = load_study(folder).ratings, load_study(folder, units=[UNITS[0]]).ratings
+    own = full[full["unit"] == UNITS[0]]
+    for c in ("unit", "subject", "rater", "item"):
+        assert list(one[c].cat.categories) == sorted(set(own[c].astype(str))), c
+    assert "Kolaboratif" not in one["item"].cat.categories
+    pd.testing.assert_frame_equal(one, own.reset_index(drop=True).assign(
+        **{c: lambda d, c=c: d[c].cat.remove_unused_categories() for c in ("unit", "subject", "rater", "item")}))
+
+
 def test_groupby_matches_string_ids(tmp_path):
     r = load_study(write_study(tmp_path / "s")).ratings
     as_str = r.astype({c: str for c in CATEGORICAL_COLUMNS})

@@ -1,0 +1,248 @@
+"""The loaded study (:class:`Study`) and the partitions it writes and reads back."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ._config import Scale
+from ._contract import _ID_CATEGORIES
+
+
+# ------------------------------------------------------------------- the study
+@dataclasses.dataclass
+class Study:
+    """A validated, pseudonymized study.
+
+    Attributes
+    ----------
+    ratings : DataFrame
+        ``period`` (ordered categorical of the declared periods), ``unit``, ``subject``,
+        ``rater`` (pseudonyms), ``rater_role`` (categorical of the declared roles),
+        ``item``, ``score`` (float: the numeric score, or the 1-based level code of an
+        ordinal item), ``score_label`` (ordered categorical of the ordinal labels; missing
+        for numeric items). ``unit``, ``subject``, ``rater`` and ``item`` are pandas
+        categoricals whose categories are the strings, sorted, and only those present
+        (:meth:`subset` drops the others): compare them with strings as usual, and group
+        with ``observed=True`` so absent categories make no empty groups.
+    units : DataFrame
+        ``unit``, ``region``, ``first_treated`` (ordered categorical, missing = never
+        treated), ``first_treated_idx`` (1-based period position, 0 = never treated) and
+        the covariates as given (numeric where every value parses as a number).
+    outcomes : DataFrame
+        ``unit``, ``period`` (ordered categorical), ``t`` (1-based period position),
+        optional ``subject``, and one float column per outcome.
+
+    Examples
+    --------
+    >>> from evaltools.data import load_study
+    >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+    >>> len(study.ratings), study.periods[0], study.roles[0]
+    (231011, '2023-S1', 'atasan')
+    >>> study.pilot_units[0], study.scale_for("Akuntabel").name
+    ('Dinas Kesehatan Kota Binjai', 'skala_1_5')
+    >>> str(study.ratings["period"].dtype), study.ratings["subject"].iloc[0][:2]
+    ('category', 'P-')
+    """
+
+    name: str
+    path: Path | None
+    periods: list[str]
+    roles: list[str]
+    scales: dict[str, Scale]
+    outcome_info: dict[str, dict]
+    config: dict
+    ratings: pd.DataFrame
+    units: pd.DataFrame
+    outcomes: pd.DataFrame
+    item_scales: dict[str, str] = dataclasses.field(default_factory=dict)
+    default_scale: str | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    # -- metadata helpers
+    def scale_for(self, item: str) -> Scale:
+        """The declared scale of ``item``."""
+        return self.scales[self.item_scales.get(item, self.default_scale)]
+
+    def categories(self, item: str) -> list[float]:
+        return self.scale_for(item).categories
+
+    @property
+    def thresholds(self) -> dict:
+        return dict(self.config.get("thresholds", {}))
+
+    @property
+    def outcome_names(self) -> list[str]:
+        return list(self.outcome_info)
+
+    @property
+    def pilot_units(self) -> list[str]:
+        """Units whose pilot has started (``first_treated_idx > 0``), in the units table's order
+        (the order the runner reports them in)."""
+        u = self.units
+        return [str(x) for x in u.loc[u["first_treated_idx"].fillna(0).astype(int) > 0, "unit"]]
+
+    def panel(self) -> pd.DataFrame:
+        """Outcomes joined with the units table: one row per (unit, period)."""
+        return self.outcomes.merge(self.units, on="unit", how="left", validate="many_to_one")
+
+    def subset(self, units: Iterable[str]) -> "Study":
+        """The same study restricted to ``units`` (ratings, units and outcomes).
+
+        Categories no longer present in the ratings' id columns are dropped, so a unit's
+        study carries none of the national table's identifiers.
+
+        Examples
+        --------
+        >>> from evaltools.data import load_study
+        >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+        >>> study.subset(study.pilot_units[:1]).ratings["unit"].cat.categories.size
+        1
+        """
+        keep = set(units)
+        ratings = self.ratings[self.ratings["unit"].isin(keep)].reset_index(drop=True)
+        for c in _ID_CATEGORIES:
+            if c in ratings.columns and isinstance(ratings[c].dtype, pd.CategoricalDtype):
+                ratings[c] = ratings[c].cat.remove_unused_categories()
+        return dataclasses.replace(
+            self,
+            ratings=ratings,
+            units=self.units[self.units["unit"].isin(keep)].reset_index(drop=True),
+            outcomes=self.outcomes[self.outcomes["unit"].isin(keep)].reset_index(drop=True),
+        )
+
+    # -- aggregate description (no individual rows)
+    def summary(self) -> dict[str, pd.DataFrame]:
+        """Counts that describe the study without any individual-level row.
+
+        Returns ``{"units": ..., "items": ..., "roles": ..., "periods": ...}``; the units
+        table gives per unit its region, pilot start, subjects, raters, ratings, mean raters
+        per rated subject-item and the share of the declared 360° roles missing per subject.
+
+        Examples
+        --------
+        >>> from evaltools.data import load_study
+        >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+        >>> s = study.summary()
+        >>> sorted(s), len(s["units"]), int(s["units"]["n_ratings"].sum()) == len(study.ratings)
+        (['items', 'periods', 'roles', 'units'], 30, True)
+        """
+        r = self.ratings
+        per_unit = r.groupby("unit", observed=True).agg(
+            n_ratings=("score", "size"), n_subjects=("subject", "nunique"), n_raters=("rater", "nunique"))
+        spi = r.groupby(["unit", "period", "subject", "item"], observed=True).size()
+        per_unit["raters_per_subject_item"] = spi.groupby(level="unit", observed=True).mean()
+        roles_seen = r.groupby(["unit", "period", "subject"], observed=True)["rater_role"].nunique()
+        n_roles = max(len(self.roles), 1)
+        per_unit["share_roles_missing"] = 1 - roles_seen.groupby(level="unit", observed=True).mean() / n_roles
+        units = self.units.set_index("unit")[["region", "first_treated"]].join(per_unit, how="left")
+        units[["n_ratings", "n_subjects", "n_raters"]] = units[["n_ratings", "n_subjects", "n_raters"]].fillna(0).astype(int)
+        items = r.groupby("item", observed=True).agg(n_ratings=("score", "size"), mean=("score", "mean"),
+                                                     sd=("score", "std"), n_raters=("rater", "nunique"))
+        items["scale"] = [self.scale_for(i).name for i in items.index]
+        roles = r.groupby("rater_role", observed=False).agg(n_ratings=("score", "size"), mean=("score", "mean"),
+                                                            n_raters=("rater", "nunique"))
+        periods = r.groupby("period", observed=False).agg(n_ratings=("score", "size"), n_units=("unit", "nunique"),
+                                                          n_subjects=("subject", "nunique"))
+        oc = self.outcomes.groupby("period", observed=False)[self.outcome_names].mean()
+        periods = periods.join(oc.add_prefix("mean_"))
+        return {"units": units.reset_index(), "items": items.reset_index(), "roles": roles.reset_index(),
+                "periods": periods.reset_index()}
+
+    # -- partitions: the validated tables, no raw identifiers, for one or more units
+    def save(self, directory: str | os.PathLike, units: Iterable[str] | None = None) -> Path:
+        """Write the (optionally unit-restricted) study as Parquet + ``study.json``.
+
+        The partition holds pseudonymized data only; :func:`load_study` reads it back
+        without revalidating. Files are written to a temporary folder renamed into place.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from evaltools.data import load_study
+        >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+        >>> part = study.save(Path(tempfile.mkdtemp()) / "binjai", units=study.pilot_units[:1])
+        >>> back = load_study(part)
+        >>> back.ratings["unit"].unique().tolist() == study.pilot_units[:1], back.ratings.equals(
+        ...     study.subset(study.pilot_units[:1]).ratings)
+        (True, True)
+        """
+        study = self if units is None else self.subset(units)
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            for name in ("ratings", "units", "outcomes"):
+                getattr(study, name).to_parquet(tmp / f"{name}.parquet", index=False)
+            meta = {"name": study.name, "periods": study.periods, "roles": study.roles,
+                    "scales": {k: dataclasses.asdict(v) for k, v in study.scales.items()},
+                    "item_scales": study.item_scales, "default_scale": study.default_scale,
+                    "outcome_info": study.outcome_info, "config": study.config, "notes": study.notes,
+                    "format": "evaltools-partition-1"}
+            (tmp / "study.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
+                                           encoding="utf-8")
+            if directory.exists():
+                old = directory.with_name(directory.name + ".old")
+                os.replace(directory, old)
+                os.replace(tmp, directory)
+                _rmtree(old)
+            else:
+                os.replace(tmp, directory)
+        except BaseException:
+            _rmtree(tmp)
+            raise
+        return directory
+
+    def control_pools(self, units: Iterable[str] | None = None, *, min_regional: int = 10) -> dict[str, list[str]]:
+        """The never-treated units each pilot unit in ``units`` (default: all) is compared with.
+
+        Units of one region share labour markets, budgets and regional policy, so the region's
+        never-treated units are the donors when there are ``min_regional`` or more of them;
+        with fewer, every never-treated unit is the pool.
+
+        Examples
+        --------
+        >>> from evaltools.data import load_study
+        >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+        >>> pools = study.control_pools()
+        >>> len(pools) == len(study.pilot_units), sorted(map(len, pools.values()))[:3]
+        (True, [8, 8, 8])
+        """
+        u = self.units
+        names = u["unit"].astype(str)
+        never = u["first_treated_idx"].fillna(0).astype(int).to_numpy() == 0
+        region = u["region"].astype(str) if "region" in u else pd.Series("", index=u.index)
+        all_ctrl = names[never].tolist()
+        by_region = names[never].groupby(region[never].to_numpy(), sort=False).agg(list).to_dict()
+        reg_of = dict(zip(names, region))
+        pools = {}
+        for unit in self.pilot_units if units is None else units:
+            pool = by_region.get(reg_of.get(unit, ""), [])
+            pools[unit] = pool if len(pool) >= min_regional else all_ctrl
+        return pools
+
+
+def _rmtree(p: Path) -> None:
+    import shutil
+    shutil.rmtree(p, ignore_errors=True)
+
+
+def _load_partition(root: Path, units: list[str] | None = None) -> Study:
+    meta = json.loads((root / "study.json").read_text(encoding="utf-8"))
+    scales = {k: Scale(**{**v, "levels": tuple(v["levels"])}) for k, v in meta["scales"].items()}
+    tables = {n: pd.read_parquet(root / f"{n}.parquet") for n in ("units", "outcomes")}
+    ratings = pd.read_parquet(root / "ratings.parquet", filters=None if units is None else [("unit", "in", units)])
+    for c in _ID_CATEGORIES:
+        if units is not None and isinstance(ratings[c].dtype, pd.CategoricalDtype):
+            ratings[c] = ratings[c].cat.remove_unused_categories()
+    tables["ratings"] = ratings
+    return Study(name=meta["name"], path=root, periods=meta["periods"], roles=meta["roles"], scales=scales,
+                 outcome_info=meta["outcome_info"], config=meta["config"], item_scales=meta["item_scales"],
+                 default_scale=meta["default_scale"], notes=meta.get("notes", []), **tables)
+
+
