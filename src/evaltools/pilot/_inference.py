@@ -185,6 +185,40 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
                     pval=float(2 * stats.t.sf(abs(t), df)), n_subjects=N, note="; ".join(notes), extra=extra)
 
 
+def _wave_rows(pilots: list, d1: np.ndarray, dc: np.ndarray, first: Any, *, alpha: float,
+               power: float) -> list[dict[str, Any]]:
+    """The rows of one wave: its pilot units share the controls, so the standard error,
+    df, MDE and note are those of one :func:`unit_did_test` and only theta, t, p and the
+    placebo rank differ (computed for all pilot units at once, with the same arithmetic)."""
+    def row(u, est):
+        return {"unit": u, "first_treated": first, "effect": est.value, "se": est.se, "ci_low": est.ci_low,
+                "ci_high": est.ci_high, "pval": est.pval, "df": est.df, "pval_perm": est.pval_perm,
+                "mde": est.mde, "n_controls": dc.size, "note": est.note}
+
+    ok = np.isfinite(d1)
+    if not ok.any():
+        return [row(u, unit_did_test(d, dc, alpha=alpha, power=power)) for u, d in zip(pilots, d1)]
+    ref = unit_did_test(float(d1[ok][0]), dc, alpha=alpha, power=power)
+    if not np.isfinite(ref.se):       # too few or constant controls: every unit says so on its own
+        return [row(u, unit_did_test(d, dc, alpha=alpha, power=power)) for u, d in zip(pilots, d1)]
+    N, se, df = dc.size, float(ref.se), ref.df
+    theta = d1 - float(dc.mean())
+    t = theta / se
+    q = float(stats.t.ppf(1 - alpha / 2, df))
+    pval = 2 * stats.t.sf(np.abs(t), df)
+    pl = np.sort(np.abs(dc - (dc.sum() - dc) / (N - 1)))
+    perm = (1 + N - np.searchsorted(pl, np.abs(d1 - dc.mean()) - 1e-12 * (1 + np.abs(d1)), side="left")) / (1 + N)
+    out = []
+    for k, u in enumerate(pilots):    # one dict per pilot unit of the wave (the result's rows)
+        if not ok[k]:
+            out.append(row(u, unit_did_test(d1[k], dc, alpha=alpha, power=power)))
+            continue
+        out.append({"unit": u, "first_treated": first, "effect": float(theta[k]), "se": se,
+                    "ci_low": float(theta[k] - q * se), "ci_high": float(theta[k] + q * se), "pval": float(pval[k]),
+                    "df": df, "pval_perm": float(perm[k]), "mde": ref.mde, "n_controls": N, "note": ref.note})
+    return out
+
+
 def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = "period",
                    first_treated: str = "first_treated", alpha: float = 0.05, power: float = 0.8):
     """:func:`unit_did_test` for every pilot unit of a panel in one pass (the headline of
@@ -246,11 +280,7 @@ def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = 
         dc = Yc[g:].mean(axis=0) - Yc[:g].mean(axis=0)
         Yp = Y[pilots].to_numpy()
         d1 = np.nanmean(Yp[g:], axis=0) - np.nanmean(Yp[:g], axis=0)
-        for u, d in zip(pilots, d1):
-            est = unit_did_test(d, dc, alpha=alpha, power=power)
-            rows.append({"unit": u, "first_treated": periods[g], "effect": est.value, "se": est.se,
-                         "ci_low": est.ci_low, "ci_high": est.ci_high, "pval": est.pval, "df": est.df,
-                         "pval_perm": est.pval_perm, "mde": est.mde, "n_controls": len(never), "note": est.note})
+        rows += _wave_rows(pilots, d1, dc, periods[g], alpha=alpha, power=power)
     cols = ["unit", "first_treated", "effect", "se", "ci_low", "ci_high", "pval", "df", "pval_perm", "mde",
             "n_controls", "note"]
     return pd.DataFrame(rows).reindex(columns=cols)
