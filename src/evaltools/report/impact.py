@@ -182,10 +182,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     primary = [oc for oc, e in per.items() if e["primary"]]
     too_small = bool(primary) and not benefit and all(per[oc]["too_small_to_see"] for oc in primary)
     if paths:
-        sec.add_figure(("Selisih-dalam-selisih unit terhadap unit kontrol per periode (0 = periode pertama uji "
-                        "coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the unit "
-                        "against the control units per period (0 = first pilot period), with 95% band"),
-                       plots.event_study_grid(paths, lang=lang))
+        sec.figures.append((("Selisih-dalam-selisih unit terhadap unit kontrol per periode (0 = periode pertama "
+                             "uji coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the "
+                             "unit against the control units per period (0 = first pilot period), with 95% band"),
+                            plots.event_study_grid_svg(paths, lang=lang)))
     sec.results = {"available": True, "outcomes": per, "harm": harm, "benefit": benefit, "primary": primary,
                    "too_small_to_see": too_small}
     if rows:

@@ -105,7 +105,11 @@ def _png_size(png: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", png[16:24])
 
 
-def _figure(caption: str, png: bytes, dpi: float = 96.0) -> dict:
+def _figure(caption: str, png: bytes | str, dpi: float = 96.0) -> dict:
+    if isinstance(png, str):
+        # inline SVG markup from evaltools.plots (its texts escaped there): embedded as it is
+        return {"caption": caption, "svg": png, "b64": "", "width": getattr(png, "width", None),
+                "height": getattr(png, "height", None)}
     size = _png_size(png)
     # a PNG drawn at 96 dpi is shown at its own pixel size (1 CSS px = 1/96 in): no rescaling blur
     w, h = (round(size[0] * 96.0 / dpi), round(size[1] * 96.0 / dpi)) if size else (None, None)
@@ -131,7 +135,8 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     """HTML of a report :class:`~evaltools.report.Section` (its ``_repr_html_``).
 
     Reads ``key``, ``title``, ``lead`` (paragraphs split at blank lines), ``available``,
-    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes) and ``notes``; the
+    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes or the inline SVG markup of
+    ``evaltools.plots.*_svg``) and ``notes``; the
     optional attributes ``annex`` (printed after a page break, counted as annex),
     ``summary`` (the part a reader must see first), ``page_break`` and ``lang``. Table cells
     holding a verdict code or label become badges; a DataFrame's ``attrs["links"]``
