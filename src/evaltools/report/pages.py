@@ -263,17 +263,44 @@ def rule_table(records: Sequence[Mapping], *, rules: Sequence[str] | None = None
     return pd.DataFrame(rows, columns=["unit", "verdict", *codes]).astype(object)
 
 
+def _page_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its BeautifulSoup pass over the finished page.
+
+        That pass parses and re-serialises the whole page to add ``alt`` to images that lack
+        one and ``tabindex`` to code and output areas; our template writes every image's
+        ``alt`` and the pages show no code. It cost about 70 % of exporting a unit page.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to the soup (nbconvert 7)
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PageExporter
+
+
 def _exporter():
     exporter = getattr(_LOCAL, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
         from traitlets.config import Config
 
         c = Config()
         c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
         c.TagRemovePreprocessor.enabled = True
         # building the exporter loads the templates; one per thread, since a worker renders many pages
-        exporter = HTMLExporter(config=c, template_name=_TEMPLATE, extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exporter = _page_exporter_class()(config=c, template_name=_TEMPLATE, extra_template_basedirs=[str(TEMPLATE_DIR)],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
         exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
         _LOCAL.exporter = exporter

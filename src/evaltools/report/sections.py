@@ -424,11 +424,12 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
 
 
 def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None,
-                  lang: str = "id") -> dict[str, Section]:
+                  lang: str = "id", pooled: Any = None) -> dict[str, Section]:
     """All four sections of a unit report (coverage, consistency, calibration, impact).
 
     The impact section's notes (method details) move to the page's annex
-    (:func:`unit_annex`).
+    (:func:`unit_annex`). ``pooled``: the whole study's :func:`evaltools.report.impact.pooled_tests`
+    (a DataFrame or Parquet path) when ``study`` is one unit's partition (see ``impact``).
 
     Examples
     --------
@@ -444,7 +445,7 @@ def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None
     out = {"coverage": _coverage(study, r, lang=lang, thresholds=th),
            "consistency": _consistency(study, num, thresholds=th, lang=lang),
            "calibration": _calibration(study, unit, r, num, thresholds=th, lang=lang),
-           "impact": impact(study, unit, thresholds=th, lang=lang)}
+           "impact": impact(study, unit, thresholds=th, lang=lang, pooled=pooled)}
     imp = out["impact"]
     _method_notes(imp).extend(imp.notes)
     imp.notes = []
