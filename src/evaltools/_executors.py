@@ -235,9 +235,11 @@ def _run_pool(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler: 
 
     given = isinstance(scheduler, ProcessPoolExecutor)
     tasks = iter(tasks)
-    head = list(itertools.islice(tasks, 2))
-    if not given and (jobs <= 1 or len(head) <= 1):
-        return _run_inline([*head, *tasks], on_done, jobs, scheduler, then)
+    head: list[UnitTask] = []
+    if not given:  # a pool of our own only for two tasks or more
+        head = list(itertools.islice(tasks, 2))
+        if jobs <= 1 or len(head) <= 1:
+            return _run_inline([*head, *tasks], on_done, jobs, scheduler, then)
     pool = scheduler if given else start_pool(jobs, head[0].kernel_name, head[0].engine)
     pending: dict = {}
 
