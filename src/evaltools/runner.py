@@ -1,10 +1,11 @@
 """Run the per-unit reports and the policy briefing for a study.
 
 ``run()`` loads and validates a study once, writes one Parquet partition per pilot unit
-(its own ratings and outcome panel plus the control pool the impact section needs),
-executes ``notebooks/unit_report.ipynb`` per unit with papermill, renders each executed
-notebook to HTML without code, and finally executes the briefing over every unit's
-recorded results. Everything lands under ``<out>/<run-id>/``::
+(its own ratings and outcome panel plus the control pool the impact section needs, and its
+rows of the study's pooled unit effects, computed once), executes
+``notebooks/unit_report.ipynb`` per unit with papermill as soon as its partition is
+written, renders each executed notebook to HTML without code, and finally executes the
+briefing over every unit's recorded results. Everything lands under ``<out>/<run-id>/``::
 
     units/<file>.ipynb, .html, .json   (+ .log for a unit that failed)
     inputs/<file>/                     each unit's pseudonymized input partition
@@ -480,10 +481,10 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
     safe_of = {u: stems[u] for u in selected}
     pools = st.control_pools(selected, min_regional=MIN_REGIONAL_CONTROLS)
     notes += rf.archive_stale(run_dir, keep={stems[u] for u in all_pilots})
-    # each unit's effect is pooled with every other pilot unit's: one pass over the whole
-    # study's panel here, each unit's notebook reads its own rows (its partition has no others)
     timings["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    # each unit's effect is pooled with every other pilot unit's: one pass over the whole
+    # study's panel here, each unit's notebook reads its own rows (its partition has no others)
     pooled = pooled_tests(st, alpha=0.05, power=thresholds["mde_power"])
     pooled_of = {str(k): g.reset_index(drop=True) for k, g in pooled.groupby(pooled["unit"].astype(str), sort=False)}
     timings["pooled"] = time.perf_counter() - t0
