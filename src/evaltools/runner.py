@@ -311,12 +311,28 @@ def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitione
 POOLED_FILE = "pooled.parquet"
 
 
+@contextlib.contextmanager
+def _one_arrow_thread():
+    """pyarrow converts a DataFrame on a thread pool of ``pyarrow.cpu_count()`` threads when it
+    has many rows; for a unit's small partition, written while the workers hold the cores,
+    handing the columns to threads costs more than converting them (a third of the time)."""
+    import pyarrow as pa
+
+    before = pa.cpu_count()
+    pa.set_cpu_count(1)
+    try:
+        yield
+    finally:
+        pa.set_cpu_count(before)
+
+
 def _save_partition(sub: Any, path: Path, pooled: Any = None) -> None:
-    sub.save(path)
-    if pooled is not None:
-        tmp = path / f".{POOLED_FILE}.tmp"
-        pooled.to_parquet(tmp, index=False)
-        os.replace(tmp, path / POOLED_FILE)
+    with _one_arrow_thread():
+        sub.save(path)
+        if pooled is not None:
+            tmp = path / f".{POOLED_FILE}.tmp"
+            pooled.to_parquet(tmp, index=False)
+            os.replace(tmp, path / POOLED_FILE)
     rf.share_tree(path)
 
 
