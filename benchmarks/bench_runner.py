@@ -306,7 +306,12 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="+", choices=("overhead", "jobs", "national", "cluster", "profile"),
                     help="run only these measurements")
     ap.add_argument("--jobs-units", type=int, default=134, help="units of the --jobs study (~3/4 are pilots)")
+    ap.add_argument("--render", action="store_true", help="only rewrite results_runner.md from results_runner.json")
     a = ap.parse_args(argv)
+    if a.render:
+        page = _page(json.loads((ROOT / "benchmarks" / "results_runner.json").read_text(encoding="utf-8")))
+        (ROOT / "benchmarks" / "results_runner.md").write_text(page, encoding="utf-8")
+        return 0
     only = set(a.only or [])
     if a.only_national:
         only = {"national"}
@@ -432,7 +437,9 @@ def _page(recorded: dict) -> str:
     lines = ["## Runner (`evaltools.runner`)", "",
              f"Machine: {CORES} cores, shared with other jobs; each row says the 1-minute load average before -> "
              f"after its measurement and the date it was taken (a part rerun alone, e.g. `--only jobs`, replaces "
-             f"only its own rows). Python {sys.version.split()[0]}.", "",
+             f"only its own rows). Python {sys.version.split()[0]}. \"NOT MET (loaded ...)\" is a target missed while "
+             f"other jobs held the cores; the CPU seconds of all processes in the notes below are what each run "
+             f"cost whatever the load.", "",
              "| measure | ours | peer | ratio (peer / ours) | target | load avg (date) |", "|---|---|---|---|---|---|"]
     for name in PARTS:
         part = recorded.get(name)
