@@ -135,9 +135,9 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     """HTML of a report :class:`~evaltools.report.Section` (its ``_repr_html_``).
 
     Reads ``key``, ``title``, ``lead`` (paragraphs split at blank lines), ``available``,
-    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes or the inline SVG markup of
-    ``evaltools.plots.*_svg``) and ``notes``; the
-    optional attributes ``annex`` (printed after a page break, counted as annex),
+    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes or the inline SVG markup
+    of ``evaltools.plots.*_svg``) and ``notes``; the optional attributes ``annex`` (printed
+    after a page break, counted as annex),
     ``summary`` (the part a reader must see first), ``page_break`` and ``lang``. Table cells
     holding a verdict code or label become badges; a DataFrame's ``attrs["links"]``
     (column -> one relative href per row) turns that column's cells into links. Floats are
@@ -300,8 +300,9 @@ def _exporter():
         c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
         c.TagRemovePreprocessor.enabled = True
         # building the exporter loads the templates; one per thread, since a worker renders many pages
-        exporter = _page_exporter_class()(config=c, template_name=_TEMPLATE, extra_template_basedirs=[str(TEMPLATE_DIR)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter = _page_exporter_class()(config=c, template_name=_TEMPLATE,
+                                          extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
+                                          exclude_input_prompt=True, exclude_output_prompt=True)
         exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
         _LOCAL.exporter = exporter
     return exporter
