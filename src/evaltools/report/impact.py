@@ -116,8 +116,11 @@ def pooled_tests(study: Any, *, alpha: float = 0.05, power: float = 0.8,
 
     Examples
     --------
+    >>> import tempfile, evaltools
     >>> from evaltools.simulate import simulate_study
-    >>> st = simulate_study(seed=3, n_units=12, n_regions=1, subjects_per_unit=(6, 7)).study
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = simulate_study(seed=3, n_units=12, n_regions=1, subjects_per_unit=(6, 7)).write(folder)
+    >>> st = evaltools.load_study(folder)
     >>> t = pooled_tests(st, outcomes=["ikm"])
     >>> sorted(t["unit"]) == sorted(st.pilot_units), t["pooled_mu"].nunique()
     (True, 1)
