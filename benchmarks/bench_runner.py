@@ -1,8 +1,11 @@
 """Benchmark of the report runner: kernel overhead per unit, parallel speed-up, national scale.
 
 Run as ``python benchmarks/bench_runner.py`` (``--quick`` for a small smoke run,
-``--national`` to add the 1,000-unit study end to end). Prints a markdown table and writes
-it to ``benchmarks/results_runner.md``.
+``--national`` for every part below at full size, as ``make bench`` does; ``--only PART ...``
+for some parts). Each part's rows are kept in ``benchmarks/results_runner.json`` (a part rerun
+alone replaces only its own) and the whole is written as one section to
+``benchmarks/results_runner.md``, with each target and PASS / NOT MET, the load average and
+the CPU seconds of all processes (the machine is often shared: wall times alone mislead).
 
 1. Fixed overhead per unit, fresh kernel vs warm kernel, measured in the same run on the
    same notebook: the unit-report imports (pandas, matplotlib, the evaltools statistics
@@ -18,14 +21,17 @@ it to ``benchmarks/results_runner.md``.
    end through ``--scheduler`` on a local Dask cluster of two worker processes
    (``dask scheduler`` + 2 x ``dask worker``, subprocesses); wall time and the peak resident
    memory of every process (scheduler, workers with their kernels, the runner).
-5. (``--profile``, or ``--national``) where one typical unit report's computation time goes (cProfile,
-   in-process, the notebook's calls without papermill).
+5. (``--profile``, or ``--national``) one typical unit report's computation (the notebook's calls
+   on the unit's partition, in-process, without papermill): median wall and CPU time of 7, and
+   where the time goes (cProfile).
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,6 +43,10 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+# single-threaded BLAS, as the report kernels run (evaltools._kernels.kernel_env), set before numpy loads
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+             "NUMEXPR_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 from evaltools import runner  # noqa: E402
 
@@ -112,31 +122,38 @@ def _simulate(path: Path, n_units: int, subjects: tuple[int, int], seed: int = 1
     return path
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of every finished descendant (workers, their kernels)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def _timed_run(study: Path, out: Path, **kw) -> dict:
+    """One ``runner.run``: wall, CPU seconds (all processes), load average, the manifest's phases."""
+    load0, cpu0, t0 = os.getloadavg()[0], _cpu(), time.perf_counter()
+    res = runner.run(study, out, engine="warm", **kw)
+    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    assert res.ok, res.failed
+    man = json.loads((res.run_dir / "manifest.json").read_text())
+    d = [e["duration"] for e in man["units"].values() if e.get("duration")]
+    return {"units": len(res.executed), "failed": len(res.failed), "wall": wall, "cpu": cpu,
+            "load": (load0 + os.getloadavg()[0]) / 2, "phases": man.get("timings", {}),
+            "median_unit": statistics.median(d) if d else float("nan"), "briefing_ok": res.briefing_ok}
+
+
 def jobs_speedup(n_units: int, work: Path) -> dict:
     # n_units units, a quarter of them never-treated controls: about 0.75 n_units reports
     study = _simulate(work / "jobs_study", n_units, (14, 18))
-    times = {}
-    for jobs in (1, 2):
-        t0 = time.perf_counter()
-        res = runner.run(study, work / f"jobs{jobs}", jobs=jobs, engine="warm", progress=False, force=True,
-                         briefing=False)
-        times[jobs] = time.perf_counter() - t0
-        assert res.ok, res.failed
-        n = len(res.executed)
-    return {"units": n, "t1": times[1], "t2": times[2], "speedup": times[1] / times[2]}
+    runs = {jobs: _timed_run(study, work / f"jobs{jobs}", jobs=jobs, progress=False, force=True, briefing=False)
+            for jobs in (1, 2)}
+    return {"units": runs[1]["units"], "runs": runs, "speedup": runs[1]["wall"] / runs[2]["wall"]}
 
 
 def national(work: Path, jobs: int) -> dict:
     t0 = time.perf_counter()
     study = _simulate(work / "national", 1000, (10, 14))
     t_sim = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    res = runner.run(study, work / "national_reports", jobs=jobs, engine="warm", progress=True)
-    wall = time.perf_counter() - t0
-    man = json.loads((res.run_dir / "manifest.json").read_text())
-    d = [e["duration"] for e in man["units"].values() if e.get("duration")]
-    return {"units": len(res.executed), "failed": len(res.failed), "wall": wall, "simulate": t_sim,
-            "median_unit": statistics.median(d) if d else float("nan"), "briefing_ok": res.briefing_ok}
+    return {**_timed_run(study, work / "national_reports", jobs=jobs, progress=True), "simulate": t_sim}
 
 
 def _peak_rss(pids: dict, peaks: dict) -> None:
@@ -200,9 +217,10 @@ def cluster(work: Path, n_units: int) -> dict:
 
         th = threading.Thread(target=poll, daemon=True)
         th.start()
-        t0 = time.perf_counter()
+        load0, cpu0, t0 = os.getloadavg()[0], _cpu(), time.perf_counter()
         res = runner.run(study, work / "cluster_reports", scheduler=address, progress=True)
         wall = time.perf_counter() - t0
+        load = (load0 + os.getloadavg()[0]) / 2
         stop.set()
         th.join()
         peaks["runner (this process)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -211,8 +229,11 @@ def cluster(work: Path, n_units: int) -> dict:
             p.terminate()
         for p in procs.values():
             p.wait(timeout=60)
+    # the workers' (and their kernels') CPU counts once they have been waited for
+    man = json.loads((res.run_dir / "manifest.json").read_text())
     return {"units": len(res.executed), "failed": len(res.failed), "wall": wall, "simulate": t_sim,
-            "briefing_ok": res.briefing_ok, "peaks": peaks, "n_units": n_units}
+            "briefing_ok": res.briefing_ok, "peaks": peaks, "n_units": n_units, "cpu": _cpu() - cpu0,
+            "load": load, "phases": man.get("timings", {})}
 
 
 def profile_unit() -> dict:
@@ -226,22 +247,37 @@ def profile_unit() -> dict:
     import evaltools
     from evaltools import report
 
-    st = evaltools.load_study(ROOT / "data" / "sample")
-    sizes = st.ratings.groupby("unit", observed=True)["subject"].nunique()
+    whole = evaltools.load_study(ROOT / "data" / "sample")
+    sizes = whole.ratings.groupby("unit", observed=True)["subject"].nunique()
     unit = str((sizes - sizes.median()).abs().idxmin())  # the unit of median size
-    th = report.thresholds(st.config)
+    th = report.thresholds(whole.config)
+    # what the unit's notebook computes: its own partition (ratings, control pool) and its rows
+    # of the study's pooled unit effects, as runner.run writes them
+    from evaltools.report.impact import pooled_tests
+
+    mine = whole.ratings[whole.ratings["unit"].astype(str) == unit]
+    sub = runner._restrict(whole, unit, runner._partition_ratings(whole, mine), whole.control_pools([unit])[unit])
+    pooled = pooled_tests(whole, power=th["mde_power"])
+    pooled = pooled[pooled["unit"].astype(str) == unit].reset_index(drop=True)
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        st = evaltools.load_study(sub.save(Path(tmp) / "unit"))
 
     def once():
-        sections = report.unit_sections(st, unit, thresholds=th, lang="id")
+        sections = report.unit_sections(st, unit, thresholds=th, lang="id", pooled=pooled)
         v = report.verdict(sections, th, lang="id")
         for s_ in [*sections.values(), v]:
             getattr(s_, "_repr_html_", lambda: None)()  # the figures are encoded when shown
         return report.unit_record(unit, sections, v, lang="id")
 
     once()  # imports and caches, as the warm kernel has them
-    t0 = time.perf_counter()
-    once()
-    wall = time.perf_counter() - t0
+    walls, cpus = [], []
+    for _ in range(7):
+        t0, c0 = time.perf_counter(), time.process_time()
+        once()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    # CPU seconds of this process: what the computation costs when other jobs share the cores
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
     prof = cProfile.Profile()
     prof.enable()
     once()
@@ -253,7 +289,8 @@ def profile_unit() -> dict:
         if "evaltools" in mod and not name.startswith("_"):
             rows.append((ct, f"{Path(mod).parent.name}/{Path(mod).name}:{name}"))
     top = sorted(rows, reverse=True)[:12]
-    return {"unit": unit, "n_subjects": int(sizes[unit]), "wall": wall, "top": top}
+    return {"unit": unit, "n_subjects": int(sizes[unit]), "wall": wall, "cpu": cpu, "top": top,
+            "load": os.getloadavg()[0]}
 
 
 def main(argv=None) -> int:
@@ -269,76 +306,155 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="+", choices=("overhead", "jobs", "national", "cluster", "profile"),
                     help="run only these measurements")
     ap.add_argument("--jobs-units", type=int, default=134, help="units of the --jobs study (~3/4 are pilots)")
+    ap.add_argument("--render", action="store_true", help="only rewrite results_runner.md from results_runner.json")
     a = ap.parse_args(argv)
+    if a.render:
+        page = _page(json.loads((ROOT / "benchmarks" / "results_runner.json").read_text(encoding="utf-8")))
+        (ROOT / "benchmarks" / "results_runner.md").write_text(page, encoding="utf-8")
+        return 0
     only = set(a.only or [])
     if a.only_national:
         only = {"national"}
     n = 3 if a.quick else 10
-    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         work = Path(tmp)
         want = (lambda k, default: k in only if only else default)  # noqa: E731
-        ov = overhead(n, work) if want("overhead", True) else None
-        sp = jobs_speedup(6 if a.quick else a.jobs_units, work) if want("jobs", True) else None
-        nat = national(work, a.jobs) if want("national", a.national) else None
+        measured: dict[str, dict] = {}
+
+        def measure(name: str, fn, *args) -> None:
+            load0 = os.getloadavg()
+            out = fn(*args)
+            measured[name] = {"result": out, "load": [load0, os.getloadavg()]}
+
+        if want("overhead", True):
+            measure("overhead", overhead, n, work)
+        if want("jobs", True):
+            measure("jobs", jobs_speedup, 6 if a.quick else a.jobs_units, work)
+        if want("national", a.national):
+            measure("national", national, work, a.jobs)
         # make bench (--national) includes the cluster run and the profile
-        cl = (cluster(work, 40 if a.quick else a.cluster or 5000)
-              if want("cluster", a.cluster is not None or a.national) else None)
-        pr = profile_unit() if want("profile", a.profile or a.national) else None
-    load_after = os.getloadavg()
-    lines = [
-        "## Runner (`evaltools.runner`)",
-        "",
-        f"Machine: {os.cpu_count()} cores, shared; one run, timings are noisy. Python {sys.version.split()[0]}. "
-        f"Load average (1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} before the run, "
-        f"{'/'.join(f'{x:.2f}' for x in load_after)} after it.",
-        "",
-        "| measure | ours | peer | ratio (peer / ours) |",
-        "|---|---|---|---|",
-    ]
-    if ov is not None:
-        m = ov["medians"]
-        lines += [
-            f"| fixed overhead per unit, warm kernel vs fresh kernel (median of {ov['n']['warm']} / "
-            f"{ov['n']['fresh']}) | {m['warm']:.3f} s | {m['fresh']:.3f} s | {m['fresh'] / m['warm']:.1f}x |",
-            f"| fixed overhead per unit, warm kernel vs papermill default + `nbconvert` subprocess "
-            f"(median of {ov['n']['papermill+nbconvert']}) | {m['warm']:.3f} s | {m['papermill+nbconvert']:.3f} s | "
-            f"{m['papermill+nbconvert'] / m['warm']:.1f}x |",
-            f"| warm kernel start + imports (once per worker) | {ov['warm_start']:.2f} s | | |",
-        ]
-    if sp is not None:
-        lines.append(f"| real unit report, {sp['units']} units, `--jobs 2` vs `--jobs 1` (warm) | {sp['t2']:.1f} s | "
-                     f"{sp['t1']:.1f} s | {sp['speedup']:.2f}x |")
-    if nat:
-        lines.append(f"| 1,000-unit simulated study ({nat['units']} pilot units, {nat['failed']} failed), end to end, "
-                     f"`--jobs {a.jobs}` | {nat['wall'] / 60:.1f} min (median unit {nat['median_unit']:.2f} s; "
-                     f"briefing ok: {nat['briefing_ok']}) | target < 4 min | |")
-    if cl:
-        worst = max(cl["peaks"].values())
-        lines.append(f"| {cl['n_units']:,}-unit partitioned study ({cl['units']} pilot units, {cl['failed']} failed) on "
-                     f"a local Dask cluster, 2 worker processes, end to end | {cl['wall'] / 60:.1f} min (briefing ok: "
-                     f"{cl['briefing_ok']}); largest process peak {worst:.0f} MB | target < 2 GB per process | |")
-    if pr:
-        lines.append(f"| one typical unit report's computation ({pr['unit']!s}, {pr['n_subjects']} employees), "
-                     f"in-process | {pr['wall']:.2f} s | target 0.3 s | |")
-    lines += ["", "Overhead = wall time of `runner.execute_unit` (papermill, parameters, HTML export, JSON) minus "
-              "the duration papermill records for the notebook's computation cell; the notebook imports the "
-              "unit-report stack (numpy, pandas, matplotlib, evaltools statistics).", ""]
-    if cl:
-        lines += ["Peak resident memory per process of the cluster run (MB):", "",
-                  "| process | peak RSS (MB) |", "|---|---|"]
-        lines += [f"| {k} | {v:.0f} |" for k, v in sorted(cl["peaks"].items())] + [""]
-    if pr:
-        lines += ["Where one unit report's computation goes (cProfile, cumulative seconds of public evaltools "
-                  "functions; nested calls are counted in their callers too):", "", "| function | cumulative s |",
-                  "|---|---|"]
-        lines += [f"| `{name}` | {ct:.3f} |" for ct, name in pr["top"]] + [""]
-    table = "\n".join(lines)
-    print(table)
-    name = "results_runner.md" if not only else f"results_runner_{'_'.join(sorted(only))}.md"
-    if not a.quick:  # a smoke run never replaces the recorded table
-        (ROOT / "benchmarks" / name).write_text(table + "\n", encoding="utf-8")
+        if want("cluster", a.cluster is not None or a.national):
+            measure("cluster", cluster, work, 40 if a.quick else a.cluster or 5000)
+        if want("profile", a.profile or a.national):
+            measure("profile", profile_unit)
+    today = dt.date.today().isoformat()
+    sections = {name: {"date": today, "load": m["load"], **render(name, m["result"], m["load"], a)}
+                for name, m in measured.items()}
+    if a.quick:  # a smoke run never replaces the recorded tables
+        print(_page(sections))
+        return 0
+    # each measurement replaces its own part; the others keep what they last recorded
+    store = ROOT / "benchmarks" / "results_runner.json"
+    recorded = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    recorded.update(sections)
+    store.write_text(json.dumps(recorded, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    page = _page(recorded)
+    (ROOT / "benchmarks" / "results_runner.md").write_text(page, encoding="utf-8")
+    print(page)
     return 0
+
+
+#: the order of the parts in the results page
+PARTS = ("profile", "overhead", "jobs", "national", "cluster")
+CORES = os.cpu_count() or 1
+
+
+def _load_text(load) -> str:
+    (b1, b5, _b15), (a1, _a5, _a15) = load
+    return f"{b1:.1f} -> {a1:.1f}"
+
+
+def _status(ok: bool, load: float) -> str:
+    if ok:
+        return "PASS"
+    # a measurement taken with other jobs on the cores says little about the target
+    return "NOT MET" + (f" (loaded: {load:.1f} on {CORES} cores)" if load > CORES else "")
+
+
+def _phases(ph: dict) -> str:
+    return ", ".join(f"{k} {v:.1f} s" for k, v in ph.items()) or "–"
+
+
+def render(name: str, r: dict, load, a) -> dict:
+    """Rows of the runner's results table and the detail lines of one measurement."""
+    mean_load = (load[0][0] + load[1][0]) / 2
+    lt = _load_text(load)
+    rows, detail = [], []
+    if name == "overhead":
+        m = r["medians"]
+        rows += [
+            f"| fixed overhead per unit, warm kernel vs fresh kernel (median of {r['n']['warm']} / {r['n']['fresh']}) "
+            f"| {m['warm']:.3f} s | {m['fresh']:.3f} s | {m['fresh'] / m['warm']:.1f}x | | {lt} |",
+            f"| fixed overhead per unit, warm kernel vs papermill default + `nbconvert` subprocess (median of "
+            f"{r['n']['papermill+nbconvert']}) | {m['warm']:.3f} s | {m['papermill+nbconvert']:.3f} s | "
+            f"{m['papermill+nbconvert'] / m['warm']:.1f}x | | {lt} |",
+            f"| warm kernel start + imports (once per worker) | {r['warm_start']:.2f} s | | | | {lt} |",
+        ]
+        detail.append("Overhead = wall time of `runner.execute_unit` (papermill, parameters, HTML export, JSON) minus "
+                      "the duration papermill records for the notebook's computation cell; the notebook imports the "
+                      "unit-report stack (numpy, pandas, matplotlib, evaltools statistics).")
+    elif name == "jobs":
+        r1, r2 = r["runs"][1], r["runs"][2]
+        ok = r["speedup"] >= 1.8
+        rows.append(f"| real unit report, {r['units']} units end to end, `--jobs 2` vs `--jobs 1` (warm kernels) | "
+                    f"{r2['wall']:.1f} s | {r1['wall']:.1f} s | {r['speedup']:.2f}x | >= 1.8x: "
+                    f"{_status(ok, mean_load)} | {lt} |")
+        for j, rr in ((1, r1), (2, r2)):
+            detail.append(f"- `--jobs {j}`: {rr['wall']:.1f} s wall, {rr['cpu']:.1f} CPU s in all processes "
+                          f"(load {rr['load']:.1f}); median unit {rr['median_unit']:.2f} s; phases in the runner: "
+                          f"{_phases(rr['phases'])} (units overlap partitioning).")
+    elif name == "national":
+        ok = r["wall"] < 240
+        rows.append(f"| 1,000-unit simulated study ({r['units']} pilot units, {r['failed']} failed), end to end, "
+                    f"`--jobs {a.jobs}` | {r['wall'] / 60:.1f} min | | | < 4 min: {_status(ok, mean_load)} | {lt} |")
+        detail.append(f"- 1,000-unit study: {r['cpu']:.0f} CPU s in all processes (load {r['load']:.1f}); median unit "
+                      f"{r['median_unit']:.2f} s; briefing ok: {r['briefing_ok']}; phases: {_phases(r['phases'])}.")
+    elif name == "cluster":
+        worst = max(r["peaks"].values())
+        size = f"{r['n_units']:,}-unit"
+        full = r["n_units"] >= 5000
+        rows.append(f"| {size} partitioned study ({r['units']} pilot units, {r['failed']} failed) on a local Dask "
+                    f"cluster, 2 worker processes, end to end | {r['wall'] / 60:.1f} min; largest process "
+                    f"{worst:.0f} MB | | | < 2 GB per process: {'PASS' if worst < 2048 else 'NOT MET'}"
+                    f"{'' if full else ' (not the 5,000-unit run: a smoke at this size)'} | {lt} |")
+        detail += [f"- cluster run: {r['cpu']:.0f} CPU s in all processes (load {r['load']:.1f}); briefing ok: "
+                   f"{r['briefing_ok']}; phases in the runner: {_phases(r['phases'])}. Peak resident memory (MB):",
+                   "", "| process | peak RSS (MB) |", "|---|---|"]
+        detail += [f"| {k} | {v:.0f} |" for k, v in sorted(r["peaks"].items())] + [""]
+    elif name == "profile":
+        ok = r["wall"] <= 0.3
+        rows.append(f"| one typical unit report's computation ({r['unit']!s}, {r['n_subjects']} employees), "
+                    f"in-process, median of 7: wall (CPU s of the process) | {r['wall']:.3f} s ({r['cpu']:.3f} CPU s) "
+                    f"| | | <= 0.3 s: {_status(ok, mean_load)} | {lt} |")
+        detail += ["Where that unit's computation goes (cProfile, cumulative seconds of public evaltools functions; "
+                   "nested calls count in their callers too, and profiling inflates every call):", "",
+                   "| function | cumulative s |", "|---|---|"]
+        detail += [f"| `{fn}` | {ct:.3f} |" for ct, fn in r["top"]] + [""]
+    return {"rows": rows, "detail": detail}
+
+
+def _page(recorded: dict) -> str:
+    lines = ["## Runner (`evaltools.runner`)", "",
+             f"Machine: {CORES} cores, shared with other jobs; each row says the 1-minute load average before -> "
+             f"after its measurement and the date it was taken (a part rerun alone, e.g. `--only jobs`, replaces "
+             f"only its own rows). Python {sys.version.split()[0]}. \"NOT MET (loaded ...)\" is a target missed while "
+             f"other jobs held the cores; the CPU seconds of all processes in the notes below are what each run "
+             f"cost whatever the load.", "",
+             "| measure | ours | peer | ratio (peer / ours) | target | load avg (date) |", "|---|---|---|---|---|---|"]
+    for name in PARTS:
+        part = recorded.get(name)
+        if part:
+            lines += [row[: row.rindex("|")].rstrip() + f" ({part['date']}) |" for row in part["rows"]]
+    lines.append("")
+    missing = [name for name in PARTS if name not in recorded]
+    if missing:
+        lines += [f"Not measured with this code yet: {', '.join(missing)} (`python benchmarks/bench_runner.py "
+                  f"--national` measures every part; `--only {' '.join(missing)}` these).", ""]
+    for name in PARTS:
+        part = recorded.get(name)
+        if part and part["detail"]:
+            lines += part["detail"] + [""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 if __name__ == "__main__":

@@ -197,3 +197,74 @@ def test_verdict_by_region_counts():
     assert [x.get_text() for x in ax.get_yticklabels()] == ["Jawa Tengah", "Aceh"]
     widths = {(round(p.get_y(), 2), round(p.get_x())): p.get_width() for p in ax.patches if p.get_width()}
     assert sum(widths.values()) == 3
+
+
+# --- the unit report's charts as inline SVG -------------------------------------------------
+
+def _svg_tree(svg):
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(str(svg))  # well-formed XML, or this raises
+    ns = "{http://www.w3.org/2000/svg}"
+    circles = [(float(c.get("cx")), float(c.get("cy")), g.get("fill")) for g in root.iter(f"{ns}g")
+               for c in g.findall(f"{ns}circle")]
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    return root, circles, texts
+
+
+def test_severity_caterpillar_svg_sorts_highlights_and_names_nobody():
+    fx = pd.DataFrame({"severity": [0.9, -0.1, 0.2, -0.8], "ci_low": [0.6, -0.3, 0.0, -1.0],
+                       "ci_high": [1.2, 0.1, 0.4, -0.6], "flag": ["severe", "ok", "ok", "lenient"]},
+                      index=pd.Index(["P-a", "P-b", "P-c", "P-d"], name="rater"))
+    svg = plots.severity_caterpillar_svg(fx)
+    root, circles, texts = _svg_tree(svg)
+    pts = sorted(circles[:-2], key=lambda c: -c[1])  # the legend's two dots come last; bottom row first
+    xs = [c[0] for c in pts]
+    assert len(pts) == 4 and xs == sorted(xs)  # lowest severity at the bottom, one point per rater
+    fills = [c[2] for c in pts]
+    assert fills[0] == fills[-1] == plots._FLAG and fills[1] == fills[2] == plots._OK
+    assert not any(t and t.startswith("P-") for t in texts)  # no pseudonym on the chart
+    assert "ditandai" in texts and "wajar" in texts
+    assert (svg.width, int(root.get("width"))) == (672, 672)
+
+
+def test_agreement_by_item_svg_escapes_item_names_and_marks_threshold():
+    agr = pd.DataFrame({"item": ["<b>Loyal</b> & co", "Adaptif"], "value": [0.42, 0.81], "ci_low": [0.2, 0.7],
+                        "ci_high": [0.6, 0.9]})
+    svg = plots.agreement_by_item_svg(agr, threshold=0.5, lang="en")
+    assert "<b>" not in svg and "&lt;b&gt;Loyal&lt;/b&gt; &amp; co" in svg
+    _root, circles, texts = _svg_tree(svg)
+    red = [c for c in circles if c[2] == plots._FLAG]
+    blue = [c for c in circles if c[2] == "#2166ac"]
+    assert len(red) == 1 and len(blue) == 1 and red[0][0] < blue[0][0]  # 0.42 left of 0.81, below the threshold
+    assert "threshold 0.5" in texts and "0.8" in texts
+
+
+@pytest.mark.parametrize("agr", [
+    pd.DataFrame({"item": ["Loyal", "Adaptif"], "value": [np.nan, np.nan], "ci_low": [np.nan, np.nan],
+                  "ci_high": [np.nan, np.nan]}),
+    pd.DataFrame({"item": ["Loyal", "Adaptif"], "value": [0.4, 0.9], "ci_low": [np.nan, -np.inf],
+                  "ci_high": [np.nan, np.inf]}),
+    pd.DataFrame(columns=["item", "value", "ci_low", "ci_high"]),
+])
+def test_agreement_by_item_svg_survives_undefined_values(agr):
+    svg = plots.agreement_by_item_svg(agr, threshold=0.5)
+    _root, circles, texts = _svg_tree(svg)
+    import re
+
+    assert not re.search(r"\b(nan|inf)\b", svg)  # no coordinate or label written from an undefined value
+    assert len(circles) == int(pd.to_numeric(agr["value"], errors="coerce").notna().sum())
+    if not circles:
+        assert "tidak ada data" in texts
+
+
+def test_event_study_grid_svg_colours_before_and_after_and_writes_decimal_commas():
+    es = pd.DataFrame({"event_time": [-2, -1, 0, 1], "att": [0.01, -0.02, 0.05, 0.07],
+                       "ci_low": [-0.02, -0.05, 0.02, 0.03], "ci_high": [0.04, 0.01, 0.08, 0.11],
+                       "reference": [False] * 4})
+    svg = plots.event_study_grid_svg([("Proporsi", es), ("Hari", es.assign(att=es["att"] * 100))])
+    _root, circles, texts = _svg_tree(svg)
+    assert len(circles) == 8
+    assert sum(c[2] == "#737373" for c in circles) == 4 and sum(c[2] == "#2166ac" for c in circles) == 4
+    assert "0,05" in texts and "\u22121" in texts and not any(t and "." in t for t in texts)
+    assert texts.count("Proporsi") == 1 and "Periode relatif terhadap awal uji coba" in texts

@@ -358,3 +358,56 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
         runner.atomic_write(p, "baru")
     assert p.read_text() == "lama"
     assert [f.name for f in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_unit_pages_pool_with_every_pilot_unit(study, first_run):
+    """A unit's partition holds only itself and its controls; its page must still show its effect
+    pooled with all pilot units (Knapp-Hartung REML, ``pilot.pooled_unit_effects``), the same
+    numbers ``report.unit_sections`` gives on the whole study in one process."""
+    import evaltools
+
+    st = evaltools.load_study(study["path"])
+    th = report.thresholds(st.config)
+    run_dir = first_run["res"].run_dir
+    man = json.loads((run_dir / "manifest.json").read_text())
+    for u in _pilots(study):
+        rec = json.loads((run_dir / "units" / f"{man['units'][u]['file']}.json").read_text())
+        whole = report.unit_sections(st, u, thresholds=th)["impact"].results["outcomes"]
+        for oc, e in rec["impact"]["outcomes"].items():
+            for k in ("eb_effect", "eb_ci_low", "eb_ci_high", "pooled_effect", "effect", "mde"):
+                assert e[k] == pytest.approx(whole[oc][k], rel=1e-9, abs=1e-12), (u, oc, k)
+            # shrinkage toward the others: not the unit's own estimate (what pooling with itself gave)
+            assert e["eb_effect"] != pytest.approx(e["effect"], rel=1e-9)
+    assert set(man["timings"]) == {"load", "pooled", "partition", "units", "briefing", "summary"}
+
+
+def test_pool_executor_submits_tasks_as_they_are_made(tmp_path):
+    """The runner hands the executors a generator: the first tasks run while later ones are made."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from evaltools import _executors
+
+    started = []
+
+    class FakePool(ProcessPoolExecutor):
+        def __init__(self):  # no processes: each task "runs" as it is submitted
+            pass
+
+        def submit(self, fn, *a, **k):
+            started.append(a[0].unit)
+            fut = Future()
+            fut.set_result({"unit": a[0].unit, "status": "ok", "duration": 0.0, "error": ""})
+            return fut
+
+    made, done = [], []
+
+    def tasks():
+        for i in range(4):
+            made.append(i)
+            # by the time task i is made, every earlier task has been submitted
+            assert started == [f"u{j}" for j in range(i)]
+            yield runner.UnitTask(unit=f"u{i}", safe=f"u{i}", notebook="", parameters={}, units_dir=str(tmp_path),
+                                  work_dir=str(tmp_path))
+
+    _executors.EXECUTORS["local"](tasks(), lambda t, res: done.append(t.unit), 2, FakePool())
+    assert made == [0, 1, 2, 3] and sorted(done) == ["u0", "u1", "u2", "u3"]

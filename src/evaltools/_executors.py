@@ -1,7 +1,8 @@
 """Executing unit notebooks: one task (:func:`execute_unit`) and the executors that run many.
 
 Executors are a small registry (:data:`EXECUTORS`), each a function
-``(tasks, on_done, jobs, scheduler, then=None)``:
+``(tasks, on_done, jobs, scheduler, then=None)``; ``tasks`` may be a generator, whose tasks
+are submitted as they come (the runner partitions the study while the first units run):
 
 * ``inline``: in this process, one task after the other;
 * ``local``: a process pool of ``jobs`` workers (``spawn``), each keeping a warm kernel;
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -183,7 +185,7 @@ def _failed_entry(task: UnitTask, exc: BaseException) -> dict:
     return _failed(task, _error_tail(None, exc))
 
 
-def _run_inline(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+def _run_inline(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
                 then: Then | None = None) -> None:
     for t in tasks:
         try:
@@ -225,32 +227,44 @@ def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
     return pool
 
 
-def _run_pool(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+def _run_pool(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
               then: Then | None = None) -> None:
+    """``tasks`` may be a generator: each task is submitted as soon as it is made, so the
+    workers run the first units while the caller still partitions the later ones."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     given = isinstance(scheduler, ProcessPoolExecutor)
-    if not given and (jobs <= 1 or len(tasks) <= 1):
-        return _run_inline(tasks, on_done, jobs, scheduler, then)
-    pool = scheduler if given else start_pool(min(jobs, len(tasks)), tasks[0].kernel_name, tasks[0].engine)
+    tasks = iter(tasks)
+    head: list[UnitTask] = []
+    if not given:  # a pool of our own only for two tasks or more
+        head = list(itertools.islice(tasks, 2))
+        if jobs <= 1 or len(head) <= 1:
+            return _run_inline([*head, *tasks], on_done, jobs, scheduler, then)
+    pool = scheduler if given else start_pool(jobs, head[0].kernel_name, head[0].engine)
+    pending: dict = {}
 
-    def drain(pending: dict) -> None:
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                t = pending.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a worker process that died
-                    res = _failed_entry(t, exc)
-                on_done(t, res)
+    def collect(timeout: float | None) -> None:
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        for fut in done:
+            t = pending.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # a worker process that died
+                res = _failed_entry(t, exc)
+            on_done(t, res)
 
     try:
-        drain({pool.submit(execute_unit, t): t for t in tasks})
+        for t in itertools.chain(head, tasks):
+            pending[pool.submit(execute_unit, t)] = t
+            collect(0)  # report what finished meanwhile, without waiting
+        while pending:
+            collect(None)
         # the follow-up (the briefing) runs in a worker whose kernel is already warm
         final = then() if then is not None else None
         if final is not None:
-            drain({pool.submit(execute_unit, final): final})
+            pending[pool.submit(execute_unit, final)] = final
+            while pending:
+                collect(None)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -293,23 +307,35 @@ def connect(scheduler: Any, timeout: float | None = None):
             "on this machine") from None
 
 
-def _run_dask(tasks: Sequence[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
+def _run_dask(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
               then: Then | None = None) -> None:
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
     client = connect(scheduler)
 
-    def drain(batch: Sequence[UnitTask]) -> None:
-        futs = {client.submit(execute_unit, t, pure=False, key=f"evaltools-{t.kind}-{t.safe}-{time.time_ns()}"): t
-                for t in batch}
-        for fut in as_completed(list(futs)):
-            t = futs[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:
-                res = _failed_entry(t, exc)
-            on_done(t, res)
+    def drain(batch: Iterable[UnitTask]) -> None:
+        # submitted one by one as the caller makes them (a generator partitions while workers run)
+        futs: dict = {}
+        ac = as_completed()
+
+        def report(done) -> None:
+            for fut in done:
+                t = futs.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:
+                    res = _failed_entry(t, exc)
+                on_done(t, res)
+
+        for t in batch:
+            fut = client.submit(execute_unit, t, pure=False, key=f"evaltools-{t.kind}-{t.safe}-{time.time_ns()}")
+            futs[fut] = t
+            ac.add(fut)
+            if ac.has_ready():
+                report(ac.next_batch(block=False))
+        for fut in ac:
+            report([fut])
 
     try:
         drain(tasks)
@@ -388,6 +414,13 @@ class Progress:
                 el = int(now - self.t0)
                 print(f"evaltools: {n}/{self.total} unit {self._counts()} [{el // 60:02d}:{el % 60:02d}]",
                       file=self.stream, flush=True)
+
+    def skip(self) -> None:
+        """One unit fewer to do (it is up to date): the total is counted as tasks are made."""
+        self.total -= 1
+        if self.bar is not None:
+            self.bar.total = self.total
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:

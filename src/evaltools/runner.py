@@ -1,10 +1,11 @@
 """Run the per-unit reports and the policy briefing for a study.
 
 ``run()`` loads and validates a study once, writes one Parquet partition per pilot unit
-(its own ratings and outcome panel plus the control pool the impact section needs),
-executes ``notebooks/unit_report.ipynb`` per unit with papermill, renders each executed
-notebook to HTML without code, and finally executes the briefing over every unit's
-recorded results. Everything lands under ``<out>/<run-id>/``::
+(its own ratings and outcome panel plus the control pool the impact section needs, and its
+rows of the study's pooled unit effects, computed once), executes
+``notebooks/unit_report.ipynb`` per unit with papermill as soon as its partition is
+written, renders each executed notebook to HTML without code, and finally executes the
+briefing over every unit's recorded results. Everything lands under ``<out>/<run-id>/``::
 
     units/<file>.ipynb, .html, .json   (+ .log for a unit that failed)
     inputs/<file>/                     each unit's pseudonymized input partition
@@ -53,6 +54,7 @@ from evaltools._runfolder import RunLocked, safe_name, unit_file_names
 from evaltools.data import Study, load_study
 from evaltools.report import thresholds as report_thresholds
 from evaltools.report import write_summary
+from evaltools.report.impact import pooled_tests
 from evaltools.report.pages import export_html
 from evaltools.report.records import read_manifest, write_manifest
 
@@ -263,6 +265,9 @@ def _partition_ratings(st: Any, ratings: Any) -> Any:
     return out.assign(**{c: out[c].cat.remove_unused_categories() for c in cats}) if cats else out
 
 
+#: seconds between two saves of the manifest while units finish (always saved at the end)
+MANIFEST_EVERY = 2.0
+
 #: units whose ratings a partitioned study loads at once: the runner never holds the national table
 LOAD_BATCH = 200
 
@@ -302,8 +307,32 @@ def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitione
             yield u, by_unit.get(u, r.iloc[0:0])
 
 
-def _save_partition(sub: Any, path: Path) -> None:
-    sub.save(path)
+#: a unit partition's rows of the whole study's ``report.impact.pooled_tests`` (beside its study.json)
+POOLED_FILE = "pooled.parquet"
+
+
+@contextlib.contextmanager
+def _one_arrow_thread():
+    """pyarrow converts a DataFrame on a thread pool of ``pyarrow.cpu_count()`` threads when it
+    has many rows; for a unit's small partition, written while the workers hold the cores,
+    handing the columns to threads costs more than converting them (a third of the time)."""
+    import pyarrow as pa
+
+    before = pa.cpu_count()
+    pa.set_cpu_count(1)
+    try:
+        yield
+    finally:
+        pa.set_cpu_count(before)
+
+
+def _save_partition(sub: Any, path: Path, pooled: Any = None) -> None:
+    with _one_arrow_thread():
+        sub.save(path)
+        if pooled is not None:
+            tmp = path / f".{POOLED_FILE}.tmp"
+            pooled.to_parquet(tmp, index=False)
+            os.replace(tmp, path / POOLED_FILE)
     rf.share_tree(path)
 
 
@@ -435,6 +464,9 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
 
 def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: Any, *, units, n_jobs, lang, force,
              engine, notebook, briefing, progress, timeout, kernel_name) -> RunResult:
+    # wall seconds of the run's phases in this process (manifest "timings"): what a slow run spent where
+    timings = {"load": 0.0, "pooled": 0.0, "partition": 0.0, "units": 0.0, "briefing": 0.0, "summary": 0.0}
+    t0 = time.perf_counter()
     dataset = _ratings_dataset(study_path)
     if dataset is None:
         st = load_study(study_path)
@@ -465,6 +497,13 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
     safe_of = {u: stems[u] for u in selected}
     pools = st.control_pools(selected, min_regional=MIN_REGIONAL_CONTROLS)
     notes += rf.archive_stale(run_dir, keep={stems[u] for u in all_pilots})
+    timings["load"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # each unit's effect is pooled with every other pilot unit's: one pass over the whole
+    # study's panel here, each unit's notebook reads its own rows (its partition has no others)
+    pooled = pooled_tests(st, alpha=0.05, power=thresholds["mde_power"])
+    pooled_of = {str(k): g.reset_index(drop=True) for k, g in pooled.groupby(pooled["unit"].astype(str), sort=False)}
+    timings["pooled"] = time.perf_counter() - t0
 
     old = read_manifest(run_dir)
     old_units = old.get("units", {}) or {}
@@ -488,48 +527,68 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             manifest["units"].setdefault(u, entry)
 
     lock = threading.Lock()
+    last_save = [0.0]
 
-    def save_manifest() -> None:
+    def save_manifest(every: float = 0.0) -> None:
+        # a unit's result is saved at most every `every` seconds (rewriting the whole manifest
+        # after each of thousands of units costs the parent more than a unit does); the run
+        # saves it again at its end, and a unit missing from a killed run's manifest reruns
         with lock:
+            now = time.monotonic()
+            if every and now - last_save[0] < every:
+                return
             write_manifest(run_dir, manifest)
+            last_save[0] = time.monotonic()
 
     fingerprint = _study_fingerprint(st)
     work = work_root / f"run-{os.getpid()}-{time.time_ns()}"
     stage = work / "stage"
-    tasks: list[UnitTask] = []
     skipped: list[str] = []
     executed: list[str] = []
     failed_all: list[str] = []
     briefing_ok = False
     try:
-        for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
-            sub = _restrict(st, u, _partition_ratings(st, ratings), pools[u])
-            s = safe_of[u]
-            # paths relative to units/, where the published notebook lives and its kernel runs
-            params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": "..",
-                      "study_path": f"../{rf.INPUTS}/{s}",
-                      "record_path": f"../{rf.WORK}/{work.name}/stage/{s}.json"}
-            ihash = _input_hash([sub.ratings, sub.units, sub.outcomes], {**params, "study": fingerprint})
-            prev = manifest["units"].get(u, {})
-            part = inputs_root / s
-            outputs_exist = all((units_dir / f"{s}.{ext}").exists() for ext in ("ipynb", "html"))
-            if (not force and prev.get("status") == "ok" and prev.get("input_hash") == ihash
-                    and prev.get("code_hash") == chash and outputs_exist
-                    and rf.record_intact(units_dir / f"{s}.json", u, prev.get("record_hash"))):
-                if not (part / "study.json").exists():  # the notebook's input, kept beside it
-                    _save_partition(sub, part)
-                skipped.append(u)
-                continue
-            _save_partition(sub, part)
-            manifest["units"][u] = {"file": s, "status": "pending", "input_hash": ihash, "code_hash": chash,
-                                    "duration": None, "error": "", "library_version": manifest["library_version"]}
-            tasks.append(UnitTask(unit=u, safe=s, notebook=str(nb_path), parameters=params,
-                                  units_dir=str(units_dir), work_dir=str(units_dir), stage_dir=str(stage),
-                                  engine=engine, kernel_name=kernel_name, timeout=timeout, title=u))
-        save_manifest()
-
-        bar = Progress(len(tasks), progress, lang)
+        bar = Progress(len(selected), progress, lang)
         failed: list[str] = []
+
+        def make_tasks():
+            """One task per unit to (re)do, made as its partition is written: the executor
+            submits each at once, so the workers start on the first units while the later
+            ones are partitioned."""
+            t_part = time.perf_counter()
+            for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
+                sub = _restrict(st, u, _partition_ratings(st, ratings), pools[u])
+                s = safe_of[u]
+                # paths relative to units/, where the published notebook lives and its kernel runs
+                params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": "..",
+                          "study_path": f"../{rf.INPUTS}/{s}",
+                          "pooled_path": f"../{rf.INPUTS}/{s}/{POOLED_FILE}",
+                          "record_path": f"../{rf.WORK}/{work.name}/stage/{s}.json"}
+                mine = pooled_of.get(u, pooled.iloc[0:0])
+                ihash = _input_hash([sub.ratings, sub.units, sub.outcomes, mine], {**params, "study": fingerprint})
+                prev = manifest["units"].get(u, {})
+                part = inputs_root / s
+                outputs_exist = all((units_dir / f"{s}.{ext}").exists() for ext in ("ipynb", "html"))
+                if (not force and prev.get("status") == "ok" and prev.get("input_hash") == ihash
+                        and prev.get("code_hash") == chash and outputs_exist
+                        and rf.record_intact(units_dir / f"{s}.json", u, prev.get("record_hash"))):
+                    if not (part / "study.json").exists() or not (part / POOLED_FILE).exists():
+                        _save_partition(sub, part, mine)  # the notebook's input, kept beside it
+                    skipped.append(u)
+                    bar.skip()
+                    continue
+                _save_partition(sub, part, mine)
+                timings["partition"] += time.perf_counter() - t_part
+                with lock:
+                    manifest["units"][u] = {"file": s, "status": "pending", "input_hash": ihash, "code_hash": chash,
+                                            "duration": None, "error": "",
+                                            "library_version": manifest["library_version"]}
+                yield UnitTask(unit=u, safe=s, notebook=str(nb_path), parameters=params, units_dir=str(units_dir),
+                               work_dir=str(units_dir), stage_dir=str(stage), engine=engine,
+                               kernel_name=kernel_name, timeout=timeout, title=u)
+                t_part = time.perf_counter()
+            timings["partition"] += time.perf_counter() - t_part
+            save_manifest()
 
         def on_done(t: UnitTask, res: dict) -> None:
             fields = {k: v for k, v in res.items() if k != "unit"}
@@ -547,13 +606,15 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             executed.append(t.unit)
             if res["status"] != "ok":
                 failed.append(t.unit)
-            save_manifest()
+            save_manifest(every=MANIFEST_EVERY)
             bar.update(res["status"] == "ok")
 
         bhash = code_hash(BRIEFING_NOTEBOOK)
         prev_b = old.get("briefing") or {}
 
         def then() -> UnitTask | None:
+            timings["units"] = time.perf_counter() - t_exec
+            save_manifest()
             bar.close()
             if not briefing:
                 return None
@@ -568,7 +629,10 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
 
         executor = "local" if executor_arg is None or isinstance(executor_arg, ProcessPoolExecutor) else "dask"
         try:
-            EXECUTORS[executor](tasks, on_done, n_jobs, executor_arg, then)
+            t_exec = time.perf_counter()
+            EXECUTORS[executor](make_tasks(), on_done, n_jobs, executor_arg, then)
+            # units (partitioning overlapping them) then the briefing
+            timings["briefing"] = max(time.perf_counter() - t_exec - timings["units"], 0.0) if briefing else 0.0
         finally:
             bar.close()
         # units that were skipped earlier but failed then stay failed in the briefing
@@ -577,7 +641,10 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
         # the briefing's own record only marks that it finished; keep the run folder tidy
         with contextlib.suppress(FileNotFoundError):
             (run_dir / "briefing.json").unlink()
+        t0 = time.perf_counter()
         _write_summary(run_dir, lang, thresholds)
+        timings["summary"] = time.perf_counter() - t0
+        manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         save_manifest()
     finally:

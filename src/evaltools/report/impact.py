@@ -5,6 +5,7 @@ unit's effect partially pooled with the other pilot units (``pilot.pooled_unit_e
 from __future__ import annotations
 
 import math
+import os
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -95,6 +96,70 @@ def _pooled_table_uncached(study: Any, outcome: str, alpha: float, power: float)
     return units
 
 
+def pooled_tests(study: Any, *, alpha: float = 0.05, power: float = 0.8,
+                 outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every pilot unit's DiD test and empirical-Bayes effect, per outcome, in one long table.
+
+    What a unit page's "pooled with other units" column and its ``too_small_to_see`` reference
+    (the programme-wide pooled effect) read: ``pilot.unit_did_tests`` over the whole study's
+    panel, then ``pilot.pooled_unit_effects`` (REML random effects, Knapp-Hartung). The runner
+    computes it once for the study and gives each unit's notebook its own rows
+    (``impact(..., pooled=...)``): a unit's partition holds only its own outcomes and its
+    control pool, so pooling there would pool the unit with itself.
+
+    Returns
+    -------
+    DataFrame
+        One row per (outcome, pilot unit): ``outcome``, the columns of ``unit_did_tests``,
+        ``eb_effect, eb_se, eb_ci_low, eb_ci_high, shrinkage`` and the programme-wide fit as
+        ``pooled_<name>`` (``pooled_mu`` the pooled effect), repeated on each row.
+
+    Examples
+    --------
+    >>> import tempfile, evaltools
+    >>> from evaltools.simulate import simulate_study
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = simulate_study(seed=3, n_units=12, n_regions=1, subjects_per_unit=(6, 7)).write(folder)
+    >>> st = evaltools.load_study(folder)
+    >>> t = pooled_tests(st, outcomes=["ikm"])
+    >>> sorted(t["unit"]) == sorted(st.pilot_units), t["pooled_mu"].nunique()
+    (True, 1)
+    """
+    names = [oc for oc in (outcomes or list(getattr(study, "outcome_info", {}) or {}))]
+    panel_cols = set(study.panel().columns)
+    parts = []
+    for oc in names:
+        if oc not in panel_cols:
+            continue
+        try:
+            t = _pooled_table_uncached(study, oc, alpha, power)
+        except Exception as exc:
+            if not _is_data_problem(exc):
+                raise
+            continue  # the unit page says why (its own unit_effect raises the same)
+        fit = {f"pooled_{k}": v for k, v in t.attrs.get("pooled", {}).items()}
+        t = t.assign(**fit) if fit else t
+        t.insert(0, "outcome", oc)
+        t.attrs = {}
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["outcome", "unit"])
+
+
+def _pooled_given(pooled: Any, outcome: str) -> pd.DataFrame | None:
+    """This outcome's rows of a :func:`pooled_tests` table (a frame or a Parquet path), or None."""
+    if isinstance(pooled, (str, os.PathLike)):
+        pooled = pd.read_parquet(pooled)
+    if not isinstance(pooled, pd.DataFrame) or "outcome" not in pooled:
+        return None
+    t = pooled[pooled["outcome"].astype(str) == str(outcome)]
+    if t.empty:
+        return None
+    fit = [c for c in t.columns if c.startswith("pooled_")]
+    out = t.drop(columns=["outcome", *fit]).reset_index(drop=True)
+    out.attrs["pooled"] = {c[len("pooled_"):]: t[c].iloc[0] for c in fit}
+    return out
+
+
 def _signed_p(effect: float, se: float, df: float, bound: float, sign: float) -> float:
     """Two-sided p of H0: sign * theta = bound, reported only on the side beyond the bound."""
     if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and np.isfinite(df)):
@@ -104,7 +169,7 @@ def _signed_p(effect: float, se: float, df: float, bound: float, sign: float) ->
 
 
 def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",
-           outcomes: Sequence[str] | None = None) -> Section:
+           outcomes: Sequence[str] | None = None, pooled: Any = None) -> Section:
     """The unit's effect on each outcome against the control pool, with benefit / harm flags.
 
     Per outcome (``pilot.unit_effect``): the 2x2 DiD against the never-treated units and its
@@ -125,6 +190,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     ``min_effect`` if declared, else the size of the programme-wide pooled effect -- is
     below this unit's MDE: the design could not have seen it. The unit-level flag is set
     when every primary outcome is too small to see.
+
+    ``pooled``: the :func:`pooled_tests` table of the whole study (a DataFrame or a Parquet
+    path) when ``study`` is one unit's partition; by default it is computed from ``study``.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     alpha = 0.05
@@ -139,7 +207,8 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
             continue
         try:
             ue = pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha, power=th["mde_power"])
-            pool = _pooled_table(study, oc, alpha, th["mde_power"])
+            given = _pooled_given(pooled, oc) if pooled is not None else None
+            pool = given if given is not None else _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
             if not _is_data_problem(exc):
                 raise
@@ -182,10 +251,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     primary = [oc for oc, e in per.items() if e["primary"]]
     too_small = bool(primary) and not benefit and all(per[oc]["too_small_to_see"] for oc in primary)
     if paths:
-        sec.add_figure(("Selisih-dalam-selisih unit terhadap unit kontrol per periode (0 = periode pertama uji "
-                        "coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the unit "
-                        "against the control units per period (0 = first pilot period), with 95% band"),
-                       plots.event_study_grid(paths, lang=lang))
+        sec.figures.append((("Selisih-dalam-selisih unit terhadap unit kontrol per periode (0 = periode pertama "
+                             "uji coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the "
+                             "unit against the control units per period (0 = first pilot period), with 95% band"),
+                            plots.event_study_grid_svg(paths, lang=lang)))
     sec.results = {"available": True, "outcomes": per, "harm": harm, "benefit": benefit, "primary": primary,
                    "too_small_to_see": too_small}
     if rows:

@@ -105,7 +105,11 @@ def _png_size(png: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", png[16:24])
 
 
-def _figure(caption: str, png: bytes, dpi: float = 96.0) -> dict:
+def _figure(caption: str, png: bytes | str, dpi: float = 96.0) -> dict:
+    if isinstance(png, str):
+        # inline SVG markup from evaltools.plots (its texts escaped there): embedded as it is
+        return {"caption": caption, "svg": png, "b64": "", "width": getattr(png, "width", None),
+                "height": getattr(png, "height", None)}
     size = _png_size(png)
     # a PNG drawn at 96 dpi is shown at its own pixel size (1 CSS px = 1/96 in): no rescaling blur
     w, h = (round(size[0] * 96.0 / dpi), round(size[1] * 96.0 / dpi)) if size else (None, None)
@@ -131,8 +135,9 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     """HTML of a report :class:`~evaltools.report.Section` (its ``_repr_html_``).
 
     Reads ``key``, ``title``, ``lead`` (paragraphs split at blank lines), ``available``,
-    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes) and ``notes``; the
-    optional attributes ``annex`` (printed after a page break, counted as annex),
+    ``tables`` (caption, DataFrame), ``figures`` (caption, PNG bytes or the inline SVG markup
+    of ``evaltools.plots.*_svg``) and ``notes``; the optional attributes ``annex`` (printed
+    after a page break, counted as annex),
     ``summary`` (the part a reader must see first), ``page_break`` and ``lang``. Table cells
     holding a verdict code or label become badges; a DataFrame's ``attrs["links"]``
     (column -> one relative href per row) turns that column's cells into links. Floats are
@@ -258,18 +263,46 @@ def rule_table(records: Sequence[Mapping], *, rules: Sequence[str] | None = None
     return pd.DataFrame(rows, columns=["unit", "verdict", *codes]).astype(object)
 
 
+def _page_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its BeautifulSoup pass over the finished page.
+
+        That pass parses and re-serialises the whole page to add ``alt`` to images that lack
+        one and ``tabindex`` to code and output areas; our template writes every image's
+        ``alt`` and the pages show no code. It cost about 70 % of exporting a unit page.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to the soup (nbconvert 7)
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PageExporter
+
+
 def _exporter():
     exporter = getattr(_LOCAL, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
         from traitlets.config import Config
 
         c = Config()
         c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
         c.TagRemovePreprocessor.enabled = True
         # building the exporter loads the templates; one per thread, since a worker renders many pages
-        exporter = HTMLExporter(config=c, template_name=_TEMPLATE, extra_template_basedirs=[str(TEMPLATE_DIR)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter = _page_exporter_class()(config=c, template_name=_TEMPLATE,
+                                          extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
+                                          exclude_input_prompt=True, exclude_output_prompt=True)
         exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
         _LOCAL.exporter = exporter
     return exporter

@@ -57,8 +57,11 @@ def coverage(study: Any, unit: str, *, lang: str = "id", thresholds: Mapping[str
     >>> sec.results["n_subjects"], sec.results["raters_per_subject"], sec.results["period_last"]
     (2, 1.5, 'P1')
     """
+    return _coverage(study, _unit_ratings(study, unit), lang=lang, thresholds=thresholds)
+
+
+def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str, Any] | None) -> Section:
     k = _k(thresholds)
-    r = _unit_ratings(study, unit)
     sec = Section(key="coverage", title=text("coverage", lang))
     n_sub = int(r["subject"].nunique())
     n_rat = int(r["rater"].nunique())
@@ -132,9 +135,12 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     >>> consistency(SimpleNamespace(ratings=r), "U").lead
     'Tidak dapat dihitung untuk unit ini: hanya satu pegawai dinilai'
     """
-    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     r = _unit_ratings(study, unit)
-    num = r[r["item"].isin(_numeric_items(study, r))]
+    return _consistency(study, r[r["item"].isin(_numeric_items(study, r))], thresholds=thresholds, lang=lang)
+
+
+def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any] | None, lang: str) -> Section:
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     sec = Section(key="consistency", title=text("consistency", lang))
     empty = {"agreement_median": None, "items_below": [], "items_outlying": []}
     if num.empty:
@@ -195,8 +201,8 @@ def consistency(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     sec.tables.append((text("role", lang), table(pr, "rater_role", "role", lambda x: role_label(x, lang))))
     lo = pd.to_numeric(pi["ci_low"], errors="coerce") if "ci_low" in pi else vals
     if vals.notna().any() and lo.notna().any():  # a chart of undefined values only would have no scale
-        sec.add_figure(text("consistency", lang), plots.agreement_by_item(pi, threshold=th["min_agreement"],
-                                                                          lang=lang))
+        sec.figures.append((text("consistency", lang), plots.agreement_by_item_svg(
+            pi, threshold=th["min_agreement"], lang=lang)))
     # a note explains an undefined value (a method detail: the page's annex)
     both = pd.concat([pi, pr], ignore_index=True)
     undefined = both[pd.to_numeric(both["value"], errors="coerce").isna()]
@@ -236,11 +242,16 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
     >>> calibration(SimpleNamespace(ratings=r), "U", lang="en").lead
     'Cannot be computed for this unit: fewer than two raters'
     """
+    r = _unit_ratings(study, unit)
+    return _calibration(study, unit, r, r[r["item"].isin(_numeric_items(study, r))], thresholds=thresholds,
+                        lang=lang)
+
+
+def _calibration(study: Any, unit: str, r: pd.DataFrame, num: pd.DataFrame, *,
+                 thresholds: Mapping[str, Any] | None, lang: str) -> Section:
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     k = _k(th)
     cal = _calibration_lib
-    r = _unit_ratings(study, unit)
-    num = r[r["item"].isin(_numeric_items(study, r))]
     sec = Section(key="calibration", title=text("calibration", lang))
     res: dict[str, Any] = {"available": True}
     empty = {"n_flagged": None, "flagged_share": None}
@@ -267,8 +278,8 @@ def calibration(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None =
                mean_severity_severe=_num(fx.loc[kind == "severe", "severity"].mean()))
     # the raters that can be judged (enough ratings); the public's one-off ratings would drown them
     if assessable.any():
-        sec.add_figure(text("calibration.caterpillar", lang, min_ratings=th["min_ratings"]),
-                       plots.severity_caterpillar(fx[assessable], lang=lang))
+        sec.figures.append((text("calibration.caterpillar", lang, min_ratings=th["min_ratings"]),
+                            plots.severity_caterpillar_svg(fx[assessable], lang=lang)))
     # the flags in numbers, without naming anyone in the summary line
     sec.lead = text("calibration.lead", lang, n_sev=n_sev, n_assess=n_assess, min_ratings=th["min_ratings"],
                     share=share, severity=th["severity_threshold"], n_other=n_flag - n_sev)
@@ -413,11 +424,12 @@ def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Secti
 
 
 def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None,
-                  lang: str = "id") -> dict[str, Section]:
+                  lang: str = "id", pooled: Any = None) -> dict[str, Section]:
     """All four sections of a unit report (coverage, consistency, calibration, impact).
 
     The impact section's notes (method details) move to the page's annex
-    (:func:`unit_annex`).
+    (:func:`unit_annex`). ``pooled``: the whole study's :func:`evaltools.report.impact.pooled_tests`
+    (a DataFrame or Parquet path) when ``study`` is one unit's partition (see ``impact``).
 
     Examples
     --------
@@ -427,10 +439,13 @@ def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None
     ['coverage', 'consistency', 'calibration', 'impact']
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    out = {"coverage": coverage(study, unit, lang=lang, thresholds=th),
-           "consistency": consistency(study, unit, thresholds=th, lang=lang),
-           "calibration": calibration(study, unit, thresholds=th, lang=lang),
-           "impact": impact(study, unit, thresholds=th, lang=lang)}
+    # the unit's ratings are selected once and shared by the three sections that read them
+    r = _unit_ratings(study, unit)
+    num = r[r["item"].isin(_numeric_items(study, r))]
+    out = {"coverage": _coverage(study, r, lang=lang, thresholds=th),
+           "consistency": _consistency(study, num, thresholds=th, lang=lang),
+           "calibration": _calibration(study, unit, r, num, thresholds=th, lang=lang),
+           "impact": impact(study, unit, thresholds=th, lang=lang, pooled=pooled)}
     imp = out["impact"]
     _method_notes(imp).extend(imp.notes)
     imp.notes = []
