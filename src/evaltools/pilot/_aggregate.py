@@ -229,19 +229,6 @@ def _lin_se(fit: Any, A: np.ndarray, Dm: np.ndarray) -> tuple[np.ndarray, float]
         se = np.where(np.isfinite(se), se_b, np.nan)
     return se, crit
 
-def _wif(fit: Any, w_pg: np.ndarray, att: np.ndarray, g_of: np.ndarray) -> np.ndarray:
-    """Group-indicator coefficients of the estimated-weights influence term.
-
-    R did's ``wif`` (Callaway & Sant'Anna 2021, Appendix): for weights
-    pg_j / sum(pg), the term is sum_j (1(G=g_j) - pg_j) att_j / S -
-    sum_j (1(G=g_j) - pg_j) * sum_j pg_j att_j / S^2; its constant part is zero.
-    """
-    d = np.zeros(len(fit._panel.glist))
-    S = w_pg.sum()
-    A = (w_pg * att).sum()
-    np.add.at(d, g_of, att / S - A / S ** 2)
-    return d
-
 
 def _wif(fit: Any, w_pg: np.ndarray, att: np.ndarray, g_of: np.ndarray) -> np.ndarray:
     """Group-indicator coefficients of the estimated-weights influence term.
