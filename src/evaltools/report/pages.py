@@ -176,6 +176,9 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     if code in VERDICT_SLUGS:
         # a unit's verdict section is drawn as the verdict box
         ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": _label(code, lang)}
+        # the badge states the verdict: a lead that only repeats its label is not drawn again
+        ctx["paragraphs"] = [p for p in ctx["paragraphs"] if p.casefold() not in
+                             {ctx["badge"]["label"].casefold(), str(code).casefold()}]
     return _env().get_template("section.html.j2").render(s=ctx)
 
 
