@@ -162,6 +162,20 @@ def test_verdict_box_lists_reasons_and_actions():
     assert Section("a", "A")._repr_html_() == pages.section_html(Section("a", "A"))
 
 
+def test_unit_verdict_box_states_its_label_once():
+    """The unit page's verdict section: the badge carries the label, the lead does not repeat it."""
+    from evaltools.report import verdict_section
+
+    for lang, label in (("id", "PERBAIKI DULU"), ("en", "FIX FIRST")):
+        sec = verdict_section({"code": "PERBAIKI DULU", "reasons": [
+            {"code": "raters_flagged", "level": "PERBAIKI DULU", "value": 0.19, "threshold": 0.1, "n": 12}]},
+            {}, lang=lang)
+        html = pages.section_html(sec, lang=lang)
+        box = html.split("<h4>")[0]  # the head of the box, before the reasons table
+        assert box.count(label) == 1, box
+        assert f'<span class="evt-badge evt-v-fix">{label}</span>' in box
+
+
 def test_rule_table_from_records():
     recs = [{"unit": "A", "verdict": {"code": "PERBAIKI DULU", "reasons": [{"code": "raters_flagged"}]},
              "coverage": {"n_subjects": 40, "raters_per_subject": 5, "missing_share": 0.1},
