@@ -233,3 +233,11 @@ def test_statistics_notes_are_codes_and_read_in_indonesian():
     for n in notes:
         words = set(re.findall(r"[A-Za-z_()]+", report._localize(str(n), "id").lower()))
         assert not words & ENGLISH, (n, report._localize(str(n), "id"))
+
+
+def test_negative_numbers_use_the_minus_sign_everywhere(sample_pages):
+    # one way for a negative number on every page (fmt's U+2212, as the figures' axes): never a
+    # hyphen before a digit ("-1,78"), which a range such as "0-100" or "2025-S1" is not
+    hyphen = [t[:120] for page in sample_pages for t in _page_text(page) if re.search(r"(?<![\w.,])-\d", t)]
+    assert not hyphen, hyphen[:10]
+    assert any("\u2212" in t for page in sample_pages for t in _page_text(page))

@@ -31,12 +31,15 @@ _TEXT: dict[str, tuple[str, str]] = {k: (v, CATALOGS["en"].get(k, v)) for k, v i
 
 
 def fmt(x: Any, lang: str = "id", digits: int = 2, pct: bool = False) -> str:
-    """A number as a reader expects it: decimal comma in Indonesian, '–' when missing.
+    """A number as a reader expects it: decimal comma in Indonesian, the minus sign "−" (U+2212)
+    for a negative number, '–' when missing.
 
     Examples
     --------
     >>> fmt(0.8123), fmt(0.8123, "en"), fmt(0.25, pct=True), fmt(float("nan"))
     ('0,81', '0.81', '25%', '–')
+    >>> fmt(-1.777), fmt(-1.777, "en") == "\u22121.78"
+    ('−1,78', True)
     """
     return _number(x, lang, digits, pct)
 
