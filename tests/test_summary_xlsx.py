@@ -151,15 +151,10 @@ def test_pooled_sheet_reads_the_pooled_json_the_briefing_records(tmp_path):
     """The briefing records ``pooled_effect(...).results`` (``{"available", "outcomes"}``) as
     pooled.json: the pooled sheet holds one row per unit and outcome from it, not one row
     named "outcomes" (the bug of a fixture that wrote the bare outcome mapping)."""
-    import tempfile
+    from evaltools.report._examples import example_study
 
-    import evaltools
-    from evaltools.simulate import simulate_study
-
-    with tempfile.TemporaryDirectory() as d:
-        study = evaltools.load_study(simulate_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5,
-                                                    seed=1).write(d))
-        sec = report.pooled_effect(study, outcomes=["ikm", "service_days"], n_perm=99)
+    study = example_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5, seed=1)
+    sec = report.pooled_effect(study, outcomes=["ikm", "service_days"], n_perm=99)
     report.record(sec.results, tmp_path / "pooled.json")
     (tmp_path / "units").mkdir()
     for i, u in enumerate(("Dinas A", "Dinas B", "Dinas C")):

@@ -479,15 +479,11 @@ def data_summary(study: Any) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
+    >>> from evaltools.report._examples import example_study
+    >>> study = example_study(n_units=4, subjects_per_unit=(6, 6), seed=1)
     >>> tabs = data_summary(study)
     >>> sorted(tabs), tabs["units"][["n_subjects", "n_ratings"]].sum().tolist()
     (['items', 'periods', 'roles', 'units'], [18, 1727])
-    >>> tmp.cleanup()
     """
     return study.summary()
 
@@ -497,15 +493,12 @@ def write_data_summary(study: Any, out: str | os.PathLike) -> tuple[Path, Path]:
 
     Examples
     --------
+    >>> from evaltools.report._examples import example_study
     >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
-    >>> md, xlsx = write_data_summary(study, f"{tmp.name}/summary")
+    >>> study = example_study(n_units=4, subjects_per_unit=(6, 6), seed=1)
+    >>> md, xlsx = write_data_summary(study, f"{tempfile.mkdtemp()}/summary")
     >>> md.name, xlsx.name, md.read_text(encoding="utf-8").splitlines()[0][:40]
     ('summary.md', 'summary.xlsx', '# Ringkasan data / Data summary: Studi s')
-    >>> tmp.cleanup()
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
