@@ -163,7 +163,9 @@ def test_verdict_box_lists_reasons_and_actions():
 
 
 def test_unit_verdict_box_states_its_label_once():
-    """The unit page's verdict section: the badge carries the label, the lead does not repeat it."""
+    """The unit page's verdict section: the badge carries the label; neither the lead nor a
+    reasons column whose every level is the verdict's repeats it. Reasons at another level
+    keep their level."""
     from evaltools.report import verdict_section
 
     for lang, label in (("id", "PERBAIKI DULU"), ("en", "FIX FIRST")):
@@ -171,9 +173,14 @@ def test_unit_verdict_box_states_its_label_once():
             {"code": "raters_flagged", "level": "PERBAIKI DULU", "value": 0.19, "threshold": 0.1, "n": 12}]},
             {}, lang=lang)
         html = pages.section_html(sec, lang=lang)
-        box = html.split("<h4>")[0]  # the head of the box, before the reasons table
-        assert box.count(label) == 1, box
-        assert f'<span class="evt-badge evt-v-fix">{label}</span>' in box
+        assert html.count(label) == 1, html
+        assert f'<span class="evt-badge evt-v-fix">{label}</span>' in html
+        assert "12 " in html and "19%" in html  # the reason itself stays in the box
+    mixed = verdict_section({"code": "TUNDA", "reasons": [
+        {"code": "few_subjects", "level": "TUNDA", "value": 3, "threshold": 10},
+        {"code": "raters_flagged", "level": "PERBAIKI DULU", "value": 0.19, "threshold": 0.1, "n": 12}]}, {})
+    html = pages.section_html(mixed)
+    assert html.count("PERBAIKI DULU") == 1 and html.count(">TUNDA<") == 2
 
 
 def test_rule_table_from_records():

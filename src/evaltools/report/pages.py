@@ -131,6 +131,15 @@ def _is_annex(sec: Any) -> bool:
     return bool(getattr(sec, "annex", False)) or str(getattr(sec, "key", "")).startswith(_ANNEX_PREFIXES)
 
 
+def _without_label(df: Any, labels: set[str]) -> Any:
+    """A verdict box's table without the columns that only repeat the box's verdict (the level
+    of reasons that all stand at the verdict's level): the badge already says it."""
+    if not isinstance(df, pd.DataFrame) or df.shape[1] < 2 or not len(df):
+        return df
+    same = [c for c in df.columns if df[c].astype(str).isin(labels).all()]
+    return df.drop(columns=same) if same and len(same) < df.shape[1] else df
+
+
 def section_html(sec: Any, *, lang: str | None = None) -> str:
     """HTML of a report :class:`~evaltools.report.Section` (its ``_repr_html_``).
 
@@ -156,6 +165,10 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     lang = lang or getattr(sec, "lang", None) or "id"
     key = re.sub(r"[^A-Za-z0-9_-]", "-", str(getattr(sec, "key", "section")))
     lead = str(getattr(sec, "lead", "") or "")
+    code = (getattr(sec, "results", None) or {}).get("code") if key == "verdict" else None
+    box = code in VERDICT_SLUGS  # a unit's verdict section is drawn as the verdict box
+    tables = [(c, _without_label(df, {_label(code, lang), str(code)}) if box else df)
+              for c, df in getattr(sec, "tables", [])]
     ctx = {
         "key": key,
         "h": "h1" if key in _HEADER_KEYS else "h2",
@@ -166,15 +179,12 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
         "summary": bool(getattr(sec, "summary", False)) or key in _SUMMARY_KEYS,
         "annex": _is_annex(sec),
         "page_break": bool(getattr(sec, "page_break", False)),
-        "tables": [(str(c or ""), _table(df, lang, links))
-                   for (c, df), links in zip(getattr(sec, "tables", []), _row_links(sec))],
+        "tables": [(str(c or ""), _table(df, lang, links)) for (c, df), links in zip(tables, _row_links(sec))],
         "figures": [_figure(str(c or ""), png) for c, png in getattr(sec, "figures", [])],
         "notes": [str(n) for n in getattr(sec, "notes", [])],
         "badge": None,
     }
-    code = (getattr(sec, "results", None) or {}).get("code") if key == "verdict" else None
-    if code in VERDICT_SLUGS:
-        # a unit's verdict section is drawn as the verdict box
+    if box:
         ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": _label(code, lang)}
         # the badge states the verdict: a lead that only repeats its label is not drawn again
         ctx["paragraphs"] = [p for p in ctx["paragraphs"] if p.casefold() not in

@@ -188,12 +188,12 @@ def _digits(e: Mapping) -> int:
 def _interval(e: Mapping, lang: str) -> str:
     lo, hi, d = e.get("ci_low"), e.get("ci_high"), _digits(e)
     if lang == "en":
-        return f"95 % interval {fmt(lo, lang, d)} to {fmt(hi, lang, d)}"
-    return f"interval 95 % {fmt(lo, lang, d)} s.d. {fmt(hi, lang, d)}"
+        return f"95% interval {fmt(lo, lang, d)} to {fmt(hi, lang, d)}"
+    return f"interval 95% {fmt(lo, lang, d)} s.d. {fmt(hi, lang, d)}"
 
 
 def _harm_text(oc: str, e: Mapping, lang: str) -> str:
-    """E.g. "IKM turun 6,1 poin (interval 95 % −7,9 s.d. −4,3)"."""
+    """E.g. "IKM turun 6,1 poin (interval 95% −7,9 s.d. −4,3)"."""
     eff = _num(e.get("effect"))
     up = eff is not None and eff > 0
     unit = e.get("unit_en") or e.get("unit") if lang == "en" else e.get("unit")
