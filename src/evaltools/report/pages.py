@@ -165,10 +165,12 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     lang = lang or getattr(sec, "lang", None) or "id"
     key = re.sub(r"[^A-Za-z0-9_-]", "-", str(getattr(sec, "key", "section")))
     lead = str(getattr(sec, "lead", "") or "")
-    code = (getattr(sec, "results", None) or {}).get("code") if key == "verdict" else None
+    res = (getattr(sec, "results", None) or {}) if key == "verdict" else {}
+    code = res.get("code")
     box = code in VERDICT_SLUGS  # a unit's verdict section is drawn as the verdict box
-    tables = [(c, _without_label(df, {_label(code, lang), str(code)}) if box else df)
-              for c, df in getattr(sec, "tables", [])]
+    # the label in the section's own language (verdict_section records it), whatever lang says
+    label = str(res.get("label") or _label(code, lang)) if box else ""
+    tables = [(c, _without_label(df, {label, str(code)}) if box else df) for c, df in getattr(sec, "tables", [])]
     ctx = {
         "key": key,
         "h": "h1" if key in _HEADER_KEYS else "h2",
@@ -185,10 +187,10 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
         "badge": None,
     }
     if box:
-        ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": _label(code, lang)}
+        ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": label}
         # the badge states the verdict: a lead that only repeats its label is not drawn again
-        ctx["paragraphs"] = [p for p in ctx["paragraphs"] if p.casefold() not in
-                             {ctx["badge"]["label"].casefold(), str(code).casefold()}]
+        ctx["paragraphs"] = [p for p in ctx["paragraphs"] if p.casefold() not in {label.casefold(),
+                                                                                   str(code).casefold()}]
     return _env().get_template("section.html.j2").render(s=ctx)
 
 
