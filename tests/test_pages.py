@@ -197,3 +197,8 @@ def test_rule_table_from_records():
     assert "benefit_not_shown" not in t
     recs[0]["impact"]["outcomes"]["ikm"]["benefit"] = False
     assert pages.rule_table(recs).iloc[0]["benefit_not_shown"] is True
+
+
+def test_period_labels_do_not_break_at_their_hyphen():
+    html = pages.section_html(Section("header", "T", lead="Mulai uji coba: 2024-S2 · indeks (0-100)"))
+    assert "2024\u2011S2" in html and "(0-100)" in html

@@ -131,6 +131,10 @@ def _is_annex(sec: Any) -> bool:
     return bool(getattr(sec, "annex", False)) or str(getattr(sec, "key", "")).startswith(_ANNEX_PREFIXES)
 
 
+# a period label ("2024-S2", "2024-06") never breaks at its hyphen: a non-breaking hyphen (U+2011)
+_PERIOD_HYPHEN = re.compile(r"(?<=\b\d{4})-(?=[A-Z]?\d{1,2}\b)")
+
+
 def _without_label(df: Any, labels: set[str]) -> Any:
     """A verdict box's table without the columns that only repeat the box's verdict (the level
     of reasons that all stand at the verdict's level): the badge already says it."""
@@ -176,7 +180,7 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
         "h": "h1" if key in _HEADER_KEYS else "h2",
         "title": str(getattr(sec, "title", "")),
         "lead": lead,
-        "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", lead) if p.strip()],
+        "paragraphs": [_PERIOD_HYPHEN.sub("\u2011", p.strip()) for p in re.split(r"\n\s*\n", lead) if p.strip()],
         "available": bool(getattr(sec, "available", True)),
         "summary": bool(getattr(sec, "summary", False)) or key in _SUMMARY_KEYS,
         "annex": _is_annex(sec),
