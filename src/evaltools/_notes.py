@@ -127,7 +127,13 @@ NOTES: dict[str, tuple[str, ...]] = {
     "component_relative": ("severity relative to component {c}",),
     "crossed_pinv": ("normal equations rank-deficient beyond the connected components; pseudo-inverse used",),
     "crossed_sparse": ("sparse solve (a component of {n} raters); standard errors not computed",),
+    # notes their modules still write as text (the same wording): read back by their code
     "latent_not_converged": ("latent: EM did not converge in {n} steps",),
+    "reference_not_settled": ("reference raters did not settle in {n} steps: severities relative to the last "
+                              "reference",),
+    "cell_reference": ("reference period",),
+    "cell_no_never": ("no never-treated comparison units",),
+    "cell_no_comparison": ("no never-treated or not-yet-treated comparison units in this period",),
     # --- pilot: difference-in-differences ------------------------------------------------------
     "did_no_outcome": ("no observations with a non-missing outcome",),
     "did_no_pre": ("no pre-period: every observation is after the pilot began, the DiD is undefined",),

@@ -379,6 +379,11 @@ MESSAGES: dict[str, str] = {
     "note.crossed_pinv": "normal equations rank-deficient: pseudo-inverse used",
     "note.crossed_sparse": "sparse solve (a group of {n} raters): standard errors not computed",
     "note.latent_not_converged": "latent model: EM did not converge in {n} steps",
+    "note.reference_not_settled": ("reference raters did not settle in {n} steps: severities relative to the last "
+                                   "reference"),
+    "note.cell_reference": "reference period",
+    "note.cell_no_never": "no never-treated comparison units",
+    "note.cell_no_comparison": "no never-treated or not-yet-treated comparison unit in this period",
     # pilot: difference-in-differences
     "note.did_no_outcome": "no observation with an outcome value",
     "note.did_no_pre": "no period before the pilot: the difference-in-differences is undefined",

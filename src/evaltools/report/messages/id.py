@@ -394,6 +394,11 @@ MESSAGES: dict[str, str] = {
     "note.crossed_pinv": "persamaan normal tidak berpangkat penuh: dipakai invers semu",
     "note.crossed_sparse": "penyelesaian renggang (satu kelompok berisi {n} penilai): galat baku tidak dihitung",
     "note.latent_not_converged": "model laten: EM tidak konvergen dalam {n} langkah",
+    "note.reference_not_settled": ("penilai acuan tidak stabil dalam {n} langkah: keketatan dibandingkan dengan acuan "
+                                   "terakhir"),
+    "note.cell_reference": "periode acuan",
+    "note.cell_no_never": "tidak ada unit kontrol pembanding",
+    "note.cell_no_comparison": "tidak ada unit kontrol atau unit yang belum memulai uji coba untuk periode ini",
     # pilot: difference-in-differences
     "note.did_no_outcome": "tidak ada pengamatan dengan nilai indikator",
     "note.did_no_pre": "tidak ada periode sebelum uji coba: selisih-dalam-selisih tidak terdefinisi",
