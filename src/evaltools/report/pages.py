@@ -152,7 +152,9 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     of ``evaltools.plots.*_svg``) and ``notes``; the optional attributes ``annex`` (printed
     after a page break, counted as annex),
     ``summary`` (the part a reader must see first), ``page_break`` and ``lang``. Table cells
-    holding a verdict code or label become badges; a DataFrame's ``attrs["links"]``
+    holding a verdict code or label become badges (a unit's verdict section, key ``verdict``
+    with ``results["code"]``, is drawn as the verdict box: its badge states the label once, so
+    a lead or a reasons column that only repeats it is not drawn); a DataFrame's ``attrs["links"]``
     (column -> one relative href per row) turns that column's cells into links. Floats are
     written in the report's language (decimal comma in Indonesian).
 

@@ -24,8 +24,8 @@ Examples
 A negative number has the minus sign U+2212 (``−1,50``), in both languages; one that rounds
 to zero has no sign:
 
->>> _number(-1.5, "id", 2), _number(-0.001, "en", 2), _number(-3, "en")
-('\u22121,50', '0.00', '\u22123')
+>>> _number(-1.5, "id", 2), _number(-0.001, "en", 2), _number(-3, "en"), _number(-math.inf, "en", 2)
+('\u22121,50', '0.00', '\u22123', '\u2212inf')
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _number(v: Any, lang: str, digits: int | None = None, pct: bool = False) -> 
     if s.startswith("-"):
         # a value that rounds to zero has no sign ("0,00", never "-0,00"); a negative one has the
         # minus sign U+2212, as the figures' axes write it, never the hyphen
-        s = s[1:] if not any(c in "123456789" for c in s) else "\u2212" + s[1:]
+        s = "\u2212" + s[1:] if x == -math.inf or any(c in "123456789" for c in s) else s[1:]
     return s.replace(".", ",") if lang != "en" else s
 
 
