@@ -202,8 +202,11 @@ class _Coded:
     cache: dict = dataclasses.field(default_factory=dict)
 
 
-def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense integer codes 0..K-1 (fast path for compact integer ids)."""
+def _codes(values: pd.Series | np.ndarray, owned: bool = False) -> tuple[np.ndarray, int]:
+    """Dense integer codes 0..K-1 (fast path for compact integer ids).
+
+    ``owned``: ``values`` is a scratch array of the caller, which may come back as the codes.
+    """
     if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values.dtype):
         # strings and other labels: factorize natively (no conversion to Python objects)
         codes, uniq = pd.factorize(values)
@@ -213,8 +216,10 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo < 4 * arr.size + 1024:
             # compact integer ids: offset + relabel present ids without hashing
-            off = (arr - lo).astype(np.int64)
+            off = arr.astype(np.int64, copy=False) if lo == 0 else (arr - lo).astype(np.int64, copy=False)
             present = np.bincount(off, minlength=hi - lo + 1) > 0
+            if present.all():   # every id in the range occurs: the offsets are the codes
+                return (off.copy() if off is arr and not owned else off), int(present.size)
             remap = np.cumsum(present) - 1
             return remap[off], int(present.sum())
     codes, uniq = pd.factorize(values if isinstance(values, pd.Series) else arr)
@@ -251,8 +256,10 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
             cats = list(categories)
             if len(set(cats)) != len(cats):
                 raise ValueError("categories contain duplicates")
-            idx = pd.Index(cats)
-            c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
+            c_all = _small_int_lookup(s, cats)
+            if c_all is None:
+                idx = pd.Index(cats)
+                c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
             bad = (c_all < 0) & s.notna().to_numpy()
             if bad.any():
                 examples = ", ".join(repr(v) for v in pd.unique(s[bad])[:5])
@@ -309,7 +316,9 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     scode, nS = sub.codes(subject)
     rcode, R = sub.codes(rater)
     if g is not None and G > 1:
-        u, U = _codes(g * nS + scode)
+        u = g * nS
+        u += scode
+        u, U = _codes(u, owned=True)
     else:
         u, U = scode, nS
     # one rating per (unit, rater): a repeat is a data error, not a statistic
@@ -344,8 +353,38 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
         else:
             gi = pd.MultiIndex.from_frame(groups).get_indexer(pd.MultiIndex.from_frame(dropped))
         miss_g = np.bincount(gi[gi >= 0], minlength=G)
-    return _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
-                  n_missing=n_missing, missing_by_group=miss_g)
+    out = _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
+                 n_missing=n_missing, missing_by_group=miss_g)
+    if g is not None and G > 1:
+        out.cache["group"] = g   # each rating's group (= ug[u]), kept: the rater pairs need it
+    return out
+
+
+def _small_int_lookup(s: pd.Series, cats: list) -> np.ndarray | None:
+    """Position of each numeric score in ``cats`` (-1: missing or not a category) by table
+    lookup, when the categories are distinct whole numbers in a short range (a rating
+    scale such as 1..5); None otherwise. Equal to ``pd.Index(cats).get_indexer(s)``
+    without hashing every score.
+    """
+    if not (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+            and not isinstance(s.dtype, pd.CategoricalDtype)):
+        return None
+    if not cats or not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                           and math.isfinite(v) and float(v).is_integer() for v in cats):
+        return None
+    ints = np.array([int(v) for v in cats], dtype=np.int64)
+    lo, hi = int(ints.min()), int(ints.max())
+    if hi - lo > 10_000:
+        return None
+    table = np.full(hi - lo + 2, -1, np.int64)     # the last slot: a score that is not a category
+    table[ints - lo] = np.arange(len(ints))
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    off = x - lo
+    ok = (off >= 0) & (off <= hi - lo)             # False for nan
+    slot = np.where(ok, off, hi - lo + 1)
+    whole = slot.astype(np.int64)
+    whole[whole != slot] = hi - lo + 1             # 2.5 is no category of a 1..5 scale
+    return table[whole]
 
 
 def _cat_codes(s: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -432,10 +471,15 @@ def _n_raters(cd: _Coded) -> np.ndarray:
     return np.bincount(pg, minlength=cd.G)[: cd.G]
 
 
+def _rating_groups(cd: _Coded) -> np.ndarray:
+    """The group of each rating (``ug[u]``; kept from the coding when it had groups)."""
+    return cd.cache["group"] if "group" in cd.cache else cd.ug[cd.u]
+
+
 def _rater_pairs(cd: _Coded) -> tuple[np.ndarray, np.ndarray]:
     """(group, rater) pair code per rating and the group of each pair (cached)."""
     if "pairs" not in cd.cache:
-        gr = cd.ug[cd.u]
+        gr = _rating_groups(cd)
         pair, P = _codes(gr * cd.R + cd.r)
         pg = np.zeros(P, dtype=np.int64)
         pg[pair] = gr
