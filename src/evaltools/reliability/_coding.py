@@ -251,12 +251,15 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     by = [by] if isinstance(by, str) else list(by or [])
     require_columns(data, [subject, rater, score, *by], what="ratings")
     s = data[score]
+    x_all = None
     if categorical:
         if categories is not None:
             cats = list(categories)
             if len(set(cats)) != len(cats):
                 raise ValueError("categories contain duplicates")
-            c_all = _small_int_lookup(s, cats)
+            if numeric and pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+                x_all = _numeric_scores(s, score)   # numbers already: the lookup below reads them too
+            c_all = _small_int_lookup(s, cats, x_all)
             if c_all is None:
                 idx = pd.Index(cats)
                 c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
@@ -281,7 +284,8 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
         cats = None
         c_all = None
         keep = None
-    x_all = _numeric_scores(s, score) if numeric else None
+    if numeric and x_all is None:
+        x_all = _numeric_scores(s, score)
     if x_all is not None:
         k2 = np.isfinite(x_all)
         keep = k2 if keep is None else keep & k2
@@ -322,17 +326,22 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     else:
         u, U = scode, nS
     # one rating per (unit, rater): a repeat is a data error, not a statistic
-    key = u * R + rcode
+    key = u * R
+    key += rcode
     if U * R <= 4 * key.size + 1_000_000:
         dup_mask = None
         cnt = np.bincount(key, minlength=U * R)
         if cnt.max(initial=0) > 1:
             dup_mask = cnt[key] > 1
     else:
-        # sorting is much faster than hashing here; the mask is only built on failure
-        srt = np.sort(key)
-        dup_mask = pd.Series(key).duplicated(keep=False).to_numpy() if (srt[1:] == srt[:-1]).any() else None
-        del srt
+        # sorting is much faster than hashing here (in place: the key is rebuilt on failure,
+        # where the mask is built)
+        key.sort()
+        dup_mask = None
+        if (key[1:] == key[:-1]).any():
+            key = u * R + rcode
+            dup_mask = pd.Series(key).duplicated(keep=False).to_numpy()
+    del key
     if dup_mask is not None:
         first = int(np.flatnonzero(dup_mask)[0])
         n_dup = int(dup_mask.sum())
@@ -360,11 +369,11 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     return out
 
 
-def _small_int_lookup(s: pd.Series, cats: list) -> np.ndarray | None:
+def _small_int_lookup(s: pd.Series, cats: list, x: np.ndarray | None = None) -> np.ndarray | None:
     """Position of each numeric score in ``cats`` (-1: missing or not a category) by table
     lookup, when the categories are distinct whole numbers in a short range (a rating
     scale such as 1..5); None otherwise. Equal to ``pd.Index(cats).get_indexer(s)``
-    without hashing every score.
+    without hashing every score. ``x``: the scores as floats, when the caller has them.
     """
     if not (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
             and not isinstance(s.dtype, pd.CategoricalDtype)):
@@ -373,18 +382,19 @@ def _small_int_lookup(s: pd.Series, cats: list) -> np.ndarray | None:
                            and math.isfinite(v) and float(v).is_integer() for v in cats):
         return None
     ints = np.array([int(v) for v in cats], dtype=np.int64)
-    lo, hi = int(ints.min()), int(ints.max())
-    if hi - lo > 10_000:
+    lo, span = int(ints.min()), int(ints.max() - ints.min())
+    if span > 10_000:
         return None
-    table = np.full(hi - lo + 2, -1, np.int64)     # the last slot: a score that is not a category
+    table = np.full(span + 2, -1, np.int64)        # the last slot: a score that is not a category
     table[ints - lo] = np.arange(len(ints))
-    x = s.to_numpy(dtype=float, na_value=np.nan)
-    off = x - lo
-    ok = (off >= 0) & (off <= hi - lo)             # False for nan
-    slot = np.where(ok, off, hi - lo + 1)
-    whole = slot.astype(np.int64)
-    whole[whole != slot] = hi - lo + 1             # 2.5 is no category of a 1..5 scale
-    return table[whole]
+    x = s.to_numpy(dtype=float, na_value=np.nan) if x is None else x
+    # one integer array for the whole pass (a large temporary costs its page faults):
+    # the scores in range, cast, then compared with the floats in the ufunc's buffered chunks
+    slot = np.full(x.shape, lo + span + 1, np.int64)   # the sentinel slot: no category (nan too)
+    np.copyto(slot, x, casting="unsafe", where=(x >= lo) & (x <= lo + span))
+    slot[x != slot] = lo + span + 1                # 2.5 is no category of a 1..5 scale
+    slot -= lo
+    return np.take(table, slot, out=slot)
 
 
 def _cat_codes(s: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -406,7 +416,14 @@ class _Columns:
     def __init__(self, data: pd.DataFrame, keep: np.ndarray | None):
         self._data = data
         self.keep = keep
-        self.rows = None if keep is None else np.flatnonzero(keep)
+        self._rows: np.ndarray | None = None
+
+    @property
+    def rows(self) -> np.ndarray | None:
+        """Positions of the kept ratings (built on first use: categorical ids need only the mask)."""
+        if self._rows is None and self.keep is not None:
+            self._rows = np.flatnonzero(self.keep)
+        return self._rows
 
     def __getitem__(self, name: str) -> pd.Series:
         col = self._data[name]
