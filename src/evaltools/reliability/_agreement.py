@@ -47,6 +47,10 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
                 base.c, base.categories = vc, [_py(v) for v in vals]
             else:
                 cat_note = _note("many_values", n=len(vals))
+        if base.c is not None:
+            # each score is its category's value: alpha can take its unit x value table
+            # from the kappa family's unit x category counts
+            base.cache["x_is_category"] = True
     else:
         base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
         vals = _category_values(base.categories)

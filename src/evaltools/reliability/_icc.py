@@ -8,7 +8,7 @@ from scipy import stats
 from evaltools._notes import note as _note
 
 from ._coding import (ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters,
-                      _notes)
+                      _notes, _rating_groups)
 from ._cac import _missing_note
 
 
@@ -131,7 +131,7 @@ def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
     """
     G = cd.G
     x, u, ug = cd.x, cd.u, cd.ug
-    gr = ug[u]
+    gr = _rating_groups(cd)
     m = np.bincount(u, minlength=cd.U).astype(float)
     has = m > 0
     Nn = _gsum(gr, None, G)
