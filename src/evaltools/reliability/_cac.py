@@ -116,7 +116,10 @@ def _cac_counts(cd: _Coded) -> tuple[np.ndarray, ...]:
     """Subject x category counts and the marginal shares shared by the kappa family (cached)."""
     if "counts" not in cd.cache:
         G, U, q = cd.G, cd.U, len(cd.categories)
-        N = np.bincount(cd.u * q + cd.c, minlength=U * q).reshape(U, q).astype(float)
+        key = cd.u * q
+        key += cd.c
+        N = np.bincount(key, minlength=U * q).reshape(U, q).astype(float)
+        del key
         ri = N.sum(1)
         two = ri >= 2
         n = _gsum(cd.ug, None, G)

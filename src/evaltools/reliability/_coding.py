@@ -497,7 +497,9 @@ def _rater_pairs(cd: _Coded) -> tuple[np.ndarray, np.ndarray]:
     """(group, rater) pair code per rating and the group of each pair (cached)."""
     if "pairs" not in cd.cache:
         gr = _rating_groups(cd)
-        pair, P = _codes(gr * cd.R + cd.r)
+        key = gr * cd.R
+        key += cd.r
+        pair, P = _codes(key, owned=True)
         pg = np.zeros(P, dtype=np.int64)
         pg[pair] = gr
         cd.cache["pairs"] = (pair, pg)

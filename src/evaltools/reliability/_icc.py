@@ -25,7 +25,7 @@ def _icc_oneway(cd: _Coded, xc: np.ndarray, m: np.ndarray, has: np.ndarray, Nn: 
     """One-way ANOVA per group (every subject, unequal numbers of ratings) and its
     ICC1 / ICC1k with their F limits (Shrout & Fleiss 1979, k0 of Searle et al. 1992)."""
     G, u, ug = cd.G, cd.u, cd.ug
-    gr = ug[u]
+    gr = _rating_groups(cd)
     n1 = _gsum(ug, has.astype(float), G)
     S1u = np.bincount(u, weights=xc, minlength=cd.U)
     S2 = _gsum(gr, xc * xc, G)
