@@ -96,7 +96,6 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    # a unit has a single rater exactly when its smallest and largest rater code agree
     n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
                                  len(ratings["unit"].cat.categories))
     if n_lone:
@@ -110,8 +109,9 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
 def _single_rater_units(unit: np.ndarray, rater: np.ndarray, n_units: int) -> int:
     """How many units have ratings from a single rater only.
 
-    A unit has one rater exactly when no record of it names a rater other than one of
-    its records' (whichever the scatter below kept): one gather and one grouped count, no sort.
+    Each unit keeps the rater of one of its records (whichever the scatter writes last); it
+    has a single rater exactly when no record of it names another: one scatter, one gather
+    and one grouped count, no sort.
 
     Examples
     --------
