@@ -163,9 +163,7 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None,
     def read(newlines: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
-            # 4 MB blocks (Arrow's default is 1 MB): a quarter of the dictionary chunks to unify
-            # afterwards, and less per-block overhead, at a few MB more held per parsing thread
-            read_options=pacsv.ReadOptions(encoding=opts.encoding, block_size=4 << 20),
+            read_options=pacsv.ReadOptions(encoding=opts.encoding),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines),
             convert_options=pacsv.ConvertOptions(column_types={h: text for h in header},
                                                  include_columns=keep, strings_can_be_null=True,
