@@ -800,3 +800,22 @@ def test_cohen_interval_at_alpha_matches_statsmodels():
     with pytest.warns(DeprecationWarning):
         old = rl.cohen_kappa(long(X), categories=[1, 2, 3, 4, 5], ci=0.8, **KW)
     assert (old.ci_low, old.ci_high) == pytest.approx((ref.kappa_low, ref.kappa_upp), abs=1e-12)
+
+
+def test_whole_number_scale_lookup_equals_index_lookup():
+    """The table lookup of scores on a whole-number scale gives pandas' Index.get_indexer positions:
+    -1 for a missing score, one off the scale or between its points (the lookup must not change a coefficient)."""
+    from evaltools.reliability._coding import _small_int_lookup
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 9, 5000).astype(float)
+    x[rng.random(x.size) < 0.1] = np.nan
+    x[rng.random(x.size) < 0.05] += 0.5
+    x[:4] = [np.inf, -np.inf, 1e300, -0.0]
+    for cats in ([1, 2, 3, 4, 5], [5, 3, 1], [0.0, 2.0, 7.0], [-2, 0, 4]):
+        for s in (pd.Series(x), pd.Series(pd.array(np.where(np.isfinite(x) & (x == np.round(x)), x, np.nan))
+                                          .astype("Int64"))):
+            got = _small_int_lookup(s, cats)
+            np.testing.assert_array_equal(got, pd.Index(cats).get_indexer(s.astype(float)))
+    assert _small_int_lookup(pd.Series(x), [1, 2.5]) is None          # not whole numbers: the hash lookup
+    assert _small_int_lookup(pd.Series(["1", "2"]), [1, 2]) is None     # text scores

@@ -98,14 +98,20 @@ def _hash_ids(norm: pd.Index, key: bytes) -> np.ndarray:
     k = k.ljust(block, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
-    out = []
+    icopy, ocopy = inner.copy, outer.copy
+    digests = []
+    keep = digests.append
     for v in np.asarray(norm, dtype=object).tolist():
-        i = inner.copy()
+        i = icopy()
         i.update(v.encode("utf-8"))
-        o = outer.copy()
+        o = ocopy()
         o.update(i.digest())
-        out.append(PSEUDONYM_PREFIX + o.hexdigest()[:16])
-    return np.array(out, dtype=object)
+        keep(o.digest())
+    if not digests:
+        return np.array([], dtype=object)
+    # the first 8 bytes of each digest as 16 hex digits, in one conversion for all ids
+    head = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, 32)[:, :8].tobytes().hex().encode("ascii")
+    return np.char.add(PSEUDONYM_PREFIX, np.frombuffer(head, "S16").astype("U16")).astype(object)
 
 
 def pseudonymize(values: pd.Series, key: bytes) -> pd.Series:

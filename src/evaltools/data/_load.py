@@ -96,15 +96,35 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    # a unit has a single rater exactly when its smallest and largest rater code agree
-    rc = pd.Series(ratings["rater"].cat.codes.to_numpy()).groupby(ratings["unit"].cat.codes.to_numpy())
-    n_lone = int((rc.min() == rc.max()).sum())
+    n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
+                                 len(ratings["unit"].cat.categories))
     if n_lone:
         notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(conf.section.get("name", root.name)), path=root, periods=conf.periods, roles=conf.roles,
                  scales=conf.scales, outcome_info=conf.outcome_info, config=conf.cfg, ratings=ratings,
                  units=units_t.df.reset_index(drop=True), outcomes=outcomes, item_scales=conf.items_cfg,
                  default_scale=conf.default_scale, notes=notes)
+
+
+def _single_rater_units(unit: np.ndarray, rater: np.ndarray, n_units: int) -> int:
+    """How many units have ratings from a single rater only.
+
+    Each unit keeps the rater of one of its records (whichever the scatter writes last); it
+    has a single rater exactly when no record of it names another: one scatter, one gather
+    and one grouped count, no sort.
+
+    Examples
+    --------
+    >>> _single_rater_units(np.array([0, 0, 1, 1, 2]), np.array([5, 5, 1, 2, 7]), 3)
+    2
+    """
+    if not len(unit):
+        return 0
+    some = np.full(n_units, -1, np.int64)
+    some[unit] = rater    # one of each unit's raters (any will do)
+    other = np.bincount(unit[rater != some[unit]], minlength=n_units)
+    present = np.bincount(unit, minlength=n_units) > 0
+    return int((present & (other == 0)).sum())
 
 
 @dataclasses.dataclass

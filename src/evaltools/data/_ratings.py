@@ -92,6 +92,12 @@ def _sorted_categorical(codes: np.ndarray, uniques: Sequence[str], through: np.n
     return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(cats), validate=False)
 
 
+def _normalized(uniques: pd.Index) -> tuple:
+    """Distinct raw identifiers, their normalized forms, codes into and the distinct normalized forms."""
+    norm = normalize_id(uniques)
+    return (uniques, norm, *pd.factorize(np.asarray(norm, dtype=object)))
+
+
 class _RatingsReader:
     """Read, validate and type the ratings table in array passes over its distinct values."""
 
@@ -124,23 +130,29 @@ class _RatingsReader:
                 remap[present] = np.arange(len(present))
                 self.codes["unit"], self.uniques["unit"] = remap[codes], uniq[present]
                 self.n = table.num_rows
-        # Arrow's kernels release the GIL: the columns are encoded side by side
-        with ThreadPoolExecutor(max_workers=min(len(order), os.cpu_count() or 1) or 1) as pool:
-            done = list(pool.map(lambda c: _factor(table.column(self.rename[c])), order[1:]))
-        for c, (codes, uniq) in zip(order[1:], done):
+        def encode(c: str) -> tuple:
+            codes, uniq = _factor(table.column(self.rename[c]))
             if src.rows is not None:   # filtered records keep the file's dictionary: drop the values now absent
                 codes, uniq = _present(codes, uniq)
-            self.codes[c], self.uniques[c] = codes, uniq
-        self.source = src
+            return codes, uniq, (_normalized(uniq) if c in ID_COLUMNS else None)
+
+        # Arrow's kernels (the encoding, the identifiers' regular expressions) release the
+        # GIL: the columns are encoded and the identifiers normalized side by side
+        with ThreadPoolExecutor(max_workers=min(len(order), os.cpu_count() or 1) or 1) as pool:
+            done = list(pool.map(encode, order[1:]))
         self._norm: dict[str, tuple] = {}
+        for c, (codes, uniq, norm) in zip(order[1:], done):
+            self.codes[c], self.uniques[c] = codes, uniq
+            if norm is not None:
+                self._norm[c] = norm
+        self.source = src
         self.score: np.ndarray = np.full(self.n, np.nan)
         self.labels: pd.Categorical | pd.Series | None = None
 
     def norm(self, c: str) -> tuple:
         """Distinct values of identifier column ``c``: raw, normalized, codes into and the distinct normalized."""
         if c not in self._norm:
-            norm = normalize_id(self.uniques[c])
-            self._norm[c] = (self.uniques[c], norm, *pd.factorize(np.asarray(norm, dtype=object)))
+            self._norm[c] = _normalized(self.uniques[c])
         return self._norm[c]
 
     def value(self, c: str, i: int) -> str:

@@ -25,6 +25,7 @@ from ._kendall import _kendall_core
 _NESTED_NOTE = _note("conger_nested")
 _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
 _MAX_CATEGORIES = 50
+_TEXT_COLUMNS = ("coefficient", "weights", "scale", "label_id", "label_en", "note")
 
 
 def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by_list: list[str], level: str,
@@ -46,6 +47,10 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
                 base.c, base.categories = vc, [_py(v) for v in vals]
             else:
                 cat_note = _note("many_values", n=len(vals))
+        if base.c is not None:
+            # each score is its category's value: alpha can take its unit x value table
+            # from the kappa family's unit x category counts
+            base.cache["x_is_category"] = True
     else:
         base = _code(data, subject, rater, score, by=by_list, categorical=True, categories=categories)
         vals = _category_values(base.categories)
@@ -116,7 +121,8 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     wts = _LEVEL_WEIGHTS[level] if isinstance(weights, str) and weights == "auto" else weights
     wname = _weights_name(wts)
     base, cat_note = _code_for_level(data, subject, rater, score, by_list, level, categories)
-    frames: list[pd.DataFrame] = []
+    # one list per output column, a block of G rows per coefficient: the frame is built once
+    blocks: list[dict[str, Any]] = []
     cdc = base if base.c is not None else None
     G = base.G
     nr = _n_raters(base)
@@ -126,25 +132,21 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
 
     def emit(name: str, res: dict[str, np.ndarray], scale: str | None, weights_label: str = "",
              n_raters: np.ndarray | None = None) -> None:
-        df = groups.copy().reset_index(drop=True)
-        df["coefficient"] = name
-        df["weights"] = weights_label
+        block: dict[str, Any] = {"coefficient": name, "weights": weights_label}
         for col in ("value", "se", "ci_low", "ci_high", "pval"):
-            df[col] = np.asarray(res[col], dtype=float)
-        df["n_subjects"] = np.asarray(res["n_subjects"], dtype=int)
-        df["n_raters"] = (nr if n_raters is None else n_raters).astype(int)
-        df["n_ratings"] = n_ratings
+            block[col] = np.broadcast_to(np.asarray(res[col], dtype=float), (G,))
+        block["n_subjects"] = np.broadcast_to(np.asarray(res["n_subjects"], dtype=int), (G,))
+        block["n_raters"] = (nr if n_raters is None else n_raters).astype(int)
+        block["n_ratings"] = n_ratings
         if scale:
-            labs = [interpret(v, scale) for v in df["value"]]
-            df["scale"] = _SCALES[scale][0]
-            df["label_id"] = [a for a, _ in labs]
-            df["label_en"] = [b for _, b in labs]
+            labs = [interpret(v, scale) for v in block["value"].tolist()]
+            block["scale"] = _SCALES[scale][0]
+            block["label_id"] = [a for a, _ in labs]
+            block["label_en"] = [b for _, b in labs]
         else:
-            df["scale"] = ""
-            df["label_id"] = ""
-            df["label_en"] = ""
-        df["note"] = list(res["note"])
-        frames.append(df)
+            block["scale"] = block["label_id"] = block["label_en"] = ""
+        block["note"] = list(res["note"])
+        blocks.append(block)
 
     def nan_rows(name: str, note: str, scale: str | None, weights_label: str = "") -> None:
         nan = np.full(G, np.nan)
@@ -190,11 +192,20 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         core = _icc_core(base, conf)
         for name in ICC_TYPES:
             emit(name, core[name], "koo_li", "")
-    out = pd.concat(frames, ignore_index=True)
+    K = len(blocks)
+    out = groups.iloc[np.tile(np.arange(G), K)].reset_index(drop=True) if groups.shape[1] else \
+        pd.DataFrame(index=range(G * K))
+    for col in ("coefficient", "weights", "value", "se", "ci_low", "ci_high", "pval", "n_subjects", "n_raters",
+                "n_ratings", "scale", "label_id", "label_en", "note"):
+        parts = [b[col] for b in blocks]
+        if col in _TEXT_COLUMNS:   # a block's label is one string for its G rows, or one per row
+            parts = [np.full(G, p, dtype=object) if isinstance(p, str) else np.asarray(p, dtype=object)
+                     for p in parts]
+        out[col] = np.concatenate(parts)
     if base.n_missing:
-        # every frame holds the G groups in group order
+        # every block holds the G groups in group order
         per_group = (base.missing_by_group if base.missing_by_group is not None
-                     else np.full(G, base.n_missing))[np.tile(np.arange(G), len(frames))]
+                     else np.full(G, base.n_missing))[np.tile(np.arange(G), K)]
         out["note"] = [n_ if not k else (n_ + "; " if n_ else "") + _note("missing_scores", n=int(k))
                        for n_, k in zip(out["note"], per_group)]
-    return out.reset_index(drop=True)
+    return out

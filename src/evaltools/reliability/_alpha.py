@@ -58,11 +58,18 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
         out.update(alpha=alpha, Do=Do / np.where(n > 0, n, np.nan),
                    De=De / np.where(n > 1, n * (n - 1.0), np.nan))
         return out
-    vcodes, vals = _value_codes(cd.x)
+    shared = _shared_counts(cd)
+    if shared is not None:
+        N_shared, vals = shared
+        vcodes = None
+    else:
+        vcodes, vals = _value_codes(cd.x)
     V = len(vals)
     out = dict(n=n, M=M, V=V, vals=vals)
     dense = V <= _DENSE_V and (need_cells or level in ("nominal", "ratio"))
     if not dense:
+        if vcodes is None:
+            vcodes, _ = _value_codes(cd.x)
         u, vcodes = pairable_ratings(cd.u, vcodes)
         if G > 1:
             g_r = ug[u]
@@ -73,7 +80,13 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
     if dense:
         # dense unit x value table: every level from the coincidence matrix; units with a
         # single value get weight 0 below, so they need not be dropped first
-        N = np.bincount(cd.u * V + vcodes, minlength=cd.U * V).reshape(cd.U, V).astype(float)
+        if shared is not None:
+            N = N_shared
+        else:
+            key = cd.u * V
+            key += vcodes
+            N = np.bincount(key, minlength=cd.U * V).reshape(cd.U, V).astype(float)
+            del key
         O = _coincidences(N, inv * pu, ug, G)
         nc = O.sum(2)
         delta = _delta(level, vals, nc)
@@ -128,6 +141,23 @@ def _alpha_core(cd: _Coded, level: str, need_cells: bool = True) -> dict[str, An
     out.update(alpha=alpha, Do=Do / np.where(n > 0, n, np.nan),
                De=De / np.where(n > 1, n * (n - 1.0), np.nan))
     return out
+
+
+def _shared_counts(cd: _Coded) -> tuple[np.ndarray, np.ndarray] | None:
+    """The unit x value counts and the distinct values, taken from the kappa family's
+    unit x category counts when those are computed already and are the same table: every
+    score is its category's value (``x_is_category``), the categories are increasing
+    numbers and each is used. None otherwise (the table is then counted here)."""
+    if "counts" not in cd.cache or not cd.cache.get("x_is_category") or not cd.categories:
+        return None
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+               for v in cd.categories):
+        return None
+    vals = np.asarray(cd.categories, dtype=float)
+    N = cd.cache["counts"][0]
+    if not (np.all(np.isfinite(vals)) and np.all(np.diff(vals) > 0) and bool((N.sum(0) > 0).all())):
+        return None
+    return N, vals
 
 
 def _interval_moments(xv, u, g_r, ug, m, pu, inv, n, G, U) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from evaltools._notes import note as _note
 from evaltools._results import Estimate
 
 from ._coding import (_Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters, _notes, _rater_pairs,
-                      weight_matrix)
+                      _rating_groups, weight_matrix)
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +116,10 @@ def _cac_counts(cd: _Coded) -> tuple[np.ndarray, ...]:
     """Subject x category counts and the marginal shares shared by the kappa family (cached)."""
     if "counts" not in cd.cache:
         G, U, q = cd.G, cd.U, len(cd.categories)
-        N = np.bincount(cd.u * q + cd.c, minlength=U * q).reshape(U, q).astype(float)
+        key = cd.u * q
+        key += cd.c
+        N = np.bincount(key, minlength=U * q).reshape(U, q).astype(float)
+        del key
         ri = N.sum(1)
         two = ri >= 2
         n = _gsum(cd.ug, None, G)
@@ -138,7 +141,7 @@ def _conger_pe(cd: _Coded, W: np.ndarray, N: np.ndarray, n: np.ndarray) -> tuple
     table reduces to a sum over the observed ratings plus ``sum_g C_g``.
     """
     G, q = cd.G, W.shape[0]
-    gr = cd.ug[cd.u]
+    gr = _rating_groups(cd)
     pair, pg = _rater_pairs(cd)                      # (group, rater) pairs
     P = pg.size
     r = np.bincount(pg, minlength=G).astype(float)   # raters per group
@@ -439,7 +442,7 @@ def gwet_ac(data: pd.DataFrame, *, subject: str, rater: str, score: str,
 
 def _cohen(cd: _Coded, W: np.ndarray, conf: float) -> dict[str, np.ndarray]:
     G, q = cd.G, len(cd.categories)
-    gr = cd.ug[cd.u]
+    gr = _rating_groups(cd)
     # the two raters of each group: position 0 = smaller rater code
     rmin = np.full(G, np.iinfo(np.int64).max)
     np.minimum.at(rmin, gr, cd.r)

@@ -202,8 +202,11 @@ class _Coded:
     cache: dict = dataclasses.field(default_factory=dict)
 
 
-def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense integer codes 0..K-1 (fast path for compact integer ids)."""
+def _codes(values: pd.Series | np.ndarray, owned: bool = False) -> tuple[np.ndarray, int]:
+    """Dense integer codes 0..K-1 (fast path for compact integer ids).
+
+    ``owned``: ``values`` is a scratch array of the caller, which may come back as the codes.
+    """
     if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values.dtype):
         # strings and other labels: factorize natively (no conversion to Python objects)
         codes, uniq = pd.factorize(values)
@@ -213,8 +216,10 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo < 4 * arr.size + 1024:
             # compact integer ids: offset + relabel present ids without hashing
-            off = (arr - lo).astype(np.int64)
+            off = arr.astype(np.int64, copy=False) if lo == 0 else (arr - lo).astype(np.int64, copy=False)
             present = np.bincount(off, minlength=hi - lo + 1) > 0
+            if present.all():   # every id in the range occurs: the offsets are the codes
+                return (off.copy() if off is arr and not owned else off), int(present.size)
             remap = np.cumsum(present) - 1
             return remap[off], int(present.sum())
     codes, uniq = pd.factorize(values if isinstance(values, pd.Series) else arr)
@@ -246,13 +251,18 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     by = [by] if isinstance(by, str) else list(by or [])
     require_columns(data, [subject, rater, score, *by], what="ratings")
     s = data[score]
+    x_all = None
     if categorical:
         if categories is not None:
             cats = list(categories)
             if len(set(cats)) != len(cats):
                 raise ValueError("categories contain duplicates")
-            idx = pd.Index(cats)
-            c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
+            if numeric and pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+                x_all = _numeric_scores(s, score)   # numbers already: the lookup below reads them too
+            c_all = _small_int_lookup(s, cats, x_all)
+            if c_all is None:
+                idx = pd.Index(cats)
+                c_all = idx.get_indexer(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
             bad = (c_all < 0) & s.notna().to_numpy()
             if bad.any():
                 examples = ", ".join(repr(v) for v in pd.unique(s[bad])[:5])
@@ -274,7 +284,8 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
         cats = None
         c_all = None
         keep = None
-    x_all = _numeric_scores(s, score) if numeric else None
+    if numeric and x_all is None:
+        x_all = _numeric_scores(s, score)
     if x_all is not None:
         k2 = np.isfinite(x_all)
         keep = k2 if keep is None else keep & k2
@@ -309,21 +320,28 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
     scode, nS = sub.codes(subject)
     rcode, R = sub.codes(rater)
     if g is not None and G > 1:
-        u, U = _codes(g * nS + scode)
+        u = g * nS
+        u += scode
+        u, U = _codes(u, owned=True)
     else:
         u, U = scode, nS
     # one rating per (unit, rater): a repeat is a data error, not a statistic
-    key = u * R + rcode
+    key = u * R
+    key += rcode
     if U * R <= 4 * key.size + 1_000_000:
         dup_mask = None
         cnt = np.bincount(key, minlength=U * R)
         if cnt.max(initial=0) > 1:
             dup_mask = cnt[key] > 1
     else:
-        # sorting is much faster than hashing here; the mask is only built on failure
-        srt = np.sort(key)
-        dup_mask = pd.Series(key).duplicated(keep=False).to_numpy() if (srt[1:] == srt[:-1]).any() else None
-        del srt
+        # sorting is much faster than hashing here (in place: the key is rebuilt on failure,
+        # where the mask is built)
+        key.sort()
+        dup_mask = None
+        if (key[1:] == key[:-1]).any():
+            key = u * R + rcode
+            dup_mask = pd.Series(key).duplicated(keep=False).to_numpy()
+    del key
     if dup_mask is not None:
         first = int(np.flatnonzero(dup_mask)[0])
         n_dup = int(dup_mask.sum())
@@ -344,8 +362,39 @@ def _code(data: pd.DataFrame, subject: str, rater: str, score: str, *, by: Seque
         else:
             gi = pd.MultiIndex.from_frame(groups).get_indexer(pd.MultiIndex.from_frame(dropped))
         miss_g = np.bincount(gi[gi >= 0], minlength=G)
-    return _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
-                  n_missing=n_missing, missing_by_group=miss_g)
+    out = _Coded(u=u, r=rcode, ug=ug, G=G, U=U, R=R, x=x, c=c, categories=cats, groups=groups,
+                 n_missing=n_missing, missing_by_group=miss_g)
+    if g is not None and G > 1:
+        out.cache["group"] = g   # each rating's group (= ug[u]), kept: the rater pairs need it
+    return out
+
+
+def _small_int_lookup(s: pd.Series, cats: list, x: np.ndarray | None = None) -> np.ndarray | None:
+    """Position of each numeric score in ``cats`` (-1: missing or not a category) by table
+    lookup, when the categories are distinct whole numbers in a short range (a rating
+    scale such as 1..5); None otherwise. Equal to ``pd.Index(cats).get_indexer(s)``
+    without hashing every score. ``x``: the scores as floats, when the caller has them.
+    """
+    if not (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+            and not isinstance(s.dtype, pd.CategoricalDtype)):
+        return None
+    if not cats or not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                           and math.isfinite(v) and float(v).is_integer() for v in cats):
+        return None
+    ints = np.array([int(v) for v in cats], dtype=np.int64)
+    lo, span = int(ints.min()), int(ints.max() - ints.min())
+    if span > 10_000:
+        return None
+    table = np.full(span + 2, -1, np.int64)        # the last slot: a score that is not a category
+    table[ints - lo] = np.arange(len(ints))
+    x = s.to_numpy(dtype=float, na_value=np.nan) if x is None else x
+    # one integer array for the whole pass (a large temporary costs its page faults):
+    # the scores in range, cast, then compared with the floats in the ufunc's buffered chunks
+    slot = np.full(x.shape, lo + span + 1, np.int64)   # the sentinel slot: no category (nan too)
+    np.copyto(slot, x, casting="unsafe", where=(x >= lo) & (x <= lo + span))
+    slot[x != slot] = lo + span + 1                # 2.5 is no category of a 1..5 scale
+    slot -= lo
+    return np.take(table, slot, out=slot)
 
 
 def _cat_codes(s: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -367,7 +416,14 @@ class _Columns:
     def __init__(self, data: pd.DataFrame, keep: np.ndarray | None):
         self._data = data
         self.keep = keep
-        self.rows = None if keep is None else np.flatnonzero(keep)
+        self._rows: np.ndarray | None = None
+
+    @property
+    def rows(self) -> np.ndarray | None:
+        """Positions of the kept ratings (built on first use: categorical ids need only the mask)."""
+        if self._rows is None and self.keep is not None:
+            self._rows = np.flatnonzero(self.keep)
+        return self._rows
 
     def __getitem__(self, name: str) -> pd.Series:
         col = self._data[name]
@@ -432,11 +488,18 @@ def _n_raters(cd: _Coded) -> np.ndarray:
     return np.bincount(pg, minlength=cd.G)[: cd.G]
 
 
+def _rating_groups(cd: _Coded) -> np.ndarray:
+    """The group of each rating (``ug[u]``; kept from the coding when it had groups)."""
+    return cd.cache["group"] if "group" in cd.cache else cd.ug[cd.u]
+
+
 def _rater_pairs(cd: _Coded) -> tuple[np.ndarray, np.ndarray]:
     """(group, rater) pair code per rating and the group of each pair (cached)."""
     if "pairs" not in cd.cache:
-        gr = cd.ug[cd.u]
-        pair, P = _codes(gr * cd.R + cd.r)
+        gr = _rating_groups(cd)
+        key = gr * cd.R
+        key += cd.r
+        pair, P = _codes(key, owned=True)
         pg = np.zeros(P, dtype=np.int64)
         pg[pair] = gr
         cd.cache["pairs"] = (pair, pg)

@@ -8,7 +8,7 @@ from scipy import stats
 from evaltools._notes import note as _note
 
 from ._coding import (ICC_DESCRIPTIONS, ICC_TYPES, _Coded, _add_note, _code, _codes, _conf_level, _gsum, _n_raters,
-                      _notes)
+                      _notes, _rating_groups)
 from ._cac import _missing_note
 
 
@@ -25,7 +25,7 @@ def _icc_oneway(cd: _Coded, xc: np.ndarray, m: np.ndarray, has: np.ndarray, Nn: 
     """One-way ANOVA per group (every subject, unequal numbers of ratings) and its
     ICC1 / ICC1k with their F limits (Shrout & Fleiss 1979, k0 of Searle et al. 1992)."""
     G, u, ug = cd.G, cd.u, cd.ug
-    gr = ug[u]
+    gr = _rating_groups(cd)
     n1 = _gsum(ug, has.astype(float), G)
     S1u = np.bincount(u, weights=xc, minlength=cd.U)
     S2 = _gsum(gr, xc * xc, G)
@@ -131,7 +131,7 @@ def _icc_core(cd: _Coded, conf: float) -> dict[str, np.ndarray]:
     """
     G = cd.G
     x, u, ug = cd.x, cd.u, cd.ug
-    gr = ug[u]
+    gr = _rating_groups(cd)
     m = np.bincount(u, minlength=cd.U).astype(float)
     has = m > 0
     Nn = _gsum(gr, None, G)
