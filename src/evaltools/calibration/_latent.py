@@ -57,17 +57,19 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
 
     def em_step(mu: np.ndarray, sig: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         a, b = (lo - mu) / sig, (hi - mu) / sig
-        # Phi(b) - Phi(a) without cancellation in the upper tail
-        Z = np.where(a > 0, 0.5 * (erfc(a / sq2) - erfc(b / sq2)), 0.5 * (erfc(-b / sq2) - erfc(-a / sq2)))
-        Z = np.maximum(Z, 1e-300)
-        # the open ends enter as 0 (phi(+-inf) = 0 and a phi(a) -> 0), with no inf * 0
-        a = np.where(open_lo, 0.0, a)
-        b = np.where(open_hi, 0.0, b)
-        pa = np.where(open_lo, 0.0, np.exp(-0.5 * a * a) * _INV_SQRT_2PI)
-        pb = np.where(open_hi, 0.0, np.exp(-0.5 * b * b) * _INV_SQRT_2PI)
+        # Phi(b) - Phi(a) without cancellation: from the upper tail where a > 0, i.e.
+        # Z = sg (Q(sg a) - Q(sg b)) with Q(x) = erfc(x / sqrt 2) / 2 and sg the sign of a
+        sg = np.where(a > 0, 1.0, -1.0)
+        Z = np.maximum(0.5 * sg * (erfc(sg * a / sq2) - erfc(sg * b / sq2)), 1e-300)
+        pa = np.exp(-0.5 * a * a) * _INV_SQRT_2PI      # 0 at the open ends
+        pb = np.exp(-0.5 * b * b) * _INV_SQRT_2PI
         m1 = (pa - pb) / Z
         zc = mu + sig * m1
-        cvar = sig * sig * np.clip(1.0 + (a * pa - b * pb) / Z - m1 * m1, 0.0, None)
+        with np.errstate(invalid="ignore"):            # inf * 0 at the open ends
+            ta, tb = a * pa, b * pb
+        ta[open_lo] = 0.0                               # a phi(a) -> 0 as a -> -inf
+        tb[open_hi] = 0.0
+        cvar = sig * sig * np.clip(1.0 + (ta - tb) / Z - m1 * m1, 0.0, None)
         mu2 = fit.fitted_for(zc)
         sig2 = math.sqrt(max(float(np.sum((zc - mu2) ** 2 + cvar)) / df, 1e-12))
         return mu2, sig2, zc, cvar

@@ -202,6 +202,8 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     names = list(outcomes or info or [])
     sec = Section(key="impact", title=text("impact", lang))
     rows, per, paths = [], {}, []
+    if isinstance(pooled, (str, os.PathLike)):
+        pooled = pd.read_parquet(pooled)       # once for all outcomes
     for oc in names:
         if oc not in panel:
             continue
