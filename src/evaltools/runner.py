@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from evaltools import _runfolder as rf
-from evaltools._executors import EXECUTORS, Progress, SchedulerUnreachable, UnitTask, connect, execute_unit, start_pool
+from evaltools._executors import (EXECUTORS, Progress, SchedulerUnreachable, UnitTask, connect, execute_unit, start_pool,
+                                  warm_dask)
 from evaltools._io import atomic_write
 from evaltools._kernels import kernel_env, register_engines, shutdown_warm, start_kernel
 from evaltools._runfolder import RunLocked, safe_name, unit_file_names
@@ -443,6 +444,8 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
     # the scheduler is asked first: one that does not answer leaves the run folder as it was
     client = connect(scheduler) if scheduler is not None else None
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    # Dask workers start their kernels now too (kept referenced until the run ends)
+    warmups = warm_dask(client, kernel_name, engine) if client is not None else []
     # local workers start their kernels now, while this process loads and partitions the study
     pool = start_pool(n_jobs, kernel_name, engine) if client is None and n_jobs > 1 else None
     try:
@@ -457,6 +460,7 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+        del warmups
         if client is not None and client is not scheduler:
             client.close()
     return res
