@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from evaltools import pilot
 from evaltools import plots
@@ -165,7 +165,7 @@ def _signed_p(effect: float, se: float, df: float, bound: float, sign: float) ->
     if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and np.isfinite(df)):
         return math.nan
     t = (sign * effect - bound) / se
-    return float(2 * stats.t.sf(abs(t), df)) if t > 0 else 1.0
+    return float(2 * special.stdtr(df, -abs(t))) if t > 0 else 1.0
 
 
 def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",
