@@ -204,11 +204,17 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     rows, per, paths = [], {}, []
     if isinstance(pooled, (str, os.PathLike)):
         pooled = pd.read_parquet(pooled)       # once for all outcomes
-    for oc in names:
-        if oc not in panel:
-            continue
+    present = [oc for oc in names if oc in panel]
+    effects: dict = {}
+    try:  # the panel checked and the unit located once for all outcomes
+        effects = pilot.unit_effects(panel, unit=unit, outcomes=present, alpha=alpha, power=th["mde_power"])
+    except Exception as exc:
+        if not _is_data_problem(exc):
+            raise       # an outcome the panel cannot give: each one alone below, with its own reason
+    for oc in present:
         try:
-            ue = pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha, power=th["mde_power"])
+            ue = effects[oc] if oc in effects else pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha,
+                                                                     power=th["mde_power"])
             given = _pooled_given(pooled, oc) if pooled is not None else None
             pool = given if given is not None else _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
