@@ -77,7 +77,7 @@ def test_units_grouped_by_verdict_with_who_acts_and_by_when():
     tunda, fix, siap, failed = g.results["groups"]
     row = fix["rows"][0]
     assert row["href"] == "units/Dinas_C.html" and row["owner"] == "Sekretaris Dinas"  # [briefing.owners]
-    assert row["deadline"] == "30 Juni 2026" and row["effect"] == "IKM: 1,00 (-0,50 s.d. 2,50)"
+    assert row["deadline"] == "30 Juni 2026" and row["effect"] == "IKM: 1,00 (\u22120,50 s.d. 2,50)"
     assert tunda["rows"][0]["owner"] == "Kepala OPD bersama BKPSDM"  # the catalog default by reason code
     assert siap["rows"][0]["reason"] == "semua pemeriksaan terpenuhi"
     assert failed["rows"][0]["href"] is None

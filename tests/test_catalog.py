@@ -188,3 +188,56 @@ def test_no_library_note_reaches_the_indonesian_pages_in_english(sample_pages):
     found = [(code, t[:120]) for page in sample_pages for t in _page_text(page)
              for part in t.split("; ") for code, pat in patterns if pat.search(part)]
     assert not found, found[:10]
+
+
+def _parts_without_code(notes) -> list:
+    """The parts of the notes no template reads (each note split by "; ")."""
+    return [(n, p["text"]) for n in notes if n for code, p in _notes.parse(str(n)) if code is None]
+
+
+def test_statistics_notes_are_codes_and_read_in_indonesian():
+    # notes of the rater-effect, DiD, staggered, pooling and power code paths, on data that
+    # trigger them: every part reads back as a note code, and its Indonesian has no English
+    import numpy as np
+    import pandas as pd
+
+    from evaltools import calibration, pilot
+
+    rng = np.random.default_rng(3)
+    notes = []
+    # DiD with 6 clusters and one treated unit: single treated unit, wild bootstrap headline
+    p = pd.DataFrame([(u, t) for u in range(6) for t in range(4)], columns=["u", "t"])
+    p = p.assign(tr=(p.u == 0).astype(int), post=(p.t >= 2).astype(int), y=rng.normal(size=len(p)))
+    for inference in ("auto", "wild", "cluster", "ri"):
+        notes.append(pilot.did(p, outcome="y", unit="u", period="t", treated="tr", post="post", inference=inference,
+                               n_boot=99, n_perm=99, seed=1).note)
+    notes.append(pilot.did(p.assign(y=1.0), outcome="y", unit="u", period="t", treated="tr", post="post").note)
+    # staggered: a unit treated from the first period, one after the last, a single-unit wave
+    g = np.r_[1, 9, 3, 4, 4, 4, np.zeros(8)]
+    sp = pd.DataFrame([(u, t, g[u]) for u in range(len(g)) for t in range(1, 6)], columns=["u", "t", "g"])
+    sp["y"] = rng.normal(size=len(sp))
+    fit = pilot.staggered_att(sp, outcome="y", unit="u", period="t", first_treated="g")
+    notes += list(fit.notes) + [fit.randomization_test(n_perm=19, seed=1).note]
+    # rater effects with too few ratings to flag anyone
+    r = pd.DataFrame({"subject": np.repeat(np.arange(30), 4), "rater": rng.integers(0, 8, 120),
+                      "item": "a", "score": rng.integers(1, 6, 120).astype(float)})
+    notes += list(calibration.rater_effects(r, subject="subject", rater="rater", score="score", item="item",
+                                            min_ratings=10**6)["note"])
+    notes += list(pilot.pooled_unit_effects(pd.DataFrame({"estimate": [1.0, np.nan], "se": [0.5, 0.5]}))
+                  .pooled["note"])
+    codes = {c for n in notes if n for c, _ in _notes.parse(str(n))}
+    assert {"did_single_treated", "did_cr1", "few_ratings", "pool_one", "first_treated_dropped", "late_treated",
+            "single_unit_groups", "did_constant"} <= codes, codes
+    assert any(c.startswith("did_wild_") for c in codes) and any(c.startswith("did_ri_") for c in codes), codes
+    assert not _parts_without_code(notes), _parts_without_code(notes)
+    for n in notes:
+        words = set(re.findall(r"[A-Za-z_()]+", report._localize(str(n), "id").lower()))
+        assert not words & ENGLISH, (n, report._localize(str(n), "id"))
+
+
+def test_negative_numbers_use_the_minus_sign_everywhere(sample_pages):
+    # one way for a negative number on every page (fmt's U+2212, as the figures' axes): never a
+    # hyphen before a digit ("-1,78"), which a range such as "0-100" or "2025-S1" is not
+    hyphen = [t[:120] for page in sample_pages for t in _page_text(page) if re.search(r"(?<![\w.,])-\d", t)]
+    assert not hyphen, hyphen[:10]
+    assert any("\u2212" in t for page in sample_pages for t in _page_text(page))

@@ -162,6 +162,28 @@ def test_verdict_box_lists_reasons_and_actions():
     assert Section("a", "A")._repr_html_() == pages.section_html(Section("a", "A"))
 
 
+def test_unit_verdict_box_states_its_label_once():
+    """The unit page's verdict section: the badge carries the label; neither the lead nor a
+    reasons column whose every level is the verdict's repeats it. Reasons at another level
+    keep their level."""
+    from evaltools.report import verdict_section
+
+    for lang, label in (("id", "PERBAIKI DULU"), ("en", "FIX FIRST")):
+        sec = verdict_section({"code": "PERBAIKI DULU", "reasons": [
+            {"code": "raters_flagged", "level": "PERBAIKI DULU", "value": 0.19, "threshold": 0.1, "n": 12}]},
+            {}, lang=lang)
+        # as the unit notebook shows it: the section alone, without a lang argument
+        html = sec._repr_html_()
+        assert html.count(label) == 1, html
+        assert f'<span class="evt-badge evt-v-fix">{label}</span>' in html
+        assert "12 " in html and "19%" in html  # the reason itself stays in the box
+    mixed = verdict_section({"code": "TUNDA", "reasons": [
+        {"code": "few_subjects", "level": "TUNDA", "value": 3, "threshold": 10},
+        {"code": "raters_flagged", "level": "PERBAIKI DULU", "value": 0.19, "threshold": 0.1, "n": 12}]}, {})
+    html = pages.section_html(mixed)
+    assert html.count("PERBAIKI DULU") == 1 and html.count(">TUNDA<") == 2
+
+
 def test_rule_table_from_records():
     recs = [{"unit": "A", "verdict": {"code": "PERBAIKI DULU", "reasons": [{"code": "raters_flagged"}]},
              "coverage": {"n_subjects": 40, "raters_per_subject": 5, "missing_share": 0.1},
@@ -175,3 +197,8 @@ def test_rule_table_from_records():
     assert "benefit_not_shown" not in t
     recs[0]["impact"]["outcomes"]["ikm"]["benefit"] = False
     assert pages.rule_table(recs).iloc[0]["benefit_not_shown"] is True
+
+
+def test_period_labels_do_not_break_at_their_hyphen():
+    html = pages.section_html(Section("header", "T", lead="Mulai uji coba: 2024-S2 · indeks (0-100)"))
+    assert "2024\u2011S2" in html and "(0-100)" in html

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -365,3 +367,27 @@ def test_library_notes_read_in_indonesian(note, expected):
     assert report._localize("a note nobody translated", "id") == "a note nobody translated"
     assert report._localize({"code": "few_donors", "params": {"n": 8, "pmin": 0.111, "alpha": 0.05}}, "id") \
         .startswith("hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0,111")
+
+
+def test_impact_notes_name_the_outcome_by_its_label():
+    """A synthetic-control note that names the outcome ("... the SD of pre-period service_days ...")
+    names it on the page by its label, in both languages, never by its column."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    if not (sample / "study.toml").exists():
+        pytest.skip("data/sample is not there")
+    import evaltools
+    from evaltools.report.impact import pooled_tests
+
+    st = evaltools.load_study(sample)
+    cols = list(st.outcome_info)
+    pooled = pooled_tests(st)
+    seen = 0
+    for unit in st.pilot_units[:6]:
+        for lang in ("id", "en"):
+            sec = report.impact(st, unit, lang=lang, pooled=pooled)
+            labels = [e["label"] for e in sec.results["outcomes"].values()]
+            for n in sec.notes:
+                assert not any(re.search(rf"\b{c}\b", n) for c in cols), n
+                seen += sum(f"baku {lab} " in n or f"SD of {lab} " in n or f"SD of pre-period {lab} " in n
+                            for lab in labels)
+    assert seen  # the sample has pilot units with a poor pre-period fit

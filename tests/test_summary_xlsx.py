@@ -66,10 +66,13 @@ def test_sheets_typed_frozen_filtered(run_dir):
     n = [c for c in _col(ws, "Pegawai dinilai") if c.value != "<5"]
     assert all(c.data_type == "n" and c.number_format == "0" for c in n)
     keys = wb["Angka kunci"]
-    assert _header(keys) == ["Unit", "Indikator hasil", "Efek", "Batas bawah 95%", "Batas atas 95%", "Nilai p"]
+    assert _header(keys) == ["Unit", "Indikator hasil", "Kode indikator", "Satuan", "Efek", "Batas bawah 95%",
+                             "Batas atas 95%", "Nilai p"]
     assert _col(keys, "Nilai p")[0].number_format == "0.000"
     pooled = wb["Efek gabungan"]
-    assert [c.value for c in pooled[2]][:3] == ["ikm", 2.51, 1.0]
+    # one row per unit and outcome; the outcome's study-wide figures on each of its rows
+    assert pooled.max_row - 1 == keys.max_row - 1 == 3 + len(HOSTILE)
+    assert [c.value for c in _col(pooled, "Efek rata-rata semua gelombang")] == [2.51] * (3 + len(HOSTILE))
 
 
 def test_verdict_cells_coloured_by_conditional_formatting(run_dir):
@@ -95,12 +98,13 @@ def test_small_cells_suppressed_like_the_briefing(run_dir):
     b = next(r for r in reasons.iter_rows(min_row=2) if r[0].value == "Dinas B")
     assert all("3 pegawai" not in str(c.value) for c in b) and any(c.value == "<5" for c in b)
     cal = wb["Konsekuensi kalibrasi"]
-    moved = {r[0].value: r[2].value for r in cal.iter_rows(min_row=2)}
+    j = _header(cal).index("Pegawai yang predikatnya berubah")
+    moved = {r[0].value: r[j].value for r in cal.iter_rows(min_row=2)}
     assert moved["Dinas A"] == 7 and moved["Dinas C"] == "<5" and moved["Dinas B"] == "<5"
     assert moved[HOSTILE[1]] == 0  # nobody moving describes nobody
     # the study's min_cell is used, not the default
     wb10 = openpyxl.load_workbook(report.write_summary(run_dir, lang="id", min_cell=10))
-    moved10 = {r[0].value: r[2].value for r in wb10["Konsekuensi kalibrasi"].iter_rows(min_row=2)}
+    moved10 = {r[0].value: r[j].value for r in wb10["Konsekuensi kalibrasi"].iter_rows(min_row=2)}
     assert moved10["Dinas A"] == "<10"
     # nothing in any sheet states a hidden count
     for sheet in wb10.worksheets:
@@ -141,3 +145,48 @@ def test_readme_defines_the_columns(run_dir):
     text = " ".join(str(c.value) for row in ws.iter_rows(min_row=2) for c in row)
     for term in ("ICC(1,k)", "READY", "Cells describing fewer than 5 people", "Calibration consequences"):
         assert term in text
+
+
+def test_pooled_sheet_reads_the_pooled_json_the_briefing_records(tmp_path):
+    """The briefing records ``pooled_effect(...).results`` (``{"available", "outcomes"}``) as
+    pooled.json: the pooled sheet holds one row per unit and outcome from it, not one row
+    named "outcomes" (the bug of a fixture that wrote the bare outcome mapping)."""
+    from evaltools.report._examples import example_study
+
+    study = example_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5, seed=1)
+    sec = report.pooled_effect(study, outcomes=["ikm", "service_days"], n_perm=99)
+    report.record(sec.results, tmp_path / "pooled.json")
+    (tmp_path / "units").mkdir()
+    for i, u in enumerate(("Dinas A", "Dinas B", "Dinas C")):
+        rec = _rec(u, n=40 if i else 3)
+        rec["impact"]["outcomes"] = {oc: {"effect": 1.0 + i, "eb_effect": 0.5 + i, "eb_ci_low": -1.0,
+                                          "eb_ci_high": 2.0 + i, "label": f"Label {oc}", "unit": "poin"}
+                                     for oc in ("ikm", "service_days")}
+        (tmp_path / "units" / f"u{i}.json").write_text(json.dumps(rec), encoding="utf-8")
+    wb = openpyxl.load_workbook(report.write_summary(tmp_path, lang="id"))
+    ws = wb["Efek gabungan"]
+    rows = [dict(zip(_header(ws), [c.value for c in row])) for row in ws.iter_rows(min_row=2)]
+    assert len(rows) == 3 * 2
+    assert {(r["Unit"], r["Kode indikator"]) for r in rows} == {(u, oc) for u in ("Dinas A", "Dinas B", "Dinas C")
+                                                                for oc in ("ikm", "service_days")}
+    res = sec.results["outcomes"]
+    for r in rows:
+        oc = r["Kode indikator"]
+        assert r["Indikator hasil"] == f"Label {oc}" and r["Satuan"] == "poin"
+        assert r["Efek rata-rata semua gelombang"] == pytest.approx(res[oc]["att"])
+        assert r["Nilai p acak"] == pytest.approx(res[oc]["pval_ri"])
+        assert r["Efek seluruh program"] == pytest.approx(res[oc]["programme_effect"])
+        # a unit with fewer than min_cell employees shows none of its own figures
+        assert (r["Efek unit, digabung dengan unit lain"] is None) == (r["Unit"] == "Dinas A")
+
+
+def test_calibration_sheet_reads_the_recorded_predikat_moves(tmp_path):
+    """The unit record keeps the predikat moves under calibration.predikat_moves (as the
+    briefing reads them): the sheet shows that period, its rated count and the ups and downs."""
+    (tmp_path / "units").mkdir()
+    rec = _rec("Dinas A", n=63)
+    rec["calibration"]["predikat_moves"] = {"period": "2025-S2", "n_rated": 60, "n_moved": 12, "n_up": 7, "n_down": 5}
+    (tmp_path / "units" / "u0.json").write_text(json.dumps(rec), encoding="utf-8")
+    ws = openpyxl.load_workbook(report.write_summary(tmp_path, lang="en"))["Calibration consequences"]
+    assert _header(ws) == ["Unit", "Period", "Employees rated", "Employees whose predikat would change", "Up", "Down"]
+    assert [c.value for c in ws[2]] == ["Dinas A", "2025-S2", 60, 12, 7, 5]

@@ -42,7 +42,7 @@ def test_harm_units_are_held_with_the_harm_named(studies):
             held += v.code == "TUNDA"
             if v.code == "TUNDA":
                 r = next(r for r in v.reasons if r["code"] == "outcome_worse")
-                assert "interval 95 %" in r["text"] and ("turun" in r["text"] or "naik" in r["text"])
+                assert "interval 95%" in r["text"] and ("turun" in r["text"] or "naik" in r["text"])
     assert total >= 5 and held == total
 
 
@@ -89,8 +89,8 @@ def test_fix_first_wins_over_not_shown_and_hold_over_everything():
     held = {**base, "impact": {**base["impact"], "harm": ["ikm"], "outcomes": {"ikm": harm}}}
     v = report.verdict(held)
     assert v.code == "TUNDA"
-    assert v.reasons[-2]["text"] == "IKM turun 6,1 poin (interval 95 % \u22127,9 s.d. \u22124,3)"
-    assert report.verdict(held, lang="en").reasons[-2]["text"] == "IKM fell by 6.1 poin (95 % interval \u22127.9 to \u22124.3)"
+    assert v.reasons[-2]["text"] == "IKM turun 6,1 poin (interval 95% \u22127,9 s.d. \u22124,3)"
+    assert report.verdict(held, lang="en").reasons[-2]["text"] == "IKM fell by 6.1 poin (95% interval \u22127.9 to \u22124.3)"
     ok = {"impact": {"benefit": [], "outcomes": {}}}
     assert report.verdict(ok).code == "BELUM TERBUKTI"
     assert report.verdict(ok, {"require_benefit": False}).code == "SIAP"

@@ -118,6 +118,90 @@ NOTES: dict[str, tuple[str, ...]] = {
     "placebo_interval": ("fewer than {n} placebos: the placebo intervals span the placebo range and cover less "
                          "than {level:.0%}",),
     "rmspe_zero": ("pre- and post-period RMSPE both zero: the RMSPE ratio is undefined",),
+    # --- calibration: rater effects ------------------------------------------------------------
+    "rater_var_zero": ("rater variance estimated as 0: every severity shrinks to 0",),
+    "few_ratings": ("fewer than {n} ratings: not flagged",),
+    "lone_role_rater": ("the only {role} rater of these subjects: severity not separable from the role's shift "
+                        "(adjust_role=False compares across roles)",),
+    "no_comparison_rater": ("no other rater scored these subjects: severity undefined",),
+    "component_relative": ("severity relative to component {c}",),
+    "crossed_pinv": ("normal equations rank-deficient beyond the connected components; pseudo-inverse used",),
+    "crossed_sparse": ("sparse solve (a component of {n} raters); standard errors not computed",),
+    # notes their modules still write as text (the same wording): read back by their code
+    "latent_not_converged": ("latent: EM did not converge in {n} steps",),
+    "reference_not_settled": ("reference raters did not settle in {n} steps: severities relative to the last "
+                              "reference",),
+    "cell_reference": ("reference period",),
+    "cell_no_never": ("no never-treated comparison units",),
+    "cell_no_comparison": ("no never-treated or not-yet-treated comparison units in this period",),
+    # --- pilot: difference-in-differences ------------------------------------------------------
+    "did_no_outcome": ("no observations with a non-missing outcome",),
+    "did_no_pre": ("no pre-period: every observation is after the pilot began, the DiD is undefined",),
+    "did_no_post": ("no post-period: no observation after the pilot began, the DiD is undefined",),
+    "did_no_treated": ("no treated units: the DiD is undefined",),
+    "did_no_controls": ("no control units (all units treated): the DiD is undefined",),
+    "did_constant": ("outcome {outcome!r} is constant: the DiD is undefined (no variation to explain)",),
+    "did_collinear": ("treated x post is collinear with the fixed effects: the DiD is not identified",),
+    "did_few_clusters": ("fewer than 2 clusters: no cluster-robust inference",),
+    "did_one_side": ("{n} unit(s) observed only before or only after: they inform the period effects only",),
+    "did_cross_sections": ("no unit observed both before and after (repeated cross-sections): treated-group dummy instead "
+                           "of unit fixed effects",),
+    "did_unbalanced": ("unbalanced panel ({k} of {n} units miss periods): TWFE on all observed unit-periods, fixed "
+                       "effects absorbed by alternating projections; the coefficient is then not the simple difference "
+                       "of mean changes",),
+    "did_single_treated": ("single treated unit: cluster-robust and wild bootstrap inference rely on one treated cluster "
+                           "and are unreliable (MacKinnon & Webb 2017); prefer randomization inference or unit_effect",),
+    "did_cr1": ("headline: CR1 cluster-robust t-test with {df} df ({g} clusters)",),
+    "did_ri_exact": ("headline p-value and CI: randomization inference (all {n} assignments enumerated); CR1 p = "
+                     "{p:.4g}",),
+    "did_ri_sampled": ("headline p-value and CI: randomization inference ({n} random assignments); CR1 p = {p:.4g}",),
+    "did_wild_all_asked": ("headline p-value and CI: wild cluster bootstrap-t (WCR, null imposed, all {n} {weights} sign "
+                           "vectors enumerated; requested); CR1 cluster-robust p = {p:.4g}, CI [{lo:.4g}, {hi:.4g}]",),
+    "did_wild_all_few": ("headline p-value and CI: wild cluster bootstrap-t (WCR, null imposed, all {n} {weights} sign "
+                         "vectors enumerated; {g} clusters < {few}); CR1 cluster-robust p = {p:.4g}, CI [{lo:.4g}, "
+                         "{hi:.4g}]",),
+    "did_wild_draws_asked": ("headline p-value and CI: wild cluster bootstrap-t (WCR, null imposed, {n} {weights} draws; "
+                             "requested); CR1 cluster-robust p = {p:.4g}, CI [{lo:.4g}, {hi:.4g}]",),
+    "did_wild_draws_few": ("headline p-value and CI: wild cluster bootstrap-t (WCR, null imposed, {n} {weights} draws; {g} "
+                           "clusters < {few}); CR1 cluster-robust p = {p:.4g}, CI [{lo:.4g}, {hi:.4g}]",),
+    "did_rademacher_few": ("with {g} clusters the Rademacher p-value takes few distinct values; weights='webb' is advised "
+                           "below about 12 clusters (Webb 2014)",),
+    "did_ci_unbounded": ("bootstrap confidence interval unbounded: too few clusters for this level",),
+    # --- pilot: staggered adoption (Callaway & Sant'Anna) --------------------------------------
+    "late_treated": ("{n} unit(s) first treated after the last period are treated as never treated",),
+    "first_treated_dropped": ("dropped {n} unit(s) already treated in the first period (no pre-treatment period)",),
+    "no_comparison_group": ("no comparison group: there are no never-treated units, and the only wave with pre-treatment "
+                            "periods ({wave}) is needed as the comparison group",),
+    "first_no_pre": ("the {n} unit(s) treated from the first period on have no pre-treatment period",),
+    "att_undefined": ("every ATT(g,t) is undefined",),
+    "staggered_constant": ("outcome {outcome!r} is constant: every ATT(g,t) is 0 and standard errors are undefined",),
+    "unbalanced_dropped": ("dropped {k} of {n} units not observed with a non-missing outcome in all {t} periods (balanced "
+                           "panel required)",),
+    "unbalanced_dropped_cov": ("dropped {k} of {n} units not observed with a non-missing outcome and covariates in all {t} "
+                               "periods (balanced panel required)",),
+    "last_wave_never": ("no never-treated units: the last wave ({wave}) serves as the never-treated comparison group and "
+                        "periods from its start on are dropped",),
+    "last_wave_notyet": ("no never-treated units: the last wave ({wave}) is used only as a not-yet-treated comparison "
+                         "group and periods from its start on are dropped",),
+    "small_groups": ("group(s) {groups} have fewer than {n} units (covariates + 5, R did's threshold): estimates may "
+                     "be unstable",),
+    "single_unit_groups": ("group(s) {groups} have a single unit: their ATT(g,t) rests on one unit and the standard errors "
+                           "are unreliable",),
+    "simultaneous_cv": ("simultaneous critical value not finite; pointwise bands reported",),
+    "pretrend_none": ("no pre-treatment ATT(g,t) to test",),
+    "pretrend_singular": ("singular covariance of the pre-treatment ATT(g,t)",),
+    "wald_negative": ("negative Wald statistic",),
+    "ri_undefined": ("observed aggregate is undefined",),
+    "ri_exact": ("exact enumeration of all assignments",),
+    "ri_random": ("{n} random permutations",),
+    "ri_left_out": ("{n} assignment(s) with an undefined ATT left out",),
+    # --- pilot: pooling and power --------------------------------------------------------------
+    "reml_not_converged": ("REML did not converge; tau2 is the last iterate",),
+    "pool_none": ("no unit with an estimate",),
+    "pool_one": ("one unit only: nothing to pool",),
+    "power_allocation": ("allocation leaves no treated or no control unit",),
+    "power_empty_waves": ("fewer units than steps: some waves are empty",),
+    "power_no_df": ("no degrees of freedom left for a t test",),
 }
 
 _FMT = string.Formatter()

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from evaltools._errors import DataError, require_columns
+from evaltools._notes import note as _note
 
 
 # input helpers
@@ -162,7 +163,7 @@ class _CrossedFit:
                     Binv = scipy.linalg.cho_solve(cf, np.eye(len(idx)), check_finite=False)
                 except np.linalg.LinAlgError:
                     Binv = np.linalg.pinv(B)
-                    self.note = "normal equations rank-deficient beyond the connected components; pseudo-inverse used"
+                    self.note = _note("crossed_pinv")
                 u[idx] = Binv @ rr_[idx]
                 W[idx] = Binv @ Mri[idx]
                 dA[idx] = np.diag(Binv)
@@ -209,7 +210,7 @@ class _CrossedFit:
                 x[:n_r] -= cm[comp]
             if lam_s == 0.0 and n_i:
                 x[n_r:] -= x[n_r:].mean()
-            self.note = f"sparse solve (a component of {comp_size.max()} raters); standard errors not computed"
+            self.note = _note("crossed_sparse", n=int(comp_size.max()))
         self.x = x
         self.a = (Sty - XtS.T @ x) / ds
         fitted = self.a[s] + x[r] + x[n_r + i]

@@ -12,6 +12,7 @@ import scipy.stats
 from scipy.sparse.csgraph import connected_components
 
 from evaltools._errors import DataError
+from evaltools._notes import note as _note
 
 from ._crossed import _CrossedFit, _clean, _codes
 from ._latent import _ceiling_matters, _latent_scores
@@ -62,7 +63,7 @@ def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n
     s2s, s2r = vc.get("subject", np.nan), vc.get("rater", np.nan)
     s2sr, s2e = max(vc.get("subject:rater", 0.0), 0.0), vc.get("residual", np.nan)
     if not (np.isfinite(s2r) and np.isfinite(s2e)) or s2r <= 0 or s2e <= 0:
-        return _ZeroFit(n_r), "rater variance estimated as 0: every severity shrinks to 0"
+        return _ZeroFit(n_r), _note("rater_var_zero")
     key = r.astype(np.int64) * n_s + s
     cell, code = np.unique(key, return_inverse=True)
     m = np.bincount(code).astype(float)
@@ -429,14 +430,13 @@ def _fit_severities(dz: Mapping[str, Any], *, estimator: str, latent: bool | str
 def _rater_notes(dz: Mapping[str, Any], fit: "_CrossedFit", enough: np.ndarray, alone: np.ndarray,
                  alone_comp: np.ndarray, min_ratings: int, extras: list[str]) -> np.ndarray:
     """Each rater's note: too few ratings, no comparison, the component, the fit's notes."""
-    note = np.where(enough, "", f"fewer than {min_ratings} ratings: not flagged").astype(object)
+    note = np.where(enough, "", _note("few_ratings", n=min_ratings)).astype(object)
     if dz["blk_names"]:
         lone = alone & ~alone_comp
-        note[lone] = [f"the only {dz['blk_names'][b]} rater of these subjects: severity not separable from the "
-                      f"role's shift (adjust_role=False compares across roles)" for b in dz["blk"][lone]]
-    note[alone_comp] = "no other rater scored these subjects: severity undefined"
+        note[lone] = [_note("lone_role_rater", role=dz["blk_names"][b]) for b in dz["blk"][lone]]
+    note[alone_comp] = _note("no_comparison_rater")
     if fit.n_components > 1:
-        note = np.array([(n + "; " if n else "") + f"severity relative to component {c}"
+        note = np.array([(n + "; " if n else "") + _note("component_relative", c=c)
                          for n, c in zip(note, fit.rater_component)], dtype=object)
     for extra in extras:
         if extra:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._balance import balance_table
 from evaltools.pilot._ols import _absorb, _ClusteredOLS  # noqa: F401 (_absorb: importable from here as before)
@@ -152,14 +153,14 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treated: st
     m = _ClusteredOLS(y, (d["_treated"].to_numpy() * d["_post"].to_numpy())[:, None], fes,
                       d[cl_col].to_numpy(), ["did"])
     if not m.rank_ok:
-        return undefined("treated x post is collinear with the fixed effects: the DiD is not identified")
+        return undefined(_note("did_collinear"))
     res.value = float(m.beta[0])
     cr = m.cr1(0, alpha)
     res.se = cr["se"]
     extra.update({"n_clusters": m.G, "df": cr["df"], "t": cr["t"], "se_cr1": cr["se"], "pval_cr1": cr["pval"],
                   "ci_low_cr1": cr["ci_low"], "ci_high_cr1": cr["ci_high"], "se_iid": m.se_iid(0)})
     if m.G < 2:
-        return undefined("fewer than 2 clusters: no cluster-robust inference")
+        return undefined(_note("did_few_clusters"))
     headline = inference
     if inference == "auto":
         headline = "wild" if m.G < FEW_CLUSTERS else "cluster"
@@ -171,7 +172,7 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treated: st
                        weights=weights, seed=seed)
     else:
         res.pval, res.ci_low, res.ci_high = cr["pval"], cr["ci_low"], cr["ci_high"]
-        notes.append(f"headline: CR1 cluster-robust t-test with {cr['df']} df ({m.G} clusters)")
+        notes.append(_note("did_cr1", df=cr["df"], g=m.G))
     res.note = "; ".join(notes)
     return res
 
@@ -207,17 +208,17 @@ def _undefined_reason(d: pd.DataFrame, y: np.ndarray, outcome: str, extra: dict)
     """Why the DiD cannot be estimated on these data ("" when it can)."""
     p = d["_post"].to_numpy()
     if len(d) == 0:
-        return "no observations with a non-missing outcome"
+        return _note("did_no_outcome")
     if (p == 1).all():
-        return "no pre-period: every observation is after the pilot began, the DiD is undefined"
+        return _note("did_no_pre")
     if (p == 0).all():
-        return "no post-period: no observation after the pilot began, the DiD is undefined"
+        return _note("did_no_post")
     if extra["n_treated_units"] == 0:
-        return "no treated units: the DiD is undefined"
+        return _note("did_no_treated")
     if extra["n_control_units"] == 0:
-        return "no control units (all units treated): the DiD is undefined"
+        return _note("did_no_controls")
     if np.ptp(y) == 0:
-        return f"outcome '{outcome}' is constant: the DiD is undefined (no variation to explain)"
+        return _note("did_constant", outcome=outcome)
     return ""
 
 
@@ -229,23 +230,17 @@ def _design(d: pd.DataFrame, unit: str, period: str, extra: dict, notes: list[st
         design = "twfe"
         fes = [_codes(d[unit].to_numpy()), _codes(d[period].to_numpy())]
         if not both.all():
-            notes.append(f"{int((~both).sum())} unit(s) observed only before or only after: they inform the "
-                         "period effects only")
+            notes.append(_note("did_one_side", n=int((~both).sum())))
     else:
         design = "2x2 pooled"
         fes = [_codes(d["_treated"].to_numpy()), _codes(d[period].to_numpy())]
-        notes.append("no unit observed both before and after (repeated cross-sections): treated-group dummy "
-                     "instead of unit fixed effects")
+        notes.append(_note("did_cross_sections"))
     extra["design"] = design
     if not extra["balanced"] and design == "twfe":
         short = int((d.groupby(unit, observed=True)[period].nunique() < extra["n_periods"]).sum())
-        notes.append(f"unbalanced panel ({short} of {extra['n_units']} units miss "
-                     "periods): TWFE on all observed unit-periods, fixed effects absorbed by alternating "
-                     "projections; the coefficient is then not the simple difference of mean changes")
+        notes.append(_note("did_unbalanced", k=short, n=extra["n_units"]))
     if extra["n_treated_units"] == 1:
-        notes.append("single treated unit: cluster-robust and wild bootstrap inference rely on one treated "
-                     "cluster and are unreliable (MacKinnon & Webb 2017); prefer randomization inference or "
-                     "unit_effect")
+        notes.append(_note("did_single_treated"))
     return fes
 
 
@@ -257,7 +252,8 @@ def _ri_headline(res: Estimate, d: pd.DataFrame, outcome: str, unit: str, period
     res.extra.update({"pval_ri": ri.pval, "ci_low_ri": ri.ci_low, "ci_high_ri": ri.ci_high,
                       "ri_assignments": ri.extra.get("n_assignments"), "ri_exact": ri.extra.get("exact")})
     res.pval, res.ci_low, res.ci_high = ri.pval, ri.ci_low, ri.ci_high
-    notes.append(f"headline p-value and CI: randomization inference ({ri.note}); CR1 p = {cr['pval']:.4g}")
+    notes.append(_note("did_ri_exact" if ri.extra.get("exact") else "did_ri_sampled",
+                       n=ri.extra.get("n_assignments"), p=cr["pval"]))
 
 
 def _wild_headline(res: Estimate, m: _ClusteredOLS, cr: dict, notes: list[str], *, requested: bool,
@@ -268,13 +264,10 @@ def _wild_headline(res: Estimate, m: _ClusteredOLS, cr: dict, notes: list[str], 
     extra.update({"pval_wild": w["pval"], "ci_low_wild": w["ci_low"], "ci_high_wild": w["ci_high"],
                   "wild_draws": w["n_draws"], "wild_enumerated": w["enumerated"], "wild_weights": weights})
     res.pval, res.ci_low, res.ci_high = extra["pval_wild"], extra["ci_low_wild"], extra["ci_high_wild"]
-    how = (f"all {extra['wild_draws']} {weights} sign vectors enumerated" if extra["wild_enumerated"]
-           else f"{extra['wild_draws']} {weights} draws")
-    why = "requested" if requested else f"{m.G} clusters < {FEW_CLUSTERS}"
-    notes.append(f"headline p-value and CI: wild cluster bootstrap-t (WCR, null imposed, {how}; {why}); "
-                 f"CR1 cluster-robust p = {cr['pval']:.4g}, CI [{cr['ci_low']:.4g}, {cr['ci_high']:.4g}]")
+    code = "did_wild_" + ("all" if extra["wild_enumerated"] else "draws") + ("_asked" if requested else "_few")
+    notes.append(_note(code, n=extra["wild_draws"], weights=weights, p=cr["pval"], lo=cr["ci_low"], hi=cr["ci_high"],
+                       **({} if requested else {"g": m.G, "few": FEW_CLUSTERS})))
     if extra["wild_enumerated"] and weights == "rademacher" and m.G <= 11:
-        notes.append(f"with {m.G} clusters the Rademacher p-value takes few distinct values; "
-                     "weights='webb' is advised below about 12 clusters (Webb 2014)")
+        notes.append(_note("did_rademacher_few", g=m.G))
     if not math.isfinite(res.ci_low) or not math.isfinite(res.ci_high):
-        notes.append("bootstrap confidence interval unbounded: too few clusters for this level")
+        notes.append(_note("did_ci_unbounded"))

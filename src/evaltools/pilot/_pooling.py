@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from evaltools._errors import DataError, require_columns
+from evaltools._notes import note as _note
 from evaltools.pilot._power import _mde_from_se, _power_from_se
 
 __all__ = ["pooled_unit_effects", "PooledEffects", "pooled_power", "pooled_mde"]
@@ -71,7 +72,7 @@ def _rma(y: np.ndarray, v: np.ndarray, method: str, alpha: float, test: str) -> 
     if method == "REML":
         tau2, ok = _reml_tau2(y, v) if k >= 2 else (0.0, True)
         if not ok:
-            out["note"] = "REML did not converge; tau2 is the last iterate"
+            out["note"] = _note("reml_not_converged")
     elif method == "DL":
         tau2 = max(0.0, (q - (k - 1)) / (w_fe.sum() - (w_fe ** 2).sum() / w_fe.sum())) if k >= 2 else 0.0
     elif method in ("FE", "EE"):
@@ -240,12 +241,12 @@ def pooled_unit_effects(data: pd.DataFrame, *, estimate: str = "estimate", se: s
     for g in pd.unique(groups):   # a handful of pools (waves, outcomes), each fitted in O(k)
         idx = np.flatnonzero((groups == g) & ok)
         if idx.size == 0:
-            rows.append({"group": g, "k": 0, "method": method, "test": test, "note": "no unit with an estimate"})
+            rows.append({"group": g, "k": 0, "method": method, "test": test, "note": _note("pool_none")})
             continue
         y, v = y_all[idx], s_all[idx] ** 2
         if idx.size < 2:
             rows.append({"group": g, "k": 1, "mu": float(y[0]), "method": method, "test": test,
-                         "note": "one unit only: nothing to pool"})
+                         "note": _note("pool_one")})
             eb[idx] = np.c_[y, np.sqrt(v), np.full(1, np.nan), np.full(1, np.nan), np.ones(1)]
             continue
         fit = _rma(y, v, method, alpha, test)

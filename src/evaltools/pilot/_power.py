@@ -37,6 +37,7 @@ from scipy import optimize, special, stats
 
 # the one definition lives in evaltools._multitest; kept importable from here
 from evaltools._multitest import adjust_pvalues
+from evaltools._notes import note as _note
 
 __all__ = ["power", "mde", "adjust_pvalues"]
 
@@ -218,7 +219,7 @@ def _table(*, effect, target_power, n_units, m, icc, sd, design, periods_before,
         steps = np.full(n, np.nan)
         bad = (n_t < 1) | (n_t > n_units - 1)
         for i in np.flatnonzero(bad):
-            notes[i] = "allocation leaves no treated or no control unit"
+            notes[i] = _note("power_allocation")
         var = np.where(bad, np.nan, var)
     else:
         steps = np.where(np.isnan(steps), t1, steps)
@@ -228,7 +229,7 @@ def _table(*, effect, target_power, n_units, m, icc, sd, design, periods_before,
         # one small GLS per table row: rows are design scenarios, not data
         for i in range(n):
             if n_units[i] < steps[i]:
-                notes[i] = "fewer units than steps: some waves are empty"
+                notes[i] = _note("power_empty_waves")
             var[i], groups = _var_stepped_wedge(n_units[i], m[i], icc[i], cac[i], sd[i],
                                                 int(t0[i]), int(t1[i]), int(steps[i]))
             n_t[i] = groups.sum()
@@ -242,7 +243,7 @@ def _table(*, effect, target_power, n_units, m, icc, sd, design, periods_before,
         # cluster-level degrees of freedom (Hayes & Moulton 2017; PowerUp! cra2r2)
         dfv = np.where(np.isnan(df_in), n_units - 2, df_in)
         for i in np.flatnonzero(dfv < 1):
-            notes[i] = (notes[i] + "; " if notes[i] else "") + "no degrees of freedom left for a t test"
+            notes[i] = (notes[i] + "; " if notes[i] else "") + _note("power_no_df")
         dfv = np.where(dfv < 1, np.nan, dfv)
     else:
         dfv = np.full(n, np.inf)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._aggregate import AggregateResult, aggregate_att
 from evaltools.pilot._attgt import _estimate, _make_cells
@@ -169,7 +170,7 @@ class StaggeredResult:
     def _check_crit(self, crit):
         z = self._z
         if not np.isfinite(crit):
-            self.notes.append("simultaneous critical value not finite; pointwise bands reported")
+            self.notes.append(_note("simultaneous_cv"))
             return z
         if crit < z:
             return z
@@ -217,19 +218,19 @@ class StaggeredResult:
                              & np.isfinite(self._se_analytic))
         n = self.n_units
         if len(pre) == 0:
-            return Estimate(name="pretrend_wald", n_subjects=n, note="no pre-treatment ATT(g,t) to test",
+            return Estimate(name="pretrend_wald", n_subjects=n, note=_note("pretrend_none"),
                             extra={"W": math.nan, "df": 0, "p": math.nan})
         V = self._IF[pre] @ self._IF[pre].T / n
         a = self._att[pre]
         rc = 1.0 / np.linalg.cond(V, p=1)
         if not np.isfinite(rc) or rc <= np.finfo(float).eps:
             return Estimate(name="pretrend_wald", n_subjects=n,
-                            note="singular covariance of the pre-treatment ATT(g,t)",
+                            note=_note("pretrend_singular"),
                             extra={"W": math.nan, "df": len(pre), "p": math.nan})
         W = float(n * a @ np.linalg.solve(V, a))
         p = float(stats.chi2.sf(W, len(pre)))
         return Estimate(name="pretrend_wald", value=W, pval=p, n_subjects=n,
-                        note="" if W >= 0 else "negative Wald statistic",
+                        note="" if W >= 0 else _note("wald_negative"),
                         extra={"W": W, "df": len(pre), "p": p})
 
     def randomization_test(self, n_perm: int = 999, seed: int | None = None,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evaltools._errors import DataError, require_columns
+from evaltools._notes import note as _note
 
 
 @dataclasses.dataclass
@@ -91,8 +92,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
     # groups first treated after the last period are untreated within the sample (R did)
     late = keep & (G > tvals[-1] + anticipation)
     if late.any():
-        notes.append(f"{int(late.sum())} unit(s) first treated after the last period are treated "
-                     "as never treated")
+        notes.append(_note("late_treated", n=int(late.sum())))
         G = np.where(late, 0.0, G)
 
     whole = (Y, X, tvals, G)   # the panel before the last wave is borrowed, for the undefined case
@@ -103,8 +103,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
 
     first = keep & (G > 0) & (G <= tvals[0] + anticipation)
     if first.any():
-        notes.append(f"dropped {int(first.sum())} unit(s) already treated in the first period "
-                     "(no pre-treatment period)")
+        notes.append(_note("first_treated_dropped", n=int(first.sum())))
         keep = keep & ~first
     Y, G, units = Y[keep], G[keep], units[keep]
     if X is not None:
@@ -120,13 +119,11 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
             # Valid input whose effect is not identified: nothing to compare the one
             # cohort with. R did stops ("No valid groups"); evaltools keeps its promise of
             # nan with the reason, on the cohort's own cells over the whole panel.
-            why = (f"no comparison group: there are no never-treated units, and the only wave with "
-                   f"pre-treatment periods ({borrowed}) is needed as the comparison group"
-                   + (f"; the {int(first.sum())} unit(s) treated from the first period on have no "
-                      "pre-treatment period" if first.any() else ""))
+            why = (_note("no_comparison_group", wave=borrowed)
+                   + ("; " + _note("first_no_pre", n=int(first.sum())) if first.any() else ""))
             Y, X, tvals, G = whole
             notes = [n for n in notes if not n.startswith("no never-treated units: the last wave")]
-            notes.append(why + "; every ATT(g,t) is undefined")
+            notes.append(why + "; " + _note("att_undefined"))
             Y, G = Y[keep], G[keep]
             if X is not None:
                 X = X[keep]
@@ -137,8 +134,7 @@ def _prepare(data, outcome, unit, period, first_treated, covariates, control, an
         raise DataError("no never-treated units: use control='notyet'", column=first_treated)
     _group_size_rules(G, glist, labels, covariates, control, notes, first_treated)
     if np.ptp(Y) == 0:
-        notes.append(f"outcome '{outcome}' is constant: every ATT(g,t) is 0 and standard errors are "
-                     "undefined")
+        notes.append(_note("staggered_constant", outcome=outcome))
     return _Panel(Y=Y, X=X, G=G, tvals=tvals, labels=labels, units=units, glist=glist, notes=notes)
 
 
@@ -199,9 +195,7 @@ def _pivot(data, outcome, unit, period, first_treated, covariates):
         if nd == n_all:
             raise DataError("no unit is observed with a non-missing outcome (and covariates) in every "
                             "period; the panel estimator needs a balanced panel", column=outcome)
-        notes.append(f"dropped {nd} of {n_all} units not observed with a non-missing outcome"
-                     f"{' and covariates' if covariates else ''} in all {T} periods (balanced panel "
-                     "required)")
+        notes.append(_note("unbalanced_dropped_cov" if covariates else "unbalanced_dropped", k=nd, n=n_all, t=T))
     return Y, X, gmin, tvals, labels, np.asarray(uniq_units), ok, notes
 
 
@@ -222,11 +216,9 @@ def _borrow_last_wave(Y, X, tvals, G, labels, keep, control, anticipation, notes
         lab = str(labels[int(latest) - 1])
     if control == "never":
         G = np.where(G == latest, 0.0, G)
-        notes.append(f"no never-treated units: the last wave ({lab}) serves as the never-treated "
-                     "comparison group and periods from its start on are dropped")
+        notes.append(_note("last_wave_never", wave=lab))
     else:
-        notes.append(f"no never-treated units: the last wave ({lab}) is used only as a not-yet-"
-                     "treated comparison group and periods from its start on are dropped")
+        notes.append(_note("last_wave_notyet", wave=lab))
     return Y, X, tvals, G, lab
 
 
@@ -250,14 +242,12 @@ def _group_size_rules(G, glist, labels, covariates, control, notes, first_treate
                             f"= {req}); use control='notyet' or fewer covariates", column=first_treated)
         small = ["never treated"] + small
     if small:
-        notes.append(f"group(s) {', '.join(small)} have fewer than {req} units (covariates + 5, R did's "
-                     "threshold): estimates may be unstable")
+        notes.append(_note("small_groups", groups=", ".join(small), n=req))
     sizes = {gv: int((G == gv).sum()) for gv in glist}
     singles = [gv for gv, s in sizes.items() if s == 1]
     if singles:
         names = ", ".join(_label(gv, labels) for gv in singles)
-        notes.append(f"group(s) {names} have a single unit: their ATT(g,t) rests on one unit and the "
-                     "standard errors are unreliable")
+        notes.append(_note("single_unit_groups", groups=names))
 
 
 def _label(v: float, labels: list | None):

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._aggregate import _AGG_TYPES, aggregate_att
 from evaltools.pilot._attgt import _estimate
@@ -27,7 +28,7 @@ def randomization_test(fit: Any, n_perm: int = 999, seed: int | None = None,
     G = fit._panel.G
     if a is None or not np.isfinite(obs):
         return Estimate(name=f"randomization_{aggregate}", n_subjects=n,
-                        note="observed aggregate is undefined")
+                        note=_note("ri_undefined"))
     gvals, gcode = np.unique(G, return_inverse=True)
     movable = np.flatnonzero(G > 0) if permute == "waves" else np.arange(n)
     sub_vals, sub_code = np.unique(gcode[movable], return_inverse=True)
@@ -51,9 +52,9 @@ def randomization_test(fit: Any, n_perm: int = 999, seed: int | None = None,
                             want_if=False)[0]
             vals[i] = att[used] @ a[used]
     ok = np.isfinite(vals)
-    note = "exact enumeration of all assignments" if exact else f"{len(vals)} random permutations"
+    note = _note("ri_exact") if exact else _note("ri_random", n=len(vals))
     if not ok.all():
-        note += f"; {int((~ok).sum())} assignment(s) with an undefined ATT left out"
+        note += "; " + _note("ri_left_out", n=int((~ok).sum()))
     vals = vals[ok]
     tol = 1e-10 * max(1.0, abs(obs))
     hits = np.abs(vals) >= abs(obs) - tol

@@ -31,12 +31,15 @@ _TEXT: dict[str, tuple[str, str]] = {k: (v, CATALOGS["en"].get(k, v)) for k, v i
 
 
 def fmt(x: Any, lang: str = "id", digits: int = 2, pct: bool = False) -> str:
-    """A number as a reader expects it: decimal comma in Indonesian, '–' when missing.
+    """A number as a reader expects it: decimal comma in Indonesian, the minus sign "−" (U+2212)
+    for a negative number, '–' when missing.
 
     Examples
     --------
     >>> fmt(0.8123), fmt(0.8123, "en"), fmt(0.25, pct=True), fmt(float("nan"))
     ('0,81', '0.81', '25%', '–')
+    >>> fmt(-1.777), fmt(-1.777, "en") == "\u22121.78"
+    ('−1,78', True)
     """
     return _number(x, lang, digits, pct)
 
@@ -91,25 +94,33 @@ def _note_text(code: str, params: Mapping[str, Any], lang: str) -> str | None:
         return None
 
 
-def _localize(note: Any, lang: str) -> str:
+def _localize(note: Any, lang: str, *, outcome_labels: Mapping[str, str] | None = None) -> str:
     """A library note in the report's language, from the catalog by its code.
 
     ``note`` is a string (English parts joined by "; ", read by
     :func:`evaltools._notes.parse`) or a mapping with ``code`` and ``params`` (a note
     that carries its code). A part without a catalog text is shown as written.
+    ``outcome_labels`` (column name -> label in ``lang``) names an outcome the note
+    gives by its column (its ``outcome`` parameter) the way the page names it.
 
     Examples
     --------
     >>> _localize("fewer than 39 placebos: the placebo intervals span the placebo range and cover less than 95%",
     ...           "id")
     'kurang dari 39 pembanding: interval plasebo selebar rentang pembanding dan cakupannya di bawah 95%'
+    >>> _localize("unit 'A' lacks service_days in 2 period(s)", "id", outcome_labels={"service_days": "lama layanan"})
+    'unit A tidak memiliki data lama layanan pada 2 periode'
     """
+    def named(params: dict) -> dict:
+        oc = params.get("outcome")
+        return {**params, "outcome": outcome_labels[oc]} if outcome_labels and oc in outcome_labels else params
+
     if isinstance(note, Mapping):
-        code, params = str(note.get("code", "")), dict(note.get("params") or {})
+        code, params = str(note.get("code", "")), named(dict(note.get("params") or {}))
         found = _note_text(code, params, lang)
         return found if found is not None else str(note.get("text", code))
     parts = []
-    for code, params in _notes.parse(str(note)):
+    for code, params in ((c, named(p) if c is not None else p) for c, p in _notes.parse(str(note))):
         found = _note_text(code, params, lang) if code is not None else None
         # a part no template reads, or (never for a registered code: the catalog test) without a text
         parts.append(found if found is not None else params["text"] if code is None else _notes.note(code, **params))

@@ -212,6 +212,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         if not _is_data_problem(exc):
             raise       # an outcome the panel cannot give: each one alone below, with its own reason
     for oc in present:
+        label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
         try:
             ue = effects[oc] if oc in effects else pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha,
                                                                      power=th["mde_power"])
@@ -220,7 +221,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         except Exception as exc:
             if not _is_data_problem(exc):
                 raise
-            sec.notes.append(f"{oc}: " + text("not_computable", lang, why=str(exc)))
+            sec.notes.append(f"{label}: " + text("not_computable", lang, why=str(exc)))
             continue
         sp = spec.get(oc, {"higher_is_better": True, "primary": True, "min_effect": None, "unit": "", "unit_en": ""})
         hib = sp["higher_is_better"]
@@ -229,7 +230,6 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         mine = pool[pool["unit"].astype(str) == str(unit)]
         eb = mine.iloc[0].to_dict() if len(mine) else {}
         mu = _num(pool.attrs.get("pooled", {}).get("mu"))
-        label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
         per[oc] = {"effect": _num(ue.effect), "se": _num(ue.se), "df": _num(ue.df),
                    "ci_low": _num(ue.ci_low), "ci_high": _num(ue.ci_high), "pval": _num(ue.pval),
                    "pval_perm": _num(ue.pval_perm), "mde": _num(ue.mde), "method": ue.method,
@@ -251,7 +251,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                          f"{fmt(eb.get('eb_effect'), lang)} ({_ci(eb.get('eb_ci_low'), eb.get('eb_ci_high'), lang)})",
                      ("Synthetic control" if lang == "en" else "Kontrol sintetis"): fmt(ue.synth.value, lang)})
         if ue.note:
-            sec.notes.append(f"{label}: {_localize(ue.note, lang)}")
+            sec.notes.append(f"{label}: {_localize(ue.note, lang, outcome_labels={oc: label})}")
         paths.append((label, _gaps_as_event_study(ue)))
     _flag(per, th)
     harm = [oc for oc, e in per.items() if e["harm"]]

@@ -131,6 +131,19 @@ def _is_annex(sec: Any) -> bool:
     return bool(getattr(sec, "annex", False)) or str(getattr(sec, "key", "")).startswith(_ANNEX_PREFIXES)
 
 
+# a period label ("2024-S2", "2024-06") never breaks at its hyphen: a non-breaking hyphen (U+2011)
+_PERIOD_HYPHEN = re.compile(r"(?<=\b\d{4})-(?=[A-Z]?\d{1,2}\b)")
+
+
+def _without_label(df: Any, labels: set[str]) -> Any:
+    """A verdict box's table without the columns that only repeat the box's verdict (the level
+    of reasons that all stand at the verdict's level): the badge already says it."""
+    if not isinstance(df, pd.DataFrame) or df.shape[1] < 2 or not len(df):
+        return df
+    same = [c for c in df.columns if df[c].astype(str).isin(labels).all()]
+    return df.drop(columns=same) if same and len(same) < df.shape[1] else df
+
+
 def section_html(sec: Any, *, lang: str | None = None) -> str:
     """HTML of a report :class:`~evaltools.report.Section` (its ``_repr_html_``).
 
@@ -139,7 +152,9 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     of ``evaltools.plots.*_svg``) and ``notes``; the optional attributes ``annex`` (printed
     after a page break, counted as annex),
     ``summary`` (the part a reader must see first), ``page_break`` and ``lang``. Table cells
-    holding a verdict code or label become badges; a DataFrame's ``attrs["links"]``
+    holding a verdict code or label become badges (a unit's verdict section, key ``verdict``
+    with ``results["code"]``, is drawn as the verdict box: its badge states the label once, so
+    a lead or a reasons column that only repeats it is not drawn); a DataFrame's ``attrs["links"]``
     (column -> one relative href per row) turns that column's cells into links. Floats are
     written in the report's language (decimal comma in Indonesian).
 
@@ -156,26 +171,32 @@ def section_html(sec: Any, *, lang: str | None = None) -> str:
     lang = lang or getattr(sec, "lang", None) or "id"
     key = re.sub(r"[^A-Za-z0-9_-]", "-", str(getattr(sec, "key", "section")))
     lead = str(getattr(sec, "lead", "") or "")
+    res = (getattr(sec, "results", None) or {}) if key == "verdict" else {}
+    code = res.get("code")
+    box = code in VERDICT_SLUGS  # a unit's verdict section is drawn as the verdict box
+    # the label in the section's own language (verdict_section records it), whatever lang says
+    label = str(res.get("label") or _label(code, lang)) if box else ""
+    tables = [(c, _without_label(df, {label, str(code)}) if box else df) for c, df in getattr(sec, "tables", [])]
     ctx = {
         "key": key,
         "h": "h1" if key in _HEADER_KEYS else "h2",
         "title": str(getattr(sec, "title", "")),
         "lead": lead,
-        "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", lead) if p.strip()],
+        "paragraphs": [_PERIOD_HYPHEN.sub("\u2011", p.strip()) for p in re.split(r"\n\s*\n", lead) if p.strip()],
         "available": bool(getattr(sec, "available", True)),
         "summary": bool(getattr(sec, "summary", False)) or key in _SUMMARY_KEYS,
         "annex": _is_annex(sec),
         "page_break": bool(getattr(sec, "page_break", False)),
-        "tables": [(str(c or ""), _table(df, lang, links))
-                   for (c, df), links in zip(getattr(sec, "tables", []), _row_links(sec))],
+        "tables": [(str(c or ""), _table(df, lang, links)) for (c, df), links in zip(tables, _row_links(sec))],
         "figures": [_figure(str(c or ""), png) for c, png in getattr(sec, "figures", [])],
         "notes": [str(n) for n in getattr(sec, "notes", [])],
         "badge": None,
     }
-    code = (getattr(sec, "results", None) or {}).get("code") if key == "verdict" else None
-    if code in VERDICT_SLUGS:
-        # a unit's verdict section is drawn as the verdict box
-        ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": _label(code, lang)}
+    if box:
+        ctx["badge"] = {"slug": VERDICT_SLUGS[code], "label": label}
+        # the badge states the verdict: a lead that only repeats its label is not drawn again
+        ctx["paragraphs"] = [p for p in ctx["paragraphs"] if p.casefold() not in {label.casefold(),
+                                                                                   str(code).casefold()}]
     return _env().get_template("section.html.j2").render(s=ctx)
 
 

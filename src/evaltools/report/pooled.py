@@ -48,17 +48,12 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
     --------
     A small simulated rollout (12 units in staggered waves, half of them controls):
 
-    >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5,
-    ...                                             seed=1).write(tmp.name))
+    >>> from evaltools.report._examples import example_study
+    >>> study = example_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5, seed=1)
     >>> sec = pooled_effect(study, outcomes=["ikm"], n_perm=99, lang="en")
     >>> res = sec.results["outcomes"]["ikm"]
     >>> round(res["att"], 2), round(res["pval_ri"], 2), res["n_units"]
     (7.72, 0.01, 6)
-    >>> tmp.cleanup()
     """
     panel = study.panel()
     info = getattr(study, "outcome_info", {}) or {}
@@ -212,17 +207,12 @@ def balance(study: Any, *, lang: str = "id", outcomes: Sequence[str] | None = No
 
     Examples
     --------
-    >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5,
-    ...                                             seed=1).write(tmp.name))
+    >>> from evaltools.report._examples import example_study
+    >>> study = example_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5, seed=1)
     >>> sec = balance(study, outcomes=["ikm"], lang="en")
     >>> sec.results["pre_periods"], sec.tables[0][1].iloc[:, 0].tolist()[1:]
     (['2023-S1', '2023-S2'], ['Public satisfaction index (0-100): level before the pilot', \
 'Public satisfaction index (0-100): trend before the pilot'])
-    >>> tmp.cleanup()
     """
     sec = Section(key="balance", title=text("balance", lang))
     panel = study.panel()
@@ -343,16 +333,11 @@ def power_section(study: Any, *, lang: str = "id", effects_sd: Sequence[float] =
 
     Examples
     --------
-    >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5,
-    ...                                             seed=1).write(tmp.name))
+    >>> from evaltools.report._examples import example_study
+    >>> study = example_study(n_units=12, subjects_per_unit=(6, 6), control_share=0.5, seed=1)
     >>> sec = power_section(study, outcome="ikm", lang="en")
     >>> sec.results["n_units"], round(sec.results["mde"], 2)
     (6, 3.87)
-    >>> tmp.cleanup()
     """
     sec = Section(key="power", title=text("power", lang))
     units = study.units

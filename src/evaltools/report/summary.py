@@ -26,7 +26,7 @@ import pandas as pd
 
 from evaltools._io import atomic_path, atomic_write
 
-from .briefing import _ok
+from .briefing import _moves, _ok
 from .records import collect
 from .thresholds import DEFAULT_THRESHOLDS
 
@@ -53,6 +53,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "value": ("Nilai", "Value", "0.00"),
     "threshold": ("Ambang", "Threshold", "0.00"),
     "outcome": ("Indikator hasil", "Outcome", ""),
+    "outcome_code": ("Kode indikator", "Outcome code", ""),
+    "measure": ("Satuan", "Unit of measure", ""),
     "effect": ("Efek", "Effect", "0.00"),
     "ci_low": ("Batas bawah 95%", "95% lower bound", "0.00"),
     "ci_high": ("Batas atas 95%", "95% upper bound", "0.00"),
@@ -60,6 +62,18 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "pval_ri": ("Nilai p acak", "Randomization p-value", "0.000"),
     "pval_ri_holm": ("Nilai p Holm", "Holm p-value", "0.000"),
     "pval_pretrend": ("Nilai p pra-tren", "Pre-trend p-value", "0.000"),
+    "eb_effect": ("Efek unit, digabung dengan unit lain", "Unit effect, pooled with other units", "0.00"),
+    "eb_ci_low": ("Batas bawah 95% (digabung)", "95% lower bound (pooled)", "0.00"),
+    "eb_ci_high": ("Batas atas 95% (digabung)", "95% upper bound (pooled)", "0.00"),
+    "programme_effect": ("Efek seluruh program", "Programme-wide effect", "0.00"),
+    "programme_ci_low": ("Batas bawah 95% (program)", "95% lower bound (programme)", "0.00"),
+    "programme_ci_high": ("Batas atas 95% (program)", "95% upper bound (programme)", "0.00"),
+    "att": ("Efek rata-rata semua gelombang", "Average effect over all waves", "0.00"),
+    "att_ci_low": ("Batas bawah 95% (semua gelombang)", "95% lower bound (all waves)", "0.00"),
+    "att_ci_high": ("Batas atas 95% (semua gelombang)", "95% upper bound (all waves)", "0.00"),
+    "share_benefit": ("Porsi unit dengan manfaat terbukti", "Share of units with a benefit shown", "0%"),
+    "period": ("Periode", "Period", ""),
+    "att_pval": ("Nilai p (semua gelombang)", "p-value (all waves)", "0.000"),
     "n_moved": ("Pegawai yang predikatnya berubah", "Employees whose predikat would change", "0"),
     "n_up": ("Naik", "Up", "0"),
     "n_down": ("Turun", "Down", "0"),
@@ -82,10 +96,14 @@ _DEFINITIONS = {
                  "One row per pilot unit: its verdict and the key figures the verdict reads."),
     "reasons": ("Setiap aturan putusan yang terpicu, dengan nilainya dan ambangnya.",
                 "Every verdict rule that fired, with its value and its threshold."),
-    "keys": ("Efek tiap unit pada setiap indikator hasil dibanding kontrol sintetisnya, dengan interval 95%.",
-             "Each unit's effect on each outcome against its synthetic control, with its 95% interval."),
-    "pooled": ("Efek gabungan semua unit uji coba per indikator (Callaway & Sant'Anna 2021).",
-               "Pooled effect of all pilot units per outcome (Callaway & Sant'Anna 2021)."),
+    "keys": ("Efek tiap unit pada setiap indikator hasil dibanding unit kontrol (selisih-dalam-selisih, diuji "
+             "dengan cara yang sah untuk sedikit unit kontrol), dengan interval 95%.",
+             "Each unit's effect on each outcome against the control units (difference-in-differences, tested "
+             "in a way valid with few controls), with its 95% interval."),
+    "pooled": ("Satu baris per unit dan indikator: efek unit bila digabung dengan unit uji coba lain (Bayes "
+               "empiris), dan efek gabungan indikator itu untuk seluruh program (sama di tiap baris indikator).",
+               "One row per unit and outcome: the unit's effect pooled with the other pilot units (empirical "
+               "Bayes), and the outcome's pooled effect for the whole programme (the same on each of its rows)."),
     "calibration": ("Berapa pegawai yang predikatnya akan berubah bila keketatan penilai dikoreksi.",
                     "How many employees' predikat would change if rater severity were corrected."),
 }
@@ -102,6 +120,25 @@ _COLUMN_DEFS = {
                "Average gap after the pilot start between the unit and its controls, in the outcome's units."),
     "pval": ("Peluang melihat efek sebesar ini bila uji coba tidak berpengaruh.",
              "Chance of an effect this large if the pilot had no effect."),
+    "outcome_code": ("Nama kolom indikator di berkas data hasil (untuk menggabungkan lembar).",
+                     "The outcome's column in the outcomes file (to join sheets)."),
+    "measure": ("Satuan indikator: efek dan batasnya dinyatakan dalam satuan ini.",
+                "The outcome's unit: effects and bounds are in this unit."),
+    "eb_effect": ("Efek unit ditarik ke arah rata-rata program sesuai ketidakpastiannya (model efek acak REML, "
+                  "interval Knapp-Hartung).", "The unit's effect drawn towards the programme mean by its "
+                  "uncertainty (REML random effects, Knapp-Hartung interval)."),
+    "programme_effect": ("Rata-rata efek unit-unit uji coba (model efek acak), sama untuk semua unit.",
+                         "Mean of the pilot units' effects (random effects), the same for every unit."),
+    "att": ("Efek rata-rata atas semua gelombang (Callaway & Sant'Anna 2021), sama untuk semua unit.",
+            "Average effect over all waves (Callaway & Sant'Anna 2021), the same for every unit."),
+    "period": ("Periode penilaian yang predikatnya dihitung ulang.",
+               "The appraisal period whose predikat is recomputed."),
+    "pval_ri": ("Nilai p acak: efek dibandingkan dengan semua penempatan uji coba yang mungkin.",
+                "Randomization p-value: the effect against every possible placement of the pilot."),
+    "pval_ri_holm": ("Nilai p acak disesuaikan (Holm 1979) karena beberapa indikator diuji sekaligus.",
+                     "Randomization p-value adjusted (Holm 1979) for testing several outcomes at once."),
+    "pval_pretrend": ("Nilai p kecil: unit uji coba dan kontrol sudah berbeda arah sebelum uji coba.",
+                      "A small value: pilot and control units were already drifting apart before the pilot."),
     "n_moved": ("'<{k}': kurang dari {k} orang; '\u00d7': disembunyikan agar angka kecil tidak dapat dihitung "
                 "dari total.", "'<{k}': fewer than {k} people; '\u00d7': hidden so that a small count cannot be "
                 "worked out from the total."),
@@ -215,7 +252,8 @@ def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
                             "value": ", ".join(map(str, val)) if isinstance(val, list) else val,
                             "threshold": x.get("threshold")})
         for oc, e in ((r.get("impact") or {}).get("outcomes") or {}).items():
-            keys.append({"unit": r.get("unit"), "outcome": oc, "effect": e.get("effect"), "ci_low": e.get("ci_low"),
+            keys.append({"unit": r.get("unit"), "outcome": e.get("label") or oc, "outcome_code": oc,
+                         "measure": _measure(e, lang), "effect": e.get("effect"), "ci_low": e.get("ci_low"),
                          "ci_high": e.get("ci_high"), "pval": e.get("pval"), "_n": cov.get("n_subjects")})
     verdicts = pd.DataFrame(rows, columns=["unit", "region", "first_treated", "verdict", "n_subjects",
                                            "raters_per_subject", "missing_share", "agreement", "agreement_min",
@@ -225,31 +263,67 @@ def summary_table(records: Sequence[dict], *, lang: str = "id", min_cell: int = 
         verdicts.loc[small, c] = None
     verdicts.loc[small, "n_subjects"] = f"<{min_cell}"
     rf = pd.DataFrame(reasons, columns=["unit", "level", "code", "text", "value", "threshold"]).astype(object)
-    kf = pd.DataFrame(keys, columns=["unit", "outcome", "effect", "ci_low", "ci_high", "pval", "_n"]).astype(object)
+    kf = pd.DataFrame(keys, columns=["unit", "outcome", "outcome_code", "measure", "effect", "ci_low", "ci_high",
+                                     "pval", "_n"]).astype(object)
     ksmall = _small(kf["_n"], min_cell)
     kf.loc[ksmall, ["effect", "ci_low", "ci_high", "pval"]] = None
     names = [_SHEETS[k][1 if lang == "en" else 0] for k in ("verdicts", "reasons", "keys")]
     return {names[0]: verdicts, names[1]: rf, names[2]: kf.drop(columns="_n")}
 
 
-def _pooled_frame(pooled: Mapping[str, Mapping] | None) -> pd.DataFrame:
-    rows = [{"outcome": oc, "effect": e.get("att", e.get("value")), "ci_low": e.get("ci_low"),
-             "ci_high": e.get("ci_high"), "pval": e.get("pval"), "pval_ri": e.get("pval_ri"),
-             "pval_ri_holm": e.get("pval_ri_holm"), "pval_pretrend": e.get("pval_pretrend")}
-            for oc, e in (pooled or {}).items() if isinstance(e, Mapping)]
-    return pd.DataFrame(rows, columns=["outcome", "effect", "ci_low", "ci_high", "pval", "pval_ri", "pval_ri_holm",
-                                       "pval_pretrend"]).astype(object)
+def _measure(e: Mapping, lang: str) -> Any:
+    return e.get("unit_en", e.get("unit")) if lang == "en" else e.get("unit")
+
+
+_POOLED_COLUMNS = ["unit", "outcome", "outcome_code", "measure", "eb_effect", "eb_ci_low", "eb_ci_high",
+                   "programme_effect", "programme_ci_low", "programme_ci_high", "share_benefit", "att", "att_ci_low",
+                   "att_ci_high", "att_pval", "pval_ri", "pval_ri_holm", "pval_pretrend"]
+
+
+def _pooled_outcomes(pooled: Mapping[str, Any] | None) -> dict[str, Mapping]:
+    """outcome -> pooled figures, from ``pooled_effect(...).results`` (``{"available", "outcomes"}``)
+    or from the bare outcome mapping."""
+    pooled = pooled or {}
+    inner = pooled.get("outcomes") if isinstance(pooled.get("outcomes"), Mapping) else pooled
+    return {str(oc): e for oc, e in inner.items() if isinstance(e, Mapping)}
+
+
+def _pooled_frame(records: Sequence[dict], pooled: Mapping[str, Any] | None, lang: str,
+                  min_cell: int) -> pd.DataFrame:
+    """One row per pilot unit and outcome: the unit's effect pooled with the other units (the
+    empirical-Bayes figures its record holds) beside the outcome's programme-wide figures."""
+    study = _pooled_outcomes(pooled)
+    rows = []
+    for r in _ok(records):
+        n = (r.get("coverage") or {}).get("n_subjects")
+        for oc, e in ((r.get("impact") or {}).get("outcomes") or {}).items():
+            p = study.get(str(oc), {})
+            rows.append({"unit": r.get("unit"), "outcome": e.get("label") or oc, "outcome_code": oc,
+                         "measure": _measure(e, lang), "eb_effect": e.get("eb_effect"),
+                         "eb_ci_low": e.get("eb_ci_low"), "eb_ci_high": e.get("eb_ci_high"),
+                         "programme_effect": p.get("programme_effect", e.get("pooled_effect")),
+                         "programme_ci_low": p.get("programme_ci_low"), "programme_ci_high": p.get("programme_ci_high"),
+                         "share_benefit": p.get("share_benefit"), "att": p.get("att", p.get("value")),
+                         "att_ci_low": p.get("ci_low"), "att_ci_high": p.get("ci_high"), "att_pval": p.get("pval"),
+                         "pval_ri": p.get("pval_ri"), "pval_ri_holm": p.get("pval_ri_holm"),
+                         "pval_pretrend": p.get("pval_pretrend"), "_n": n})
+    df = pd.DataFrame(rows, columns=[*_POOLED_COLUMNS, "_n"]).astype(object)
+    # a unit too small to show shows none of its own figures (the programme's are not its own)
+    df.loc[_small(df["_n"], min_cell), ["eb_effect", "eb_ci_low", "eb_ci_high"]] = None
+    return df.drop(columns="_n")
 
 
 def _calibration_frame(records: Sequence[dict], min_cell: int) -> pd.DataFrame:
     rows = []
     for r in _ok(records):
         cal = r.get("calibration") or {}
-        moves = r.get("calibration_moves") or cal.get("moves") or {}
+        # the briefing's figures (calibration.predikat_moves); older records kept them elsewhere
+        moves = _moves(r) or r.get("calibration_moves") or cal.get("moves") or {}
         n_moved = moves.get("n_moved", cal.get("n_subjects_predikat_moves"))
-        rows.append({"unit": r.get("unit"), "n_subjects": moves.get("n_rated", (r.get("coverage") or {}).get(
-            "n_subjects")), "n_moved": n_moved, "n_up": moves.get("n_up"), "n_down": moves.get("n_down")})
-    df = pd.DataFrame(rows, columns=["unit", "n_subjects", "n_moved", "n_up", "n_down"]).astype(object)
+        rows.append({"unit": r.get("unit"), "period": moves.get("period", cal.get("predikat_period")),
+                     "n_subjects": moves.get("n_rated", (r.get("coverage") or {}).get("n_subjects")),
+                     "n_moved": n_moved, "n_up": moves.get("n_up"), "n_down": moves.get("n_down")})
+    df = pd.DataFrame(rows, columns=["unit", "period", "n_subjects", "n_moved", "n_up", "n_down"]).astype(object)
     if not len(df):
         return df
     counts = df[["n_subjects", "n_moved", "n_up", "n_down"]].apply(pd.to_numeric, errors="coerce")
@@ -286,8 +360,10 @@ def summary_sheets(records: Sequence[dict], *, lang: str = "id", min_cell: int =
     """Every sheet of ``summary.xlsx``: :func:`summary_table`'s three, pooled effects,
     calibration consequences and a README with the definitions (sheet names in ``lang``).
 
-    ``pooled`` is ``report.pooled_effect(...).results`` (outcome -> figures); without it the
-    pooled sheet has its header only.
+    ``pooled`` is ``report.pooled_effect(...).results`` (``{"available": ..., "outcomes":
+    {outcome: figures}}``, as the briefing records it in ``pooled.json``; the bare outcome
+    mapping is read too). The pooled sheet has one row per pilot unit and outcome; without
+    ``pooled`` its programme-wide columns are empty.
 
     Examples
     --------
@@ -298,7 +374,7 @@ def summary_sheets(records: Sequence[dict], *, lang: str = "id", min_cell: int =
     names = {k: v[1 if en else 0] for k, v in _SHEETS.items()}
     unit_tabs = summary_table(records, lang=lang, min_cell=min_cell)
     frames = {names["verdicts"]: unit_tabs[names["verdicts"]], names["reasons"]: unit_tabs[names["reasons"]],
-              names["keys"]: unit_tabs[names["keys"]], names["pooled"]: _pooled_frame(pooled),
+              names["keys"]: unit_tabs[names["keys"]], names["pooled"]: _pooled_frame(records, pooled, lang, min_cell),
               names["calibration"]: _calibration_frame(records, min_cell)}
     return {names["readme"]: _readme(names, frames, lang, min_cell), **frames}
 
@@ -403,15 +479,11 @@ def data_summary(study: Any) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
+    >>> from evaltools.report._examples import example_study
+    >>> study = example_study(n_units=4, subjects_per_unit=(6, 6), seed=1)
     >>> tabs = data_summary(study)
     >>> sorted(tabs), tabs["units"][["n_subjects", "n_ratings"]].sum().tolist()
     (['items', 'periods', 'roles', 'units'], [18, 1727])
-    >>> tmp.cleanup()
     """
     return study.summary()
 
@@ -421,15 +493,12 @@ def write_data_summary(study: Any, out: str | os.PathLike) -> tuple[Path, Path]:
 
     Examples
     --------
+    >>> from evaltools.report._examples import example_study
     >>> import tempfile
-    >>> import evaltools
-    >>> from evaltools.simulate import simulate_study
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> study = evaltools.load_study(simulate_study(n_units=4, subjects_per_unit=(6, 6), seed=1).write(tmp.name))
-    >>> md, xlsx = write_data_summary(study, f"{tmp.name}/summary")
+    >>> study = example_study(n_units=4, subjects_per_unit=(6, 6), seed=1)
+    >>> md, xlsx = write_data_summary(study, f"{tempfile.mkdtemp()}/summary")
     >>> md.name, xlsx.name, md.read_text(encoding="utf-8").splitlines()[0][:40]
     ('summary.md', 'summary.xlsx', '# Ringkasan data / Data summary: Studi s')
-    >>> tmp.cleanup()
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

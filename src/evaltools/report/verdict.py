@@ -188,17 +188,12 @@ def _digits(e: Mapping) -> int:
 def _interval(e: Mapping, lang: str) -> str:
     lo, hi, d = e.get("ci_low"), e.get("ci_high"), _digits(e)
     if lang == "en":
-        return f"95 % interval {_signed(lo, lang, d)} to {_signed(hi, lang, d)}"
-    return f"interval 95 % {_signed(lo, lang, d)} s.d. {_signed(hi, lang, d)}"
-
-
-def _signed(x: Any, lang: str, digits: int = 1) -> str:
-    # a true minus sign: "−7,9"
-    return fmt(x, lang, digits).replace("-", "\u2212")
+        return f"95% interval {fmt(lo, lang, d)} to {fmt(hi, lang, d)}"
+    return f"interval 95% {fmt(lo, lang, d)} s.d. {fmt(hi, lang, d)}"
 
 
 def _harm_text(oc: str, e: Mapping, lang: str) -> str:
-    """E.g. "IKM turun 6,1 poin (interval 95 % −7,9 s.d. −4,3)"."""
+    """E.g. "IKM turun 6,1 poin (interval 95% −7,9 s.d. −4,3)"."""
     eff = _num(e.get("effect"))
     up = eff is not None and eff > 0
     unit = e.get("unit_en") or e.get("unit") if lang == "en" else e.get("unit")
@@ -215,10 +210,10 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str) -> str:
         e = outcomes[oc]
         small = e.get("too_small_to_see")
         if lang == "en":
-            parts.append(f"{_name(oc, e)} {_signed(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
+            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
                          f"detectable {fmt(e.get('mde'), lang, _digits(e))}" + ("; too small to see here)" if small else ")"))
         else:
-            parts.append(f"{_name(oc, e)} {_signed(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
+            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
                          f"yang terdeteksi {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; terlalu kecil untuk terlihat di sini)" if small else ")"))
     if lang == "en":

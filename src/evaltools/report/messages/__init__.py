@@ -20,6 +20,12 @@ Examples
 'hanya 4 pegawai dinilai (minimal 10)'
 >>> msg("reason.missing_360", "en", value=0.25, threshold=0.2)
 '25% of the 360° ratings are missing (at most 20%)'
+
+A negative number has the minus sign U+2212 (``−1,50``), in both languages; one that rounds
+to zero has no sign:
+
+>>> _number(-1.5, "id", 2), _number(-0.001, "en", 2), _number(-3, "en"), _number(-math.inf, "en", 2)
+('\u22121,50', '0.00', '\u22123', '\u2212inf')
 """
 from __future__ import annotations
 
@@ -49,9 +55,13 @@ def _number(v: Any, lang: str, digits: int | None = None, pct: bool = False) -> 
     elif digits is None:
         s = str(int(x)) if isinstance(v, numbers.Integral) else f"{x:.2f}"
     elif digits == 0 and x.is_integer():
-        s = str(int(x))  # "0", never "-0"
+        s = str(int(x))
     else:
         s = f"{x:.{digits}f}"
+    if s.startswith("-"):
+        # a value that rounds to zero has no sign ("0,00", never "-0,00"); a negative one has the
+        # minus sign U+2212, as the figures' axes write it, never the hyphen
+        s = "\u2212" + s[1:] if x == -math.inf or any(c in "123456789" for c in s) else s[1:]
     return s.replace(".", ",") if lang != "en" else s
 
 

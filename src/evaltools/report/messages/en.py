@@ -370,4 +370,84 @@ MESSAGES: dict[str, str] = {
     "note.placebo_interval": ("fewer than {n} placebos: the placebo interval spans the placebo range and covers less "
                               "than {level:pct}"),
     "note.rmspe_zero": "RMSPE before and after the pilot both zero: the RMSPE ratio is undefined",
+    # calibration: rater effects
+    "note.rater_var_zero": "rater variance estimated as 0: every severity shrinks to 0",
+    "note.few_ratings": "fewer than {n} ratings: not flagged",
+    "note.lone_role_rater": "the only {role} rater of these employees: severity cannot be told apart from the role's shift",
+    "note.no_comparison_rater": "no other rater scored these employees: severity undefined",
+    "note.component_relative": "severity compared within rater group {c}",
+    "note.crossed_pinv": "normal equations rank-deficient: pseudo-inverse used",
+    "note.crossed_sparse": "sparse solve (a group of {n} raters): standard errors not computed",
+    "note.latent_not_converged": "latent model: EM did not converge in {n} steps",
+    "note.reference_not_settled": ("reference raters did not settle in {n} steps: severities relative to the last "
+                                   "reference"),
+    "note.cell_reference": "reference period",
+    "note.cell_no_never": "no never-treated comparison units",
+    "note.cell_no_comparison": "no never-treated or not-yet-treated comparison unit in this period",
+    # pilot: difference-in-differences
+    "note.did_no_outcome": "no observation with an outcome value",
+    "note.did_no_pre": "no period before the pilot: the difference-in-differences is undefined",
+    "note.did_no_post": "no period after the pilot: the difference-in-differences is undefined",
+    "note.did_no_treated": "no pilot unit: the difference-in-differences is undefined",
+    "note.did_no_controls": "no control unit (every unit piloted): the difference-in-differences is undefined",
+    "note.did_constant": "{outcome} never changes: the difference-in-differences is undefined",
+    "note.did_collinear": ("pilot × post-period coincides with the fixed effects: the difference-in-differences is not "
+                           "identified"),
+    "note.did_few_clusters": "fewer than 2 clusters: no cluster-robust inference",
+    "note.did_one_side": "{n} unit(s) observed only before or only after the pilot: used for the period effects only",
+    "note.did_cross_sections": ("no unit observed both before and after the pilot: a pilot-group indicator replaces the unit "
+                                "fixed effects"),
+    "note.did_unbalanced": ("unbalanced panel ({k} of {n} units miss periods): the coefficient is not the simple difference "
+                            "of mean changes"),
+    "note.did_single_treated": ("a single pilot unit: cluster-robust and wild bootstrap inference rest on one cluster and are "
+                                "unreliable (MacKinnon & Webb 2017)"),
+    "note.did_cr1": "headline test: CR1 cluster-robust t test with {df} degrees of freedom ({g} clusters)",
+    "note.did_ri_exact": "headline p-value and interval: randomization inference (all {n} assignments); CR1 p {p:p}",
+    "note.did_ri_sampled": "headline p-value and interval: randomization inference ({n} random assignments); CR1 p {p:p}",
+    "note.did_wild_all_asked": ("headline p-value and interval: wild cluster bootstrap-t (WCR, null imposed, all {n} {weights} "
+                                "sign vectors; as requested); CR1 cluster-robust p {p:p}, interval {lo:d3} – {hi:d3}"),
+    "note.did_wild_all_few": ("headline p-value and interval: wild cluster bootstrap-t (WCR, null imposed, all {n} {weights} "
+                              "sign vectors; {g} clusters, fewer than {few}); CR1 cluster-robust p {p:p}, interval {lo:d3} – "
+                              "{hi:d3}"),
+    "note.did_wild_draws_asked": ("headline p-value and interval: wild cluster bootstrap-t (WCR, null imposed, {n} {weights} "
+                                  "draws; as requested); CR1 cluster-robust p {p:p}, interval {lo:d3} – {hi:d3}"),
+    "note.did_wild_draws_few": ("headline p-value and interval: wild cluster bootstrap-t (WCR, null imposed, {n} {weights} "
+                                "draws; {g} clusters, fewer than {few}); CR1 cluster-robust p {p:p}, interval {lo:d3} – {hi:d3}"),
+    "note.did_rademacher_few": ("with {g} clusters the Rademacher p-value takes few distinct values; Webb weights are advised "
+                                "below about 12 clusters (Webb 2014)"),
+    "note.did_ci_unbounded": "bootstrap interval unbounded: too few clusters for this confidence level",
+    # pilot: staggered adoption (Callaway & Sant'Anna)
+    "note.late_treated": "{n} unit(s) starting the pilot after the last period count as never-treated controls",
+    "note.first_treated_dropped": "{n} unit(s) piloting from the first period left out (no period before the pilot)",
+    "note.no_comparison_group": ("no comparison group: there is no never-treated unit, and the only wave with periods before the "
+                                 "pilot ({wave}) is needed as the comparison"),
+    "note.first_no_pre": "the {n} unit(s) piloting from the first period have no period before the pilot",
+    "note.att_undefined": "every effect by wave and period is undefined",
+    "note.staggered_constant": "{outcome} never changes: every effect is 0 and its standard errors are undefined",
+    "note.unbalanced_dropped": ("{k} of {n} units without a complete outcome in all {t} periods left out (a balanced panel is "
+                                "needed)"),
+    "note.unbalanced_dropped_cov": ("{k} of {n} units without a complete outcome and covariates in all {t} periods left out (a "
+                                    "balanced panel is needed)"),
+    "note.last_wave_never": ("no never-treated unit: the last wave ({wave}) is the comparison group and periods from its "
+                             "start are left out"),
+    "note.last_wave_notyet": ("no never-treated unit: the last wave ({wave}) is a comparison only before it starts, and "
+                              "periods from its start are left out"),
+    "note.small_groups": "group(s) {groups} have fewer than {n} units (the R did threshold): estimates may be unstable",
+    "note.single_unit_groups": ("group(s) {groups} have a single unit: their effect rests on one unit and its standard errors "
+                                "are unreliable"),
+    "note.simultaneous_cv": "simultaneous critical value not finite: pointwise bands reported",
+    "note.pretrend_none": "no effect before the pilot to test",
+    "note.pretrend_singular": "singular covariance of the effects before the pilot: no pre-trend test",
+    "note.wald_negative": "negative Wald statistic",
+    "note.ri_undefined": "the observed pooled effect is undefined",
+    "note.ri_exact": "every placement of the pilot enumerated",
+    "note.ri_random": "{n} random placements",
+    "note.ri_left_out": "{n} placement(s) with an undefined effect left out",
+    # pilot: pooling and power
+    "note.reml_not_converged": "REML did not converge: tau² is the last iterate",
+    "note.pool_none": "no unit with an estimate",
+    "note.pool_one": "one unit only: nothing to pool",
+    "note.power_allocation": "the allocation leaves no pilot or no control unit",
+    "note.power_empty_waves": "fewer units than steps: some waves are empty",
+    "note.power_no_df": "no degrees of freedom left for a t test",
 }

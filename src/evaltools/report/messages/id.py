@@ -384,4 +384,89 @@ MESSAGES: dict[str, str] = {
     "note.placebo_interval": ("kurang dari {n} pembanding: interval plasebo selebar rentang pembanding dan "
                               "cakupannya di bawah {level:pct}"),
     "note.rmspe_zero": "RMSPE sebelum dan sesudah uji coba sama-sama nol: rasio RMSPE tidak terdefinisi",
+    # calibration: rater effects
+    "note.rater_var_zero": "varians antarpenilai diperkirakan 0: keketatan setiap penilai menyusut ke 0",
+    "note.few_ratings": "kurang dari {n} penilaian: tidak ditandai",
+    "note.lone_role_rater": ("satu-satunya penilai berperan {role} bagi pegawai ini: keketatannya tidak dapat dipisahkan dari "
+                             "geseran perannya"),
+    "note.no_comparison_rater": "tidak ada penilai lain yang menilai pegawai ini: keketatan tidak terdefinisi",
+    "note.component_relative": "keketatan dibandingkan dalam kelompok penilai {c}",
+    "note.crossed_pinv": "persamaan normal tidak berpangkat penuh: dipakai invers semu",
+    "note.crossed_sparse": "penyelesaian renggang (satu kelompok berisi {n} penilai): galat baku tidak dihitung",
+    "note.latent_not_converged": "model laten: EM tidak konvergen dalam {n} langkah",
+    "note.reference_not_settled": ("penilai acuan tidak stabil dalam {n} langkah: keketatan dibandingkan dengan acuan "
+                                   "terakhir"),
+    "note.cell_reference": "periode acuan",
+    "note.cell_no_never": "tidak ada unit kontrol pembanding",
+    "note.cell_no_comparison": "tidak ada unit kontrol atau unit yang belum memulai uji coba untuk periode ini",
+    # pilot: difference-in-differences
+    "note.did_no_outcome": "tidak ada pengamatan dengan nilai indikator",
+    "note.did_no_pre": "tidak ada periode sebelum uji coba: selisih-dalam-selisih tidak terdefinisi",
+    "note.did_no_post": "tidak ada periode setelah uji coba: selisih-dalam-selisih tidak terdefinisi",
+    "note.did_no_treated": "tidak ada unit uji coba: selisih-dalam-selisih tidak terdefinisi",
+    "note.did_no_controls": ("tidak ada unit kontrol (semua unit menjalankan uji coba): selisih-dalam-selisih tidak "
+                             "terdefinisi"),
+    "note.did_constant": "{outcome} tidak pernah berubah: selisih-dalam-selisih tidak terdefinisi",
+    "note.did_collinear": ("uji coba × periode sesudah berimpit dengan efek tetap: selisih-dalam-selisih tidak "
+                           "teridentifikasi"),
+    "note.did_few_clusters": "kurang dari 2 klaster: tanpa inferensi tangguh-klaster",
+    "note.did_one_side": "{n} unit hanya teramati sebelum atau hanya sesudah uji coba: hanya dipakai untuk efek periode",
+    "note.did_cross_sections": ("tidak ada unit yang teramati sebelum dan sesudah uji coba: dipakai penanda kelompok uji coba, "
+                                "bukan efek tetap unit"),
+    "note.did_unbalanced": ("panel tidak seimbang ({k} dari {n} unit tanpa sebagian periode): koefisien bukan selisih "
+                            "sederhana perubahan rata-rata"),
+    "note.did_single_treated": ("hanya satu unit uji coba: inferensi tangguh-klaster dan bootstrap liar bertumpu pada satu "
+                                "klaster dan tidak dapat diandalkan (MacKinnon & Webb 2017)"),
+    "note.did_cr1": "uji utama: uji t CR1 tangguh-klaster dengan {df} derajat bebas ({g} klaster)",
+    "note.did_ri_exact": "nilai p dan interval utama: inferensi acak (seluruh {n} penempatan dihitung); nilai p CR1 {p:p}",
+    "note.did_ri_sampled": "nilai p dan interval utama: inferensi acak ({n} penempatan acak); nilai p CR1 {p:p}",
+    "note.did_wild_all_asked": ("nilai p dan interval utama: bootstrap-t klaster liar (WCR, dengan hipotesis nol, seluruh {n} "
+                                "vektor tanda {weights}; atas permintaan); nilai p CR1 tangguh-klaster {p:p}, interval {lo:d3} – "
+                                "{hi:d3}"),
+    "note.did_wild_all_few": ("nilai p dan interval utama: bootstrap-t klaster liar (WCR, dengan hipotesis nol, seluruh {n} "
+                              "vektor tanda {weights}; {g} klaster, kurang dari {few}); nilai p CR1 tangguh-klaster {p:p}, "
+                              "interval {lo:d3} – {hi:d3}"),
+    "note.did_wild_draws_asked": ("nilai p dan interval utama: bootstrap-t klaster liar (WCR, dengan hipotesis nol, {n} tarikan "
+                                  "{weights}; atas permintaan); nilai p CR1 tangguh-klaster {p:p}, interval {lo:d3} – {hi:d3}"),
+    "note.did_wild_draws_few": ("nilai p dan interval utama: bootstrap-t klaster liar (WCR, dengan hipotesis nol, {n} tarikan "
+                                "{weights}; {g} klaster, kurang dari {few}); nilai p CR1 tangguh-klaster {p:p}, interval {lo:d3} "
+                                "– {hi:d3}"),
+    "note.did_rademacher_few": ("dengan {g} klaster nilai p Rademacher hanya dapat mengambil sedikit nilai; di bawah sekitar 12 "
+                                "klaster dianjurkan bobot Webb (Webb 2014)"),
+    "note.did_ci_unbounded": "interval bootstrap tidak terbatas: klaster terlalu sedikit untuk tingkat kepercayaan ini",
+    # pilot: staggered adoption (Callaway & Sant'Anna)
+    "note.late_treated": "{n} unit yang baru memulai uji coba setelah periode terakhir dihitung sebagai unit kontrol",
+    "note.first_treated_dropped": ("{n} unit yang sudah menjalankan uji coba sejak periode pertama tidak diikutkan (tanpa periode "
+                                   "sebelum uji coba)"),
+    "note.no_comparison_group": ("tidak ada kelompok pembanding: tidak ada unit kontrol, dan satu-satunya gelombang dengan "
+                                 "periode sebelum uji coba ({wave}) diperlukan sebagai pembanding"),
+    "note.first_no_pre": "{n} unit yang menjalankan uji coba sejak periode pertama tidak memiliki periode sebelum uji coba",
+    "note.att_undefined": "semua efek per gelombang dan periode tidak terdefinisi",
+    "note.staggered_constant": "{outcome} tidak pernah berubah: semua efek 0 dan galat bakunya tidak terdefinisi",
+    "note.unbalanced_dropped": ("{k} dari {n} unit tanpa data indikator lengkap pada seluruh {t} periode tidak diikutkan (perlu "
+                                "panel seimbang)"),
+    "note.unbalanced_dropped_cov": ("{k} dari {n} unit tanpa data indikator dan kovariat lengkap pada seluruh {t} periode tidak "
+                                    "diikutkan (perlu panel seimbang)"),
+    "note.last_wave_never": ("tidak ada unit kontrol: gelombang terakhir ({wave}) menjadi pembanding dan periode sejak "
+                             "gelombang itu dimulai tidak diikutkan"),
+    "note.last_wave_notyet": ("tidak ada unit kontrol: gelombang terakhir ({wave}) hanya menjadi pembanding selama belum "
+                              "memulai uji coba, dan periode sejak gelombang itu dimulai tidak diikutkan"),
+    "note.small_groups": "kelompok {groups} berisi kurang dari {n} unit (batas paket R did): perkiraan bisa tidak stabil",
+    "note.single_unit_groups": ("kelompok {groups} hanya berisi satu unit: efeknya bertumpu pada satu unit dan galat bakunya "
+                                "tidak dapat diandalkan"),
+    "note.simultaneous_cv": "nilai kritis simultan tidak terhingga: dilaporkan pita per titik",
+    "note.pretrend_none": "tidak ada efek sebelum uji coba yang dapat diuji",
+    "note.pretrend_singular": "kovarians efek sebelum uji coba singular: uji pra-tren tidak dapat dihitung",
+    "note.wald_negative": "statistik Wald negatif",
+    "note.ri_undefined": "efek gabungan yang teramati tidak terdefinisi",
+    "note.ri_exact": "seluruh penempatan uji coba dihitung",
+    "note.ri_random": "{n} penempatan acak",
+    "note.ri_left_out": "{n} penempatan dengan efek tak terdefinisi tidak diikutkan",
+    # pilot: pooling and power
+    "note.reml_not_converged": "REML tidak konvergen: tau² adalah iterasi terakhir",
+    "note.pool_none": "tidak ada unit dengan perkiraan",
+    "note.pool_one": "hanya satu unit: tidak ada yang digabung",
+    "note.power_allocation": "pembagian unit tidak menyisakan unit uji coba atau unit kontrol",
+    "note.power_empty_waves": "unit lebih sedikit daripada tahap: sebagian gelombang kosong",
+    "note.power_no_df": "tidak ada derajat bebas tersisa untuk uji t",
 }
