@@ -278,17 +278,21 @@ class PartitionWriter:
         self.meta = _partition_meta(study)
         self._tables = {n: pa.Table.from_pandas(getattr(study, n), preserve_index=False)
                         for n in ("units", "outcomes")}
-        self._keys = {n: getattr(study, n)["unit"].astype(str).to_numpy(dtype=object) for n in self._tables}
+        # each table's rows as unit codes: a partition's rows are a lookup, not a string comparison
+        names = pd.Index(pd.unique(pd.concat([getattr(study, n)["unit"].astype(str) for n in self._tables])))
+        self._code = {u: k for k, u in enumerate(names)}
+        self._keys = {n: names.get_indexer(getattr(study, n)["unit"].astype(str)) for n in self._tables}
 
     def tables(self, ratings: pd.DataFrame, *, keep: Iterable[str]) -> dict:
         """Arrow tables of a partition: ``ratings`` as given, the units and outcomes rows of ``keep``."""
         import numpy as np
         import pyarrow as pa
 
-        keep = np.asarray(sorted(set(map(str, keep))), dtype=object)
+        sel = np.zeros(len(self._code) + 1, dtype=bool)     # the last slot: a unit missing from a table
+        sel[[self._code[u] for u in map(str, keep) if u in self._code]] = True
         out = {"ratings": pa.Table.from_pandas(ratings, preserve_index=False)}
         for n, tab in self._tables.items():
-            out[n] = tab.filter(pa.array(np.isin(self._keys[n], keep)))
+            out[n] = tab.filter(pa.array(sel[self._keys[n]]))
         return out
 
     @staticmethod
