@@ -133,10 +133,9 @@ def _power_from_se(effect, se, alpha, df, dist, tc=None):
         return stats.norm.cdf(d - z) + stats.norm.cdf(-d - z)
     if tc is None:  # the critical value; a caller solving for the effect passes it once
         tc = special.stdtrit(df, 1 - alpha / 2)
-    upper = stats.nct.sf(tc, df, d)
-    # P(T < -tc) = P(T' > tc) with noncentrality -d; scipy returns nan for some far tails
-    # (< 1e-16), where the wrong-sign rejection probability is negligible
-    lower = stats.nct.sf(tc, df, -d)
+    # both tails in one call: P(T < -tc) = P(T' > tc) with noncentrality -d; scipy returns
+    # nan for some far tails (< 1e-16), where the wrong-sign rejection probability is negligible
+    upper, lower = stats.nct.sf(tc, df, np.stack([d, -d]))
     lower = np.where(np.isnan(lower) & ~np.isnan(upper), 0.0, lower)
     return np.clip(upper + lower, 0.0, 1.0)
 

@@ -384,16 +384,20 @@ def unit_effects(data: pd.DataFrame, *, unit, outcomes: Sequence[str], unit_col:
     located = _locate(data, unit=unit, outcomes=list(outcomes), unit_col=unit_col, period=period,
                       first_treated=first_treated, covariates=covariates, size=kw.get("size"),
                       alpha=kw.get("alpha", 0.05))
+    outcomes = list(outcomes)
+    wide = data.pivot(index=period, columns=unit_col, values=outcomes) if outcomes else None
     return {oc: _unit_effect(data, located, outcome=oc, unit_col=unit_col, period=period, covariates=covariates,
-                             **kw) for oc in outcomes}
+                             Y=wide[oc], **kw) for oc in outcomes}
 
 
 def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: str, period: str,
                  covariates: list[str], placebo: bool = True, alpha: float = 0.05, post_periods: int | None = None,
-                 poor_fit: float = 0.5, n_top: int = 5, size: str | None = None, power: float = 0.8) -> UnitEffect:
+                 poor_fit: float = 0.5, n_top: int = 5, size: str | None = None, power: float = 0.8,
+                 Y: pd.DataFrame | None = None) -> UnitEffect:
     unit, periods, ft_pos, g = located
-    Y = (data.pivot(index=period, columns=unit_col, values=outcome)
-         .reindex(index=periods).astype(float))
+    # Y: the outcome by period x unit (unit_effects pivots all outcomes at once)
+    Y = (data.pivot(index=period, columns=unit_col, values=outcome) if Y is None else Y).reindex(
+        index=periods).astype(float)
     notes: list[str] = []
     empty = _empty_result(unit, outcome)
 
