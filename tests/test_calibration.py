@@ -988,3 +988,30 @@ def test_calibration_worklist_accepts_precomputed_effects():
     wl2 = calibration_worklist(full, subject="subject", rater="rater", score="score", item="item", effects=fx)
     pd.testing.assert_frame_equal(wl, wl2)
     assert (wl["kind"] == "rater").any()
+
+
+@pytest.mark.parametrize("kw", [{}, {"lam_s": 0.3, "lam_r": 0.5}, {"weighted": True}, {"grouped": True}])
+def test_crossed_fit_dense_and_sparse_cross_products_agree(monkeypatch, kw):
+    # a unit-sized design forms X'S and X'X densely by grouped sums, a national one by sparse
+    # products: the same normal equations, so the same solution, variances and refits
+    import evaltools.calibration._crossed as C
+
+    rng = np.random.default_rng(5)
+    n_s, n_r, n_i, n = 60, 25, 4, 900
+    s, r, i = rng.integers(0, n_s, n), rng.integers(0, n_r, n), rng.integers(0, n_i, n)
+    y = rng.normal(0, 1, n_s)[s] + rng.normal(0, 0.5, n_r)[r] + rng.normal(0, 1, n)
+    opts = {k: v for k, v in kw.items() if k in ("lam_s", "lam_r")}
+    if kw.get("weighted"):
+        opts["w"] = rng.uniform(0.5, 2.0, n)
+    if kw.get("grouped"):
+        opts["groups"] = rng.integers(0, 3, n_r)
+    fits = []
+    for limit in (C._DENSE_CROSS, 0):
+        monkeypatch.setattr(C, "_DENSE_CROSS", limit)
+        fits.append(C._CrossedFit(y, s, r, i, n_s, n_r, n_i, **opts))
+    a, b = fits
+    assert a._dense and not b._dense
+    np.testing.assert_allclose(a.x, b.x, atol=1e-11)
+    np.testing.assert_allclose(a.cov_diag, b.cov_diag, atol=1e-12)
+    np.testing.assert_allclose(a.fitted_for(y ** 2), b.fitted_for(y ** 2), atol=1e-11)
+    np.testing.assert_allclose(a.contrast()[1], b.contrast()[1], atol=1e-12)

@@ -110,3 +110,10 @@ def test_cluster_run_equals_local_run(cluster, study, tmp_path):
     man = json.loads((tmp_path / "dask" / "klaster" / "manifest.json").read_text())
     assert man["briefing"]["status"] == "ok"
     assert all(e["status"] == "ok" for e in man["units"].values())
+    # every worker started its kernel ahead of its first notebook (runner.warm_dask), the
+    # worker that had no unit to run included
+    from distributed import Client
+
+    with Client(cluster, timeout=30) as c:
+        starts = c.run(lambda: __import__("evaltools._kernels", fromlist=["x"]).WARM_STARTS)
+    assert len(starts) == 2 and all(n == 1 for n in starts.values()), starts

@@ -399,3 +399,21 @@ def test_recovery_on_simulated_study():
     # with 2-4 pre-periods and 20 donors the synthetic control interpolates noise; it is
     # still centred on the truth across units
     assert abs(np.mean(errs_sc)) < 0.75
+
+
+def test_unit_effects_equal_unit_effect_per_outcome():
+    # the batch checks the panel and pivots once; each outcome's result is unit_effect's, exactly
+    from evaltools.pilot import unit_effect, unit_effects
+
+    rng = np.random.default_rng(4)
+    n_u, n_t = 12, 6
+    df = pd.DataFrame({"unit": np.repeat([f"U{i:02d}" for i in range(n_u)], n_t),
+                       "period": np.tile(np.arange(2001, 2001 + n_t), n_u),
+                       "first_treated": np.repeat([2004, 2005] + [0] * (n_u - 2), n_t),
+                       "a": rng.normal(70, 2, n_u * n_t), "b": rng.normal(5, 1, n_u * n_t)})
+    both = unit_effects(df, unit="U01", outcomes=["a", "b"], post_periods=1)
+    for oc in ("a", "b"):
+        one = unit_effect(df, unit="U01", outcome=oc, post_periods=1)
+        pd.testing.assert_frame_equal(both[oc].to_frame(), one.to_frame())
+        pd.testing.assert_frame_equal(both[oc].gaps, one.gaps)
+        assert both[oc].note == one.note

@@ -307,6 +307,30 @@ def connect(scheduler: Any, timeout: float | None = None):
             "on this machine") from None
 
 
+def warm_dask(client: Any, kernel_name: str = "python3", engine: str = "warm") -> list:
+    """One :func:`warm_up` task per thread of every Dask worker, submitted now and not awaited.
+
+    The workers start their kernels and import the analysis stack while the runner loads
+    and partitions the study, as the local pool's workers do (:func:`start_pool`); a unit
+    submitted later queues behind its worker's warm-up. Keep the returned futures until
+    the run ends (Dask forgets a task whose futures are released). A warm-up that fails
+    is not an error of the run: the unit then starts its kernel itself and reports why
+    it could not.
+    """
+    if engine != "warm":
+        return []
+    try:
+        workers = client.scheduler_info().get("workers", {})
+    except Exception:  # the units still run; they start their kernels themselves
+        return []
+    futs = []
+    for addr, w in workers.items():
+        for k in range(int(w.get("nthreads", 1) or 1)):
+            futs.append(client.submit(warm_up, kernel_name, workers=[addr], allow_other_workers=False, pure=False,
+                                      key=f"evaltools-warm-up-{k}-{addr}-{time.time_ns()}"))
+    return futs
+
+
 def _run_dask(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler: Any,
               then: Then | None = None) -> None:
     from distributed import Client, as_completed

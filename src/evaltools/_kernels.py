@@ -119,6 +119,8 @@ class _WarmSlot(threading.local):
 
 
 _WARM = _WarmSlot()
+#: warm kernels this process started ahead of a notebook (:func:`warm_up`); read by the tests
+WARM_STARTS = 0
 
 
 def shutdown_warm() -> None:
@@ -224,6 +226,8 @@ def warm_up(kernel_name: str = "python3", startup_timeout: float = 60.0) -> bool
     """
     if _WARM.km is not None and _WARM.kernel_name == kernel_name:
         return True
+    global WARM_STARTS
+    WARM_STARTS += 1
     _WARM.km, _WARM.kc = start_kernel(kernel_name, startup_timeout, None)
     _WARM.kernel_name = kernel_name
     atexit.register(shutdown_warm)

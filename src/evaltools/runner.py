@@ -47,11 +47,12 @@ from pathlib import Path
 from typing import Any
 
 from evaltools import _runfolder as rf
-from evaltools._executors import EXECUTORS, Progress, SchedulerUnreachable, UnitTask, connect, execute_unit, start_pool
+from evaltools._executors import (EXECUTORS, Progress, SchedulerUnreachable, UnitTask, connect, execute_unit, start_pool,
+                                  warm_dask)
 from evaltools._io import atomic_write
 from evaltools._kernels import kernel_env, register_engines, shutdown_warm, start_kernel
 from evaltools._runfolder import RunLocked, safe_name, unit_file_names
-from evaltools.data import Study, load_study
+from evaltools.data import PartitionWriter, Study, load_study
 from evaltools.report import thresholds as report_thresholds
 from evaltools.report import write_summary
 from evaltools.report.impact import pooled_tests
@@ -133,18 +134,11 @@ def code_hash(notebook: str | os.PathLike | None = None) -> str:
     return h.hexdigest()
 
 
-def _frame_digest(h, df) -> None:
-    import pandas as pd
-
-    h.update(repr(list(df.columns)).encode())
-    h.update(repr([str(t) for t in df.dtypes]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-
-
-def _input_hash(frames: Sequence[Any], params: Mapping[str, Any]) -> str:
+def _input_hash(tables: Sequence[Any], params: Mapping[str, Any]) -> str:
+    """What a unit's notebook reads: its Arrow tables (as the partition writer holds them) and
+    its parameters other than paths."""
     h = hashlib.sha256()
-    for df in frames:
-        _frame_digest(h, df)
+    PartitionWriter.digest(h, tables)
     # paths differ between runs (temporary partition folders) and say nothing about content
     stable = {k: v for k, v in params.items() if not k.endswith("_path") and k != "run_dir"}
     h.update(json.dumps(stable, sort_keys=True, default=str).encode())
@@ -336,6 +330,12 @@ def _save_partition(sub: Any, path: Path, pooled: Any = None) -> None:
     rf.share_tree(path)
 
 
+def _write_unit_partition(writer: PartitionWriter, tables: dict, path: Path, pooled: Any) -> None:
+    with _one_arrow_thread():
+        writer.write(tables, path, extra={POOLED_FILE: pooled})
+    rf.share_tree(path)
+
+
 def run(
     study: str | os.PathLike = "data/sample",
     out: str | os.PathLike = "reports",
@@ -443,6 +443,8 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
     # the scheduler is asked first: one that does not answer leaves the run folder as it was
     client = connect(scheduler) if scheduler is not None else None
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    # Dask workers start their kernels now too (kept referenced until the run ends)
+    warmups = warm_dask(client, kernel_name, engine) if client is not None else []
     # local workers start their kernels now, while this process loads and partitions the study
     pool = start_pool(n_jobs, kernel_name, engine) if client is None and n_jobs > 1 else None
     try:
@@ -457,6 +459,7 @@ def _run_locked(study_path: Path, run_dir: Path, *, units, jobs, scheduler, lang
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+        del warmups
         if client is not None and client is not scheduler:
             client.close()
     return res
@@ -541,6 +544,7 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             last_save[0] = time.monotonic()
 
     fingerprint = _study_fingerprint(st)
+    writer = PartitionWriter(st)
     work = work_root / f"run-{os.getpid()}-{time.time_ns()}"
     stage = work / "stage"
     skipped: list[str] = []
@@ -555,17 +559,21 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             """One task per unit to (re)do, made as its partition is written: the executor
             submits each at once, so the workers start on the first units while the later
             ones are partitioned."""
+            import pyarrow as pa
+
             t_part = time.perf_counter()
             for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
-                sub = _restrict(st, u, _partition_ratings(st, ratings), pools[u])
+                with _one_arrow_thread():
+                    tables = writer.tables(_partition_ratings(st, ratings), keep=[u, *pools[u]])
+                    mine = pooled_of.get(u, pooled.iloc[0:0])
+                    mine_t = pa.Table.from_pandas(mine, preserve_index=False)
                 s = safe_of[u]
                 # paths relative to units/, where the published notebook lives and its kernel runs
                 params = {"unit": u, "lang": lang, "thresholds": thresholds, "run_dir": "..",
                           "study_path": f"../{rf.INPUTS}/{s}",
                           "pooled_path": f"../{rf.INPUTS}/{s}/{POOLED_FILE}",
                           "record_path": f"../{rf.WORK}/{work.name}/stage/{s}.json"}
-                mine = pooled_of.get(u, pooled.iloc[0:0])
-                ihash = _input_hash([sub.ratings, sub.units, sub.outcomes, mine], {**params, "study": fingerprint})
+                ihash = _input_hash([*tables.values(), mine_t], {**params, "study": fingerprint})
                 prev = manifest["units"].get(u, {})
                 part = inputs_root / s
                 outputs_exist = all((units_dir / f"{s}.{ext}").exists() for ext in ("ipynb", "html"))
@@ -573,11 +581,11 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
                         and prev.get("code_hash") == chash and outputs_exist
                         and rf.record_intact(units_dir / f"{s}.json", u, prev.get("record_hash"))):
                     if not (part / "study.json").exists() or not (part / POOLED_FILE).exists():
-                        _save_partition(sub, part, mine)  # the notebook's input, kept beside it
+                        _write_unit_partition(writer, tables, part, mine_t)  # the notebook's input, kept beside it
                     skipped.append(u)
                     bar.skip()
                     continue
-                _save_partition(sub, part, mine)
+                _write_unit_partition(writer, tables, part, mine_t)
                 timings["partition"] += time.perf_counter() - t_part
                 with lock:
                     manifest["units"][u] = {"file": s, "status": "pending", "input_hash": ihash, "code_hash": chash,

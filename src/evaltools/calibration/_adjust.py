@@ -128,8 +128,8 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
         o_sev = ordd[rater].map(sev_map).fillna(0.0).to_numpy() * factor
         ordd = ordd.assign(_adj=np.clip(np.rint(ordd[score].to_numpy() + o_sev), 1, 3))
         # one Hasil and one Perilaku rating per subject: the atasan's (mean if several)
-        wide_raw = ordd.pivot_table(index=subject, columns=item, values=score, aggfunc="mean")
-        wide_adj = ordd.pivot_table(index=subject, columns=item, values="_adj", aggfunc="mean")
+        wide = ordd.groupby([subject, item], observed=True, sort=True)[[score, "_adj"]].mean().unstack(item)
+        wide_raw, wide_adj = wide[score], wide["_adj"]
         if hasil_item in wide_raw and perilaku_item in wide_raw:
             hr, pr = np.rint(wide_raw[hasil_item]), np.rint(wide_raw[perilaku_item])
             ha, pa = np.rint(wide_adj[hasil_item]), np.rint(wide_adj[perilaku_item])

@@ -50,6 +50,11 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
 # the crossed additive model, solved by sparse normal equations
 # ---------------------------------------------------------------------------
 
+#: designs with at most this many (rater + item) x subject cells form their cross products
+#: densely (a unit: about 240 x 160); larger ones (a national pass) stay sparse
+_DENSE_CROSS = 4_000_000
+
+
 class _CrossedFit:
     """Exact least-squares (or BLUP) fit of ``y = subject + rater + item + e``.
 
@@ -72,21 +77,41 @@ class _CrossedFit:
         n = y.size
         self.n_r, self.n_i = n_r, n_i
         nx = n_r + n_i
-        rows = np.arange(n)
-        ones = np.ones(n)
         # w: observation weights (precisions); with w the normal equations are X'WX
-        wt = ones if w is None else np.asarray(w, float)
-        S = sp.csr_matrix((ones, (rows, s)), shape=(n, n_s))
-        X = sp.csr_matrix((np.r_[ones, ones], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
-        Xw = sp.csr_matrix((np.r_[wt, wt], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+        wt = np.ones(n) if w is None else np.asarray(w, float)
         ns = np.bincount(s, weights=wt, minlength=n_s).astype(float)
         ds = ns + lam_s
-        XtS = (Xw.T @ S).tocsr()
         Sty = np.bincount(s, weights=wt * y, minlength=n_s)
-        Xty = Xw.T @ y
-        K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
-        XtX = (Xw.T @ X)
         lam = np.r_[np.full(n_r, lam_r), np.zeros(n_i)]
+        # the cross products as grouped sums: X'S (raters and items x subjects), X'X
+        # (rater and item counts, rater x item counts); dense for a unit-sized design,
+        # sparse for a national one
+        dense = nx * n_s <= _DENSE_CROSS
+        if dense:
+            XtS = np.r_[np.bincount(r * n_s + s, wt, n_r * n_s),
+                        np.bincount(i * n_s + s, wt, n_i * n_s)].reshape(nx, n_s)
+            K = (XtS / ds) @ XtS.T
+            M = -K
+            M[:n_r, n_r:] += np.bincount(r * n_i + i, wt, n_r * n_i).reshape(n_r, n_i)
+            M[n_r:, :n_r] = M[:n_r, n_r:].T
+            M[np.diag_indices(nx)] += np.r_[np.bincount(r, wt, n_r), np.bincount(i, wt, n_i)] + lam
+            Mrr = M[:n_r, :n_r]
+            Mri = M[:n_r, n_r:].copy()
+            Mii = M[n_r:, n_r:].copy()
+        else:
+            rows = np.arange(n)
+            ones = np.ones(n)
+            S = sp.csr_matrix((ones, (rows, s)), shape=(n, n_s))
+            X = sp.csr_matrix((np.r_[ones, ones], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+            Xw = sp.csr_matrix((np.r_[wt, wt], (np.r_[rows, rows], np.r_[r, n_r + i])), shape=(n, nx))
+            XtS = (Xw.T @ S).tocsr()
+            K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
+            M = ((Xw.T @ X) - K).tocsr() + sp.diags(lam)
+            Mrr = M[:n_r][:, :n_r].tocsr()
+            Mri = M[:n_r][:, n_r:].toarray()
+            Mii = M[n_r:][:, n_r:].toarray()
+        self._dense = dense
+        Xty = np.r_[np.bincount(r, wt * y, n_r), np.bincount(i, wt * y, n_i)]
         rhs = Xty - XtS @ (Sty / ds)
         self.note = ""
         fixed = lam_s == 0.0 and lam_r == 0.0
@@ -94,18 +119,13 @@ class _CrossedFit:
         # subjects are fixed) and the rater indicator of each connected component
         # the connected components of the subject-rater graph: with fixed effects they
         # span the null space; in every case the rater block is block-diagonal over them
-        adj = sp.csr_matrix((np.ones(n), (r, s)), shape=(n_r, n_s))
-        bip = sp.bmat([[None, adj], [adj.T, None]]).tocsr()
+        bip = sp.csr_matrix((np.ones(n), (r, n_r + s)), shape=(n_r + n_s, n_r + n_s))
         ncomp, lab = connected_components(bip, directed=False)
         _, comp = np.unique(lab[:n_r], return_inverse=True)
         self.rater_component = comp.astype(np.int64)
         n_comp = int(comp.max()) + 1 if n_r else 0
         self.n_components = n_comp
         n_null = (n_comp if fixed else 0) + (1 if lam_s == 0.0 else 0)
-        M = (XtX - K).tocsr() + sp.diags(lam)
-        Mrr = M[:n_r][:, :n_r].tocsr()
-        Mri = M[:n_r][:, n_r:].toarray()
-        Mii = M[n_r:][:, n_r:].toarray()
         if lam_s == 0.0:
             Mii += 1.0          # + 1 1' for the item null vector
         comp_size = np.bincount(comp, minlength=n_comp)
@@ -135,7 +155,7 @@ class _CrossedFit:
             rr_ = rhs[:n_r]
             for k in range(n_comp):
                 idx = order[bounds[k]:bounds[k + 1]]
-                B = Mrr[idx][:, idx].toarray()
+                B = Mrr[np.ix_(idx, idx)] if dense else Mrr[idx][:, idx].toarray()
                 if fixed:
                     B += 1.0
                 try:
@@ -152,7 +172,7 @@ class _CrossedFit:
             Sinv = np.linalg.pinv(Sm) if n_i else np.zeros((0, 0))
             # kept for refits with new scores (the normal matrix depends on the design only)
             self._W, self._Sinv, self._Mri = W, Sinv, Mri
-            self._solve_parts = (wt, s, r, i, n_s, Xw, XtS, ds)
+            self._solve_parts = (wt, s, r, i, n_s, XtS, ds)
             xi = Sinv @ (rhs[n_r:] - Mri.T @ u)
             xr = u - W @ xi
             x = np.r_[xr, xi]
@@ -181,7 +201,7 @@ class _CrossedFit:
                 keep[last] = False
             if lam_s == 0.0:
                 keep[nx - 1] = False
-            Mg = (XtX - K).tocsr() + sp.diags(lam)
+            Mg = sp.csr_matrix(M) if dense else M
             xk = spla.spsolve(Mg[keep][:, keep].tocsc(), rhs[keep])
             x = np.zeros(nx)
             x[keep] = xk
@@ -229,10 +249,11 @@ class _CrossedFit:
         the factors already computed (one pass of matrix-vector products)."""
         if self._W is None:
             raise ValueError("refits need the dense solver")
-        wt, s, r, i, n_s, Xw, XtS, ds = self._solve_parts
+        wt, s, r, i, n_s, XtS, ds = self._solve_parts
         n_r = self.n_r
         Sty = np.bincount(s, weights=wt * y, minlength=n_s)
-        rhs = Xw.T @ y - XtS @ (Sty / ds)
+        wy = wt * y
+        rhs = np.r_[np.bincount(r, wy, n_r), np.bincount(i, wy, self.n_i)] - XtS @ (Sty / ds)
         u = np.zeros(n_r)
         for idx, Binv in self._blocks:
             u[idx] = Binv @ rhs[idx]

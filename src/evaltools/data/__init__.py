@@ -58,13 +58,14 @@ from ._ids import (
 from ._load import load_study
 from ._ratings import _factor, _pick, _RatingsReader, _sorted_categorical
 from ._read import _read_arrow, _ReadOptions, _Source, _to_text_frame, read_table
-from ._study import Study, _load_partition
+from ._study import PartitionWriter, Study, _load_partition
 from ._validate import _check_duplicates, _check_missing, _Collector, _decimal_text, _map_columns, _report_duplicates
 
 __all__ = [
     "DataError",
     "Scale",
     "Study",
+    "PartitionWriter",
     "load_study",
     "looks_identifying",
     "normalize_id",

@@ -173,30 +173,8 @@ class Study:
         (True, True)
         """
         study = self if units is None else self.subset(units)
-        directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-        try:
-            for name in ("ratings", "units", "outcomes"):
-                getattr(study, name).to_parquet(tmp / f"{name}.parquet", index=False)
-            meta = {"name": study.name, "periods": study.periods, "roles": study.roles,
-                    "scales": {k: dataclasses.asdict(v) for k, v in study.scales.items()},
-                    "item_scales": study.item_scales, "default_scale": study.default_scale,
-                    "outcome_info": study.outcome_info, "config": study.config, "notes": study.notes,
-                    "format": "evaltools-partition-1"}
-            (tmp / "study.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
-                                           encoding="utf-8")
-            if directory.exists():
-                old = directory.with_name(directory.name + ".old")
-                os.replace(directory, old)
-                os.replace(tmp, directory)
-                _rmtree(old)
-            else:
-                os.replace(tmp, directory)
-        except BaseException:
-            _rmtree(tmp)
-            raise
-        return directory
+        tables = {name: getattr(study, name) for name in ("ratings", "units", "outcomes")}
+        return _write_partition(directory, tables, _partition_meta(study))
 
     def control_pools(self, units: Iterable[str] | None = None, *, min_regional: int = 10) -> dict[str, list[str]]:
         """The never-treated units each pilot unit in ``units`` (default: all) is compared with.
@@ -230,6 +208,107 @@ class Study:
 def _rmtree(p: Path) -> None:
     import shutil
     shutil.rmtree(p, ignore_errors=True)
+
+
+def _partition_meta(study: Study) -> str:
+    """``study.json`` of a partition: the study's declarations, no data."""
+    meta = {"name": study.name, "periods": study.periods, "roles": study.roles,
+            "scales": {k: dataclasses.asdict(v) for k, v in study.scales.items()},
+            "item_scales": study.item_scales, "default_scale": study.default_scale,
+            "outcome_info": study.outcome_info, "config": study.config, "notes": study.notes,
+            "format": "evaltools-partition-1"}
+    return json.dumps(meta, ensure_ascii=False, indent=1, default=str)
+
+
+def _write_partition(directory: str | os.PathLike, tables: dict, meta: str,
+                     extra: dict | None = None) -> Path:
+    """Write ``<name>.parquet`` for each table (DataFrame or Arrow table) and ``study.json``
+    into a temporary folder renamed into place (a reader never sees half a partition)."""
+    import pyarrow.parquet as pq
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name, tab in {**tables, **(extra or {})}.items():
+            out = tmp / (name if name.endswith(".parquet") else f"{name}.parquet")
+            if isinstance(tab, pd.DataFrame):
+                tab.to_parquet(out, index=False)
+            else:
+                pq.write_table(tab, out)
+        (tmp / "study.json").write_text(meta, encoding="utf-8")
+        if directory.exists():
+            old = directory.with_name(directory.name + ".old")
+            os.replace(directory, old)
+            os.replace(tmp, directory)
+            _rmtree(old)
+        else:
+            os.replace(tmp, directory)
+    except BaseException:
+        _rmtree(tmp)
+        raise
+    return directory
+
+
+class PartitionWriter:
+    """One unit's partition after another from the same study, as :meth:`Study.save` writes them.
+
+    The study's units and outcomes tables are converted to Arrow once; a partition takes
+    its rows (the unit and its control pool) by a mask, and its ratings are converted
+    once for both :meth:`digest` and :meth:`write`. A run of 1,000 units wrote each
+    partition in about half the time of ``Study.subset`` + ``save`` (the pandas to Arrow
+    conversion of every table, twice with hashing, was most of it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from evaltools.data import load_study
+    >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+    >>> u = study.pilot_units[0]
+    >>> w = PartitionWriter(study)
+    >>> tabs = w.tables(study.subset([u]).ratings, keep=[u])
+    >>> back = load_study(w.write(tabs, Path(tempfile.mkdtemp()) / "u"))
+    >>> back.ratings.equals(study.subset([u]).ratings), back.units["unit"].astype(str).tolist() == [u]
+    (True, True)
+    """
+
+    def __init__(self, study: Study):
+        import pyarrow as pa
+
+        self.meta = _partition_meta(study)
+        self._tables = {n: pa.Table.from_pandas(getattr(study, n), preserve_index=False)
+                        for n in ("units", "outcomes")}
+        # each table's rows as unit codes: a partition's rows are a lookup, not a string comparison
+        names = pd.Index(pd.unique(pd.concat([getattr(study, n)["unit"].astype(str) for n in self._tables])))
+        self._code = {u: k for k, u in enumerate(names)}
+        self._keys = {n: names.get_indexer(getattr(study, n)["unit"].astype(str)) for n in self._tables}
+
+    def tables(self, ratings: pd.DataFrame, *, keep: Iterable[str]) -> dict:
+        """Arrow tables of a partition: ``ratings`` as given, the units and outcomes rows of ``keep``."""
+        import numpy as np
+        import pyarrow as pa
+
+        sel = np.zeros(len(self._code) + 1, dtype=bool)     # the last slot: a unit missing from a table
+        sel[[self._code[u] for u in map(str, keep) if u in self._code]] = True
+        out = {"ratings": pa.Table.from_pandas(ratings, preserve_index=False)}
+        for n, tab in self._tables.items():
+            out[n] = tab.filter(pa.array(sel[self._keys[n]]))
+        return out
+
+    @staticmethod
+    def digest(h, tables: Iterable) -> None:
+        """Feed each table's content (schema and values, as Arrow IPC) to the hash ``h``."""
+        import pyarrow as pa
+
+        for tab in tables:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, tab.schema) as w:
+                w.write_table(tab.combine_chunks())
+            h.update(memoryview(sink.getvalue()))
+
+    def write(self, tables: dict, directory: str | os.PathLike, extra: dict | None = None) -> Path:
+        """The partition at ``directory`` (``extra``: more files, name -> table), atomically."""
+        return _write_partition(directory, tables, self.meta, extra)
 
 
 def _load_partition(root: Path, units: list[str] | None = None) -> Study:

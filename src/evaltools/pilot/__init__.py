@@ -21,6 +21,7 @@ _EXPORTS = {
     "wild_cluster_bootstrap": "_wild",
     "randomization_inference": "_randinf",
     "unit_effect": "_synth",
+    "unit_effects": "_synth",
     "UnitEffect": "_synth",
     # one pilot unit against few controls, and partial pooling across pilot units
     "unit_did_test": "_inference",

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from evaltools._notes import note as _note
 from evaltools._results import Estimate
@@ -178,11 +178,11 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
         notes.append(_note("controls_constant"))
         return Estimate(name="did_unit_t", value=theta, n_subjects=N, note="; ".join(notes), extra=extra)
     t = theta / se
-    q = float(stats.t.ppf(1 - alpha / 2, df))
+    q = float(special.stdtrit(df, 1 - alpha / 2))
     extra["t"] = t
     extra["mde"] = float(_mde_from_se(np.array([se]), alpha, power, df, "t")[0])
     return Estimate(name="did_unit_t", value=theta, se=se, ci_low=theta - q * se, ci_high=theta + q * se,
-                    pval=float(2 * stats.t.sf(abs(t), df)), n_subjects=N, note="; ".join(notes), extra=extra)
+                    pval=float(2 * special.stdtr(df, -abs(t))), n_subjects=N, note="; ".join(notes), extra=extra)
 
 
 def _wave_rows(pilots: list, d1: np.ndarray, dc: np.ndarray, first: Any, *, alpha: float,
@@ -204,8 +204,8 @@ def _wave_rows(pilots: list, d1: np.ndarray, dc: np.ndarray, first: Any, *, alph
     N, se, df = dc.size, float(ref.se), ref.df
     theta = d1 - float(dc.mean())
     t = theta / se
-    q = float(stats.t.ppf(1 - alpha / 2, df))
-    pval = 2 * stats.t.sf(np.abs(t), df)
+    q = float(special.stdtrit(df, 1 - alpha / 2))
+    pval = 2 * special.stdtr(df, -np.abs(t))
     pl = np.sort(np.abs(dc - (dc.sum() - dc) / (N - 1)))
     perm = (1 + N - np.searchsorted(pl, np.abs(d1 - dc.mean()) - 1e-12 * (1 + np.abs(d1)), side="left")) / (1 + N)
     out = []

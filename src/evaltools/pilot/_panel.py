@@ -3,12 +3,13 @@ period order and first-treated positions, and the (unit, period) panel that ``di
 ``randomization_inference`` both start from."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evaltools._errors import DataError, require_columns
+from evaltools._errors import DataError, closest, require_columns
 
 
 def _period_order(col: pd.Series) -> list:
@@ -140,3 +141,48 @@ def _unit_differences(d: pd.DataFrame, outcome: str, unit: str) -> tuple[np.ndar
         delta = s_post / n_post - s_pre / n_pre
     z = np.bincount(u, weights=d["_treated"].to_numpy(), minlength=U) / np.bincount(u, minlength=U)
     return delta, z, both
+
+
+def _locate(data: pd.DataFrame, *, unit: Any, outcomes: Sequence[str], unit_col: str, period: str,
+            first_treated: str, covariates: list[str], size: str | None,
+            alpha: float) -> tuple[Any, list, pd.Series, int]:
+    """Check the panel for a unit's effect on ``outcomes`` and find the pilot unit: its
+    label as stored, the periods in order, every unit's first-treated position and the
+    pilot unit's own (``unit_effect``, once for all outcomes in ``unit_effects``)."""
+    require_columns(data, [unit_col, period, first_treated, *outcomes, *covariates, *([size] if size else [])],
+                    what="panel")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must lie in (0, 1)")
+    for col in [*outcomes, *covariates, *([size] if size else [])]:
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
+    dup = data.duplicated([unit_col, period])
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
+                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
+                        row=row, column=period)
+
+    units_all = pd.unique(data[unit_col])
+    if unit not in set(units_all):
+        as_str = {str(u): u for u in units_all}
+        if str(unit) in as_str:
+            unit = as_str[str(unit)]
+        else:
+            hint = closest(str(unit), as_str)
+            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
+                            column=unit_col)
+
+    periods = _period_order(data[period])
+    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
+    if (ft_unit.nunique(dropna=False) > 1).any():
+        bad = ft_unit.nunique(dropna=False)
+        u = bad[bad > 1].index[0]
+        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
+                        column=first_treated)
+    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
+    g = int(ft_pos.get(unit, -1))
+    if g < 0:
+        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
+                         "unit_effect needs a pilot unit")
+    return unit, periods, ft_pos, g

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 # the one definition lives in evaltools._multitest; kept importable from here
 from evaltools._multitest import adjust_pvalues
@@ -120,7 +120,7 @@ def _var_stepped_wedge(n_units, m, icc, cac, sd, t0, t1, n_steps):
 # power for a given standard error
 # ---------------------------------------------------------------------------------------
 
-def _power_from_se(effect, se, alpha, df, dist):
+def _power_from_se(effect, se, alpha, df, dist, tc=None):
     """Two-sided power of a Wald test of theta = 0.
 
     Normal: Phi(d - z) + Phi(-d - z) with d = |effect| / se (swCRTdesign ``swPwr``).
@@ -131,11 +131,11 @@ def _power_from_se(effect, se, alpha, df, dist):
     if dist == "normal":
         z = stats.norm.ppf(1 - alpha / 2)
         return stats.norm.cdf(d - z) + stats.norm.cdf(-d - z)
-    tc = stats.t.ppf(1 - alpha / 2, df)
-    upper = stats.nct.sf(tc, df, d)
-    # P(T < -tc) = P(T' > tc) with noncentrality -d; scipy returns nan for some far tails
-    # (< 1e-16), where the wrong-sign rejection probability is negligible
-    lower = stats.nct.sf(tc, df, -d)
+    if tc is None:  # the critical value; a caller solving for the effect passes it once
+        tc = special.stdtrit(df, 1 - alpha / 2)
+    # both tails in one call: P(T < -tc) = P(T' > tc) with noncentrality -d; scipy returns
+    # nan for some far tails (< 1e-16), where the wrong-sign rejection probability is negligible
+    upper, lower = stats.nct.sf(tc, df, np.stack([d, -d]))
     lower = np.where(np.isnan(lower) & ~np.isnan(upper), 0.0, lower)
     return np.clip(upper + lower, 0.0, 1.0)
 
@@ -158,7 +158,8 @@ def _mde_from_se(se, alpha, target, df, dist):
         a_, t_, d_ = (np.broadcast_to(np.asarray(x, dtype=float), se.shape) for x in (alpha, target, df))
         out = np.empty_like(se)
         for i in np.ndindex(se.shape):
-            f = lambda x: float(_power_from_se(x, se[i], a_[i], d_[i], dist)) - t_[i]  # noqa: E731
+            tc = None if dist == "normal" else special.stdtrit(d_[i], 1 - a_[i] / 2)
+            f = lambda x: float(_power_from_se(x, se[i], a_[i], d_[i], dist, tc)) - t_[i]  # noqa: E731
             top = hi[i]
             for _ in range(60):   # heavy t tails (df 1-2) can need a wider bracket
                 if f(top) > 0:

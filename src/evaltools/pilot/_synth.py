@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from evaltools._errors import DataError, closest, require_columns
+from evaltools._errors import DataError
 from evaltools._notes import note as _note
 from evaltools._results import Estimate
 from evaltools.pilot._inference import unit_did_test
-from evaltools.pilot._panel import _first_treated_pos, _period_order
+from evaltools.pilot._panel import _locate
 
 __all__ = ["unit_effect", "UnitEffect"]
 
@@ -355,11 +355,49 @@ def unit_effect(data: pd.DataFrame, *, unit, outcome: str, unit_col: str = "unit
     (True, True, 0.111, 7)
     """
     covariates = list(covariates or [])
-    unit, periods, ft_pos, g = _locate(data, unit=unit, outcome=outcome, unit_col=unit_col, period=period,
-                                       first_treated=first_treated, covariates=covariates, size=size,
-                                       alpha=alpha)
-    Y = (data.pivot(index=period, columns=unit_col, values=outcome)
-         .reindex(index=periods).astype(float))
+    located = _locate(data, unit=unit, outcomes=[outcome], unit_col=unit_col, period=period,
+                      first_treated=first_treated, covariates=covariates, size=size, alpha=alpha)
+    return _unit_effect(data, located, outcome=outcome, unit_col=unit_col, period=period, covariates=covariates,
+                        placebo=placebo, alpha=alpha, post_periods=post_periods, poor_fit=poor_fit, n_top=n_top,
+                        size=size, power=power)
+
+
+def unit_effects(data: pd.DataFrame, *, unit, outcomes: Sequence[str], unit_col: str = "unit",
+                 period: str = "period", first_treated: str = "first_treated", covariates: Sequence[str] | None = None,
+                 **kw: Any) -> dict[str, UnitEffect]:
+    """:func:`unit_effect` of one unit on each of ``outcomes`` (the same keywords), the panel
+    checked and the unit located once for all of them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"unit": np.repeat([f"U{i}" for i in range(9)], 6),
+    ...                    "period": np.tile(np.arange(2001, 2007), 9),
+    ...                    "first_treated": np.repeat([2004] + [0] * 8, 6),
+    ...                    "ikm": rng.normal(70, 1, 54), "days": rng.normal(5, 1, 54)})
+    >>> out = unit_effects(df, unit="U0", outcomes=["ikm", "days"])
+    >>> list(out), out["ikm"].effect == unit_effect(df, unit="U0", outcome="ikm").effect
+    (['ikm', 'days'], True)
+    """
+    covariates = list(covariates or [])
+    located = _locate(data, unit=unit, outcomes=list(outcomes), unit_col=unit_col, period=period,
+                      first_treated=first_treated, covariates=covariates, size=kw.get("size"),
+                      alpha=kw.get("alpha", 0.05))
+    outcomes = list(outcomes)
+    wide = data.pivot(index=period, columns=unit_col, values=outcomes) if outcomes else None
+    return {oc: _unit_effect(data, located, outcome=oc, unit_col=unit_col, period=period, covariates=covariates,
+                             Y=wide[oc], **kw) for oc in outcomes}
+
+
+def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: str, period: str,
+                 covariates: list[str], placebo: bool = True, alpha: float = 0.05, post_periods: int | None = None,
+                 poor_fit: float = 0.5, n_top: int = 5, size: str | None = None, power: float = 0.8,
+                 Y: pd.DataFrame | None = None) -> UnitEffect:
+    unit, periods, ft_pos, g = located
+    # Y: the outcome by period x unit (unit_effects pivots all outcomes at once)
+    Y = (data.pivot(index=period, columns=unit_col, values=outcome) if Y is None else Y).reindex(
+        index=periods).astype(float)
     notes: list[str] = []
     empty = _empty_result(unit, outcome)
 
@@ -542,49 +580,6 @@ def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre:
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
                       did_path=did_path)
-
-
-def _locate(data: pd.DataFrame, *, unit: Any, outcome: str, unit_col: str, period: str, first_treated: str,
-            covariates: list[str], size: str | None, alpha: float) -> tuple[Any, list, pd.Series, int]:
-    """Check the panel and find the pilot unit: its label as stored, the periods in order,
-    every unit's first-treated position and the pilot unit's own."""
-    require_columns(data, [unit_col, period, first_treated, outcome, *covariates, *([size] if size else [])],
-                    what="panel")
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must lie in (0, 1)")
-    for col in [outcome, *covariates, *([size] if size else [])]:
-        if not pd.api.types.is_numeric_dtype(data[col]):
-            raise DataError(f"column must be numeric for unit_effect (dtype {data[col].dtype})", column=col)
-    dup = data.duplicated([unit_col, period])
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"duplicate ({unit_col}, {period}) rows: one row per unit and period expected "
-                        f"(first duplicate: unit {data[unit_col].iloc[row]!r}, period {data[period].iloc[row]!r})",
-                        row=row, column=period)
-
-    units_all = pd.unique(data[unit_col])
-    if unit not in set(units_all):
-        as_str = {str(u): u for u in units_all}
-        if str(unit) in as_str:
-            unit = as_str[str(unit)]
-        else:
-            hint = closest(str(unit), as_str)
-            raise DataError(f"unit {unit!r} not found" + (f" (did you mean {hint!r}?)" if hint else ""),
-                            column=unit_col)
-
-    periods = _period_order(data[period])
-    ft_unit = data.groupby(unit_col, sort=False, observed=True)[first_treated]
-    if (ft_unit.nunique(dropna=False) > 1).any():
-        bad = ft_unit.nunique(dropna=False)
-        u = bad[bad > 1].index[0]
-        raise DataError(f"first treated period varies within unit {u!r}; it must be constant per unit",
-                        column=first_treated)
-    ft_pos = _first_treated_pos(ft_unit.first(), periods, first_treated)
-    g = int(ft_pos.get(unit, -1))
-    if g < 0:
-        raise ValueError(f"unit {unit!r} has no first treated period in column '{first_treated}': "
-                         "unit_effect needs a pilot unit")
-    return unit, periods, ft_pos, g
 
 
 def _predictor_matrix(data: pd.DataFrame, *, unit_col: str, period: str, covariates: list[str],

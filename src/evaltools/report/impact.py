@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from evaltools import pilot
 from evaltools import plots
@@ -165,7 +165,7 @@ def _signed_p(effect: float, se: float, df: float, bound: float, sign: float) ->
     if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and np.isfinite(df)):
         return math.nan
     t = (sign * effect - bound) / se
-    return float(2 * stats.t.sf(abs(t), df)) if t > 0 else 1.0
+    return float(2 * special.stdtr(df, -abs(t))) if t > 0 else 1.0
 
 
 def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None, lang: str = "id",
@@ -202,12 +202,20 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     names = list(outcomes or info or [])
     sec = Section(key="impact", title=text("impact", lang))
     rows, per, paths = [], {}, []
-    for oc in names:
-        if oc not in panel:
-            continue
+    if isinstance(pooled, (str, os.PathLike)):
+        pooled = pd.read_parquet(pooled)       # once for all outcomes
+    present = [oc for oc in names if oc in panel]
+    effects: dict = {}
+    try:  # the panel checked and the unit located once for all outcomes
+        effects = pilot.unit_effects(panel, unit=unit, outcomes=present, alpha=alpha, power=th["mde_power"])
+    except Exception as exc:
+        if not _is_data_problem(exc):
+            raise       # an outcome the panel cannot give: each one alone below, with its own reason
+    for oc in present:
         label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
         try:
-            ue = pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha, power=th["mde_power"])
+            ue = effects[oc] if oc in effects else pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha,
+                                                                     power=th["mde_power"])
             given = _pooled_given(pooled, oc) if pooled is not None else None
             pool = given if given is not None else _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
