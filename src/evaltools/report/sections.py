@@ -17,7 +17,7 @@ from evaltools import calibration as _calibration_lib
 from evaltools import plots, reliability
 from evaltools.asn import ORDINAL_ITEMS
 
-from ._base import Section, _is_data_problem, _num, _numeric_items, _unit_ratings
+from ._base import Section, _is_data_problem, _num, _numeric_items, _strings, _unit_ratings
 from ._text import _ci, _localize, fmt, reason_text, role_label, text
 from .disclosure import suppress_count, suppress_frame, suppression_mask
 from .impact import impact
@@ -68,10 +68,10 @@ def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str
     per_target = r.groupby("target", observed=True)["rater"].nunique()
     rps = float(per_target.median()) if len(per_target) else float("nan")
     num = r[r["item"].isin(_numeric_items(study, r))]
-    roles = [str(x) for x in (getattr(study, "roles", None) or sorted(r["rater_role"].astype(str).unique()))]
+    roles = [str(x) for x in (getattr(study, "roles", None) or sorted(_strings(r["rater_role"]).unique()))]
     # item non-response: a rater who rated an employee should rate every item their role rates
     # in this unit (the public rates only the public-facing items, so "every item" is per role)
-    role = num["rater_role"].astype(str)
+    role = _strings(num["rater_role"])
     items_per_role = num.groupby(role, observed=True)["item"].nunique()
     pairs = num.groupby([role.rename("role"), num["target"], num["rater"]], observed=True).size()
     pair_role = pairs.index.get_level_values("role")
@@ -89,7 +89,7 @@ def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str
                    "period_first": periods[0] if periods else None, "period_last": periods[-1] if periods else None}
     sec.lead = text("coverage.lead", lang, n_subjects=suppress_count(n_sub, k, lang, style="text"),
                     n_raters=n_rat, n_ratings=int(len(r)), n_periods=len(periods), rps=rps, missing=missing_share)
-    counts = r.groupby(r["rater_role"].astype(str), observed=True).agg(
+    counts = r.groupby(_strings(r["rater_role"]), observed=True).agg(
         n_raters=("rater", "nunique"), n_ratings=("score", "size"))
     tab = pd.DataFrame({
         text("role", lang): [role_label(ro, lang) for ro in roles],
@@ -102,7 +102,7 @@ def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str
 
 
 def _period_order(study: Any, periods: pd.Series) -> list[str]:
-    have = [str(p) for p in pd.unique(periods.astype(str))]
+    have = [str(p) for p in pd.unique(_strings(periods))]
     declared = [str(p) for p in (getattr(study, "periods", None) or [])]
     return [p for p in declared if p in have] + sorted(p for p in have if p not in declared)
 
@@ -359,7 +359,7 @@ def _predikat_moves(cal: Any, study: Any, r: pd.DataFrame, fx: pd.DataFrame) -> 
     if ordinal.empty:
         return None
     last = _period_order(study, ordinal["period"])[-1]
-    rl = r[r["period"].astype(str) == last]
+    rl = r[_strings(r["period"]) == last]
     adj = cal.adjusted_scores(rl, subject="target", rater="rater", score="score", item="item")
     if "predikat_adjusted" not in adj:
         return None
@@ -391,7 +391,7 @@ def _flag_label(code: Any, lang: str) -> str:
 
 
 def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Section, lang: str, k: int) -> dict:
-    at = r[r["rater_role"].astype(str) == "atasan"]
+    at = r[_strings(r["rater_role"]) == "atasan"]
     hk = at[at["item"] == ORDINAL_ITEMS[0]].groupby("target", observed=True)["score"].mean().round()
     pk = at[at["item"] == ORDINAL_ITEMS[1]].groupby("target", observed=True)["score"].mean().round()
     both = pd.concat([hk.rename("h"), pk.rename("p")], axis=1).dropna()
