@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import os
 import random
@@ -76,6 +77,12 @@ def prepare_kernel() -> None:
     _KSTATE["rc"] = dict(matplotlib.rcParams)
     _KSTATE["warnings"] = list(warnings.filters)
     _KSTATE["path"] = list(sys.path)
+    # The reset between notebooks (IPython's reset) runs a full garbage collection, which
+    # walked every object of the imported stack each time: 120 ms of a unit's 0.7 s. The
+    # stack lives as long as the kernel, so it moves to the permanent generation once and
+    # each collection walks only what the last notebook made.
+    gc.collect()
+    gc.freeze()
 
 
 def _restore_warning_filters(saved: list) -> None:
