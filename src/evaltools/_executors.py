@@ -205,6 +205,12 @@ def _run_inline(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler
 def _worker_init() -> None:
     import signal
 
+    # jsonschema (under nbformat) checks the "iri" string format with rfc3987_syntax when it
+    # is installed (JupyterLab's dependencies bring it), and that builds a grammar parser on
+    # import: 1.8 s of each worker's start. The notebook schema uses no such format, and
+    # jsonschema treats the module as optional, so our own workers go without it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
     # Ctrl-C goes to the whole process group; the parent decides, workers just stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
