@@ -320,19 +320,9 @@ def _one_arrow_thread():
         pa.set_cpu_count(before)
 
 
-def _save_partition(sub: Any, path: Path, pooled: Any = None) -> None:
+def _write_unit_partition(writer: PartitionWriter, tables: dict, path: Path, pooled: Any = None) -> None:
     with _one_arrow_thread():
-        sub.save(path)
-        if pooled is not None:
-            tmp = path / f".{POOLED_FILE}.tmp"
-            pooled.to_parquet(tmp, index=False)
-            os.replace(tmp, path / POOLED_FILE)
-    rf.share_tree(path)
-
-
-def _write_unit_partition(writer: PartitionWriter, tables: dict, path: Path, pooled: Any) -> None:
-    with _one_arrow_thread():
-        writer.write(tables, path, extra={POOLED_FILE: pooled})
+        writer.write(tables, path, extra=None if pooled is None else {POOLED_FILE: pooled})
     rf.share_tree(path)
 
 
@@ -633,7 +623,8 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
                 manifest["briefing"] = prev_b  # nothing it reads has changed
                 return None
             manifest["briefing"] = {"status": "pending", "code_hash": bhash, "units": list(selected)}
-            return _briefing_task(st, meta, thresholds, run_dir, work, lang, engine, kernel_name, timeout, selected)
+            return _briefing_task(st, writer, meta, thresholds, run_dir, work, lang, engine, kernel_name, timeout,
+                                  selected)
 
         executor = "local" if executor_arg is None or isinstance(executor_arg, ProcessPoolExecutor) else "dask"
         try:
@@ -673,12 +664,15 @@ def _write_summary(run_dir: Path, lang: str, thresholds: Mapping[str, Any]) -> N
     write_summary(run_dir, lang=lang, **kw)
 
 
-def _briefing_task(st: Any, meta: dict, thresholds: dict, run_dir: Path, work: Path, lang: str, engine: str,
-                   kernel_name: str, timeout: float | None, selected: Sequence[str]) -> UnitTask:
+def _briefing_task(st: Any, writer: PartitionWriter, meta: dict, thresholds: dict, run_dir: Path, work: Path,
+                   lang: str, engine: str, kernel_name: str, timeout: float | None,
+                   selected: Sequence[str]) -> UnitTask:
     """The briefing over the collected unit records, as one more task for the executor."""
     part = run_dir / rf.INPUTS / rf.STUDY_INPUT
     # the whole study without its ratings: unit-period aggregates only, no individual rows
-    _save_partition(_restrict(st, None, st.ratings.iloc[0:0], []), part)
+    with _one_arrow_thread():
+        tables = writer.tables(st.ratings.iloc[0:0], keep=st.units["unit"].astype(str))
+    _write_unit_partition(writer, tables, part)
     # relative to the run folder, where briefing.ipynb lives and its kernel runs
     params = {"run_dir": ".", "lang": lang, "thresholds": thresholds, "study_path": f"{rf.INPUTS}/{rf.STUDY_INPUT}",
               "units": list(selected), "record_path": f"{rf.WORK}/{work.name}/stage/briefing.json"}

@@ -146,9 +146,7 @@ def pooled_tests(study: Any, *, alpha: float = 0.05, power: float = 0.8,
 
 
 def _pooled_given(pooled: Any, outcome: str) -> pd.DataFrame | None:
-    """This outcome's rows of a :func:`pooled_tests` table (a frame or a Parquet path), or None."""
-    if isinstance(pooled, (str, os.PathLike)):
-        pooled = pd.read_parquet(pooled)
+    """This outcome's rows of a :func:`pooled_tests` table (a frame; :func:`impact` reads a path once), or None."""
     if not isinstance(pooled, pd.DataFrame) or "outcome" not in pooled:
         return None
     t = pooled[pooled["outcome"].astype(str) == str(outcome)]
