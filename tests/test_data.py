@@ -386,3 +386,27 @@ def test_unit_treated_in_first_period_is_a_note_not_an_error(tmp_path):
     study = load_study(write_study(tmp_path / "s", units=u))
     assert study.units["first_treated_idx"].tolist() == [2, 3, 1]
     assert any("first period" in n for n in study.notes)
+
+
+def test_problems_keep_their_order_when_files_are_read_side_by_side(tmp_path):
+    """The units and outcomes tables are read while Arrow reads the ratings: which error the user
+    sees first must not change (units table, then the ratings file, then the outcomes file)."""
+    folder = write_study(tmp_path / "order")
+    (folder / "units.csv").unlink()
+    (folder / "ratings.csv").unlink()
+    with pytest.raises(DataError) as e:
+        load_study(folder)
+    assert "units.csv" in str(e.value) and "ratings.csv" not in str(e.value)
+    folder = write_study(tmp_path / "order2")
+    (folder / "ratings.csv").write_bytes(b"")   # unreadable ratings, unreadable outcomes
+    (folder / "outcomes.csv").unlink()
+    with pytest.raises(DataError) as e:
+        load_study(folder)
+    assert "ratings.csv" in str(e.value) and "outcomes.csv" not in str(e.value)
+    r = _ratings()
+    r.loc[0, "nilai"] = "9"                       # a ratings problem, and no outcomes file
+    folder = write_study(tmp_path / "order3", ratings=r)
+    (folder / "outcomes.csv").unlink()
+    with pytest.raises(DataError) as e:
+        load_study(folder)
+    assert "outcomes.csv" in str(e.value) and "outside the scale" not in str(e.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -70,14 +71,26 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
         return _load_partition(root, wanted_units)
     conf = _read_config(root)
     notes: list[str] = []
-    units_t = _load_units(conf, wanted_units, notes)
-    rat = _RatingsReader(root / conf.files["ratings"], dict(conf.colmaps.get("ratings", {})), conf.opts, wanted_units)
+    # the small tables are read in Python while Arrow reads the ratings on its own threads
+    # (the GIL released); their problems keep the order they had read one after the other
+    with ThreadPoolExecutor(max_workers=1) as side:
+        small = side.submit(_small_tables, conf, wanted_units)
+        try:
+            rat = _RatingsReader(root / conf.files["ratings"], dict(conf.colmaps.get("ratings", {})), conf.opts,
+                                 wanted_units)
+        except DataError:
+            small.result()   # a units-table error comes first
+            raise
+        units_t, unit_notes, outcomes_t, outcome_notes = small.result()
+    notes += unit_notes
     rat.validate(periods=conf.periods, roles=conf.roles, known_units=units_t.known, units_file=str(conf.files["units"]),
                  scales=conf.scales, items_cfg=conf.items_cfg, default_scale=conf.default_scale)
     if rat.dropped:
         notes.append(f"{rat.path.name}: column(s) {', '.join(rat.dropped)} not mapped in [columns.ratings] were "
                      "not read")
-    outcomes_t = _load_outcomes(conf, units_t.known, notes)
+    if isinstance(outcomes_t, DataError):
+        raise outcomes_t
+    notes += outcome_notes
     cols = (units_t.col, rat.col, outcomes_t.col)
     problems = [p for c in cols for p in c.problems]
     if problems:
@@ -88,22 +101,36 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     key_help = (f"set the environment variable {conf.section.get('key_env', DEFAULT_KEY_ENV)} or name a key_file "
                 "in study.toml")
     ratings = rat.frame(key, key_help, conf.periods, conf.roles)
-    outcomes_t.pseudonymize(["subject"] if "subject" in outcomes_t.df.columns else [], key, key_help)
-    units_t.pseudonymize(units_t.identifying, key, key_help)
-    if units_t.identifying:
-        notes.append(f"{units_t.path.name}: column(s) {', '.join(units_t.identifying)} hold NIP-shaped digits or "
-                     "e-mail addresses and were pseudonymized")
-    outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
-    if key_source:
-        notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
-                                 len(ratings["unit"].cat.categories))
+    with ThreadPoolExecutor(max_workers=1) as side:   # a numpy pass beside the small tables' Python
+        lone = side.submit(_single_rater_units, ratings["unit"].cat.codes.to_numpy(),
+                           ratings["rater"].cat.codes.to_numpy(), len(ratings["unit"].cat.categories))
+        outcomes_t.pseudonymize(["subject"] if "subject" in outcomes_t.df.columns else [], key, key_help)
+        units_t.pseudonymize(units_t.identifying, key, key_help)
+        if units_t.identifying:
+            notes.append(f"{units_t.path.name}: column(s) {', '.join(units_t.identifying)} hold NIP-shaped digits "
+                         "or e-mail addresses and were pseudonymized")
+        outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
+        if key_source:
+            notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
+        n_lone = lone.result()
     if n_lone:
         notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(conf.section.get("name", root.name)), path=root, periods=conf.periods, roles=conf.roles,
                  scales=conf.scales, outcome_info=conf.outcome_info, config=conf.cfg, ratings=ratings,
                  units=units_t.df.reset_index(drop=True), outcomes=outcomes, item_scales=conf.items_cfg,
                  default_scale=conf.default_scale, notes=notes)
+
+
+def _small_tables(conf: _StudyConfig, wanted_units: list[str] | None) -> tuple:
+    """The units and outcomes tables with their notes; an outcomes file that cannot be read is returned as its error."""
+    unit_notes: list[str] = []
+    outcome_notes: list[str] = []
+    units_t = _load_units(conf, wanted_units, unit_notes)
+    try:
+        outcomes_t = _load_outcomes(conf, units_t.known, outcome_notes)
+    except DataError as exc:   # raised after the ratings' own problems are known, as when read in turn
+        outcomes_t = exc
+    return units_t, unit_notes, outcomes_t, outcome_notes
 
 
 def _single_rater_units(unit: np.ndarray, rater: np.ndarray, n_units: int) -> int:

@@ -305,37 +305,48 @@ class _RatingsReader:
                            f"[scales.{sc.name}] if such scores are valid (step = 0: any value)")
             self.col.add_rows(kind == code, "score", message)
 
+    def hash_ids(self, key: bytes) -> dict[str, np.ndarray]:
+        """The pseudonym of each distinct normalized identifier, per identifier column."""
+        # most raters are also rated: hash the union of both columns' distinct ids once
+        both = [np.asarray(self.norm(c)[3], dtype=object) for c in ID_COLUMNS]
+        union_codes, union = pd.factorize(np.concatenate(both))
+        hashed_union = _hash_ids(pd.Index(union, dtype=object), key)
+        return dict(zip(ID_COLUMNS, np.split(hashed_union[union_codes], [len(both[0])])))
+
     def frame(self, key: bytes | None, key_help: str, periods: list[str], roles: list[str]) -> pd.DataFrame:
         """The validated ratings as a DataFrame of categoricals, identifiers pseudonymized."""
-        out: dict[str, Any] = {}
-        pidx = pd.Index(periods).get_indexer(self.uniques["period"])
-        out["period"] = pd.Categorical.from_codes(np.r_[pidx, -1][self.codes["period"]],
-                                                  dtype=pd.CategoricalDtype(periods, ordered=True))
-        out["unit"] = _sorted_categorical(self.codes["unit"], self.uniques["unit"])
-        if key is not None:
-            # most raters are also rated: hash the union of both columns' distinct ids once
-            both = [np.asarray(self.norm(c)[3], dtype=object) for c in ID_COLUMNS]
-            union_codes, union = pd.factorize(np.concatenate(both))
-            hashed_union = _hash_ids(pd.Index(union, dtype=object), key)
-            hashed_of = dict(zip(ID_COLUMNS, np.split(hashed_union[union_codes], [len(both[0])])))
-        for c in ID_COLUMNS:
-            uniq, codes = self.uniques[c], self.codes[c]
-            if key is None:
-                ident = _identifying(uniq, norm=self.norm(c)[1])
+        if key is None:   # raw identifiers need a key (the first record holding one is named)
+            for c in ID_COLUMNS:
+                ident = _identifying(self.uniques[c], norm=self.norm(c)[1])
                 if ident.any():
-                    i = int(np.flatnonzero(_pick(ident, codes))[0])
+                    i = int(np.flatnonzero(_pick(ident, self.codes[c]))[0])
                     file, row = self.source.locate(i)
                     raise DataError(f"holds personal identifiers (NIP or names) but no pseudonymization key is set: "
                                     f"{key_help}", file=file, row=row, column=c)
-                out[c] = _sorted_categorical(codes, uniq)
-            else:
-                # each distinct identifier is normalized and hashed once; forms of one NIP merge here
-                out[c] = _sorted_categorical(codes, hashed_of[c], through=self.norm(c)[2])
-        rpos = pd.Index(roles).get_indexer(self.uniques["rater_role"])
-        out["rater_role"] = pd.Categorical.from_codes(np.r_[rpos, -1][self.codes["rater_role"]],
-                                                      dtype=pd.CategoricalDtype(roles))
-        out["item"] = _sorted_categorical(self.codes["item"], self.uniques["item"])
+        else:
+            hashed_of = self.hash_ids(key)
+
+        def ident(c: str) -> pd.Categorical:
+            if key is None:
+                return _sorted_categorical(self.codes[c], self.uniques[c])
+            # each distinct identifier is normalized and hashed once; forms of one NIP merge here
+            return _sorted_categorical(self.codes[c], hashed_of[c], through=self.norm(c)[2])
+
+        def declared(c: str, values: list[str], ordered: bool) -> pd.Categorical:
+            pos = pd.Index(values).get_indexer(self.uniques[c])   # validated: every value is declared
+            return pd.Categorical.from_codes(np.r_[pos, -1].astype(np.int32)[self.codes[c]],
+                                             dtype=pd.CategoricalDtype(values, ordered=ordered), validate=False)
+
+        build = {"period": lambda: declared("period", periods, True),
+                 "unit": lambda: _sorted_categorical(self.codes["unit"], self.uniques["unit"]),
+                 **{c: (lambda c=c: ident(c)) for c in ID_COLUMNS},
+                 "rater_role": lambda: declared("rater_role", roles, False),
+                 "item": lambda: _sorted_categorical(self.codes["item"], self.uniques["item"])}
+        # each column is a gather over the records (numpy releases the GIL): side by side
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            out: dict[str, Any] = dict(zip(build, pool.map(lambda f: f(), build.values())))
         out["score"] = self.score
-        out["score_label"] = self.labels if self.labels is not None else pd.Series([None] * self.n, dtype="object")
-        df = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in out.items()})
-        return df
+        out["score_label"] = (self.labels.to_numpy() if isinstance(self.labels, pd.Series) else self.labels) \
+            if self.labels is not None else np.full(self.n, None, dtype=object)
+        # the columns are new arrays: the frame takes them as they are (a dict is copied by default)
+        return pd.DataFrame(out, copy=False)

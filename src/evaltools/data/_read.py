@@ -22,6 +22,9 @@ from .._errors import DataError, Problem
 # ---------------------------------------------------------------------- reading
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv", ".tsv.gz")
 _DELIMITERS = (",", ";", "\t", "|")
+#: bytes per CSV block: Arrow dictionary-encodes each block on its own, and 4 MiB blocks (not
+#: its 1 MiB default) cut a 2M-rating read by a fifth and leave fewer dictionaries to unify
+_BLOCK = 4 << 20
 
 
 @dataclasses.dataclass
@@ -163,7 +166,7 @@ def _read_csv(path: Path, opts: _ReadOptions, columns: Sequence[str] | None,
     def read(newlines: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=opts.encoding),
+            read_options=pacsv.ReadOptions(encoding=opts.encoding, block_size=_BLOCK),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines),
             convert_options=pacsv.ConvertOptions(column_types={h: text for h in header},
                                                  include_columns=keep, strings_can_be_null=True,
