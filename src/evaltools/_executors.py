@@ -202,17 +202,46 @@ def _run_inline(tasks: Iterable[UnitTask], on_done: OnDone, jobs: int, scheduler
         on_done(final, res)
 
 
-def _worker_init() -> None:
+def _worker_init(environ: dict[str, str] | None = None) -> None:
     import signal
 
-    # jsonschema (under nbformat) checks the "iri" string format with rfc3987_syntax when it
-    # is installed (JupyterLab's dependencies bring it), and that builds a grammar parser on
-    # import: 1.8 s of each worker's start. The notebook schema uses no such format, and
-    # jsonschema treats the module as optional, so our own workers go without it.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-
+    if environ is not None:
+        # a worker forked from the fork server has the server's environment, from when it
+        # started: each pool's workers get the caller's as it is now, as spawned ones would
+        os.environ.clear()
+        os.environ.update(environ)
     # Ctrl-C goes to the whole process group; the parent decides, workers just stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool_context():
+    """Where pool workers come from: a fork server that has imported this module, else spawn.
+
+    Neither inherits the caller's threads or zmq state. A spawned worker imports papermill,
+    nbconvert and the report stack itself (about 1.3 s of CPU each) and first re-runs the
+    caller's script; a worker forked from the server (started once per process, with this
+    module preloaded) starts with all of it in memory.
+    """
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    # read when the server starts (the first pool of this process); later pools reuse it
+    ctx.set_forkserver_preload(["evaltools._pool_server"])
+    return ctx
+
+
+def prewarm_worker() -> None:
+    """Import what :func:`execute_unit` uses and compile the page template (a worker's first-unit costs)."""
+    import nbformat
+    import papermill.execute  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+
+    from evaltools.report.pages import _render_page
+
+    register_engines()
+    _render_page(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("-")]), "-", "id")
 
 
 def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
@@ -222,14 +251,22 @@ def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
     2.7 s here) the caller loads and partitions the study. Pass the pool as ``scheduler``
     to the ``local`` executor.
     """
-    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn: workers never inherit the parent's threads or zmq state
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+    import threading
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
+                               initargs=(dict(os.environ),))
     if engine == "warm":
-        # one blocking task per worker: each idle worker takes one, so every worker warms up
-        pool._evaltools_warmups = [pool.submit(warm_up, kernel_name) for _ in range(jobs)]
+        def submit_warmups() -> None:
+            # one blocking task per worker: each idle worker takes one, so every worker warms up
+            with contextlib.suppress(RuntimeError):   # the run ended before the workers started
+                for _ in range(jobs):
+                    pool.submit(warm_up, kernel_name)
+
+        # a submit starts a worker, and the first waits for the fork server to import this
+        # module (1.5 s here): on a thread of its own, so the caller loads the study meanwhile
+        threading.Thread(target=submit_warmups, name="evaltools-pool-start", daemon=True).start()
     return pool
 
 

@@ -40,10 +40,32 @@ from pathlib import Path
 from typing import Any
 
 from evaltools._kernel_state import prepare_kernel, reset_kernel
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger
-from papermill.utils import merge_kwargs, remove_args
+
+
+def _import_jsonschema() -> None:
+    """Import jsonschema (under nbformat and papermill) without building the IRI grammar.
+
+    jsonschema checks the "iri" string format with rfc3987_syntax when that is installed
+    (JupyterLab's dependencies bring it), and rfc3987_syntax builds a parser at import: 2.0 s
+    of every process that imports papermill. The notebook schema uses no such format and
+    jsonschema treats the module as optional, so it is hidden while jsonschema is imported
+    (only then: a later ``import rfc3987_syntax`` works as usual).
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema()
+
+from papermill.clientwrap import PapermillNotebookClient  # noqa: E402
+from papermill.engines import NBClientEngine, papermill_engines  # noqa: E402
+from papermill.log import logger  # noqa: E402
+from papermill.utils import merge_kwargs, remove_args  # noqa: E402
 
 __all__ = ["FreshEngine", "WarmEngine", "KERNEL_ENGINES", "kernel_env", "prepare_kernel", "register_engines",
            "reset_kernel", "shutdown_warm", "start_kernel", "warm_up"]

@@ -78,9 +78,12 @@ def _split_half_factor(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarr
     the raters with enough ratings in both halves (the split-half check of stated
     precision; cf. the Birge ratio, Birge 1932). Returns ``nan`` when fewer than 10
     raters can be compared.
+
+    The halves are drawn from the data, not from the subjects' labels (:func:`_data_halves`):
+    the labels are pseudonyms, and a split that followed their order made the factor, and
+    with it the flags, change with the pseudonymization key.
     """
-    # a fixed pseudo-random split of the subjects, independent of their labels' order
-    half = ((s.astype(np.uint64) * np.uint64(2654435761)) >> np.uint64(7)) & np.uint64(1)
+    half = _data_halves(y, s, r)
     est = np.full((2, n_r), np.nan)
     var = np.full((2, n_r), np.nan)
     nh = np.zeros((2, n_r))
@@ -105,6 +108,38 @@ def _split_half_factor(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarr
         return math.nan
     d = est[0, ok] - est[1, ok]
     return math.sqrt(float(np.sum(d * d)) / float(np.sum(var[:, ok])))
+
+
+def _data_halves(y: np.ndarray, s: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """0/1 per record: the half of its subject, alternating along an order of the subjects read from their data.
+
+    Subjects are ranked by how many ratings they have, the sum and the sum of squares of
+    their scores, and the scores weighted by each rating rater's number of ratings (each
+    rounded to 9 significant digits, so that summation order cannot reorder equal sums);
+    every other subject in that order forms one half. The split is therefore the same
+    whatever the subjects and raters are called; only subjects equal on all four keys are
+    told apart by their codes.
+
+    Examples
+    --------
+    >>> y = np.array([1., 2, 3, 4, 5, 1, 2, 3])
+    >>> s = np.array([0, 0, 1, 1, 2, 2, 3, 3]); r = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    >>> _data_halves(y, s, r).tolist() == _data_halves(y, 3 - s, 1 - r).tolist()
+    True
+    """
+    n_s = int(s.max()) + 1 if len(s) else 0
+    n_rat = np.bincount(r).astype(float)
+
+    def key(w: np.ndarray | None) -> np.ndarray:
+        v = np.bincount(s, weights=w, minlength=n_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mag = np.where(v != 0, 10.0 ** (np.floor(np.log10(np.abs(v))) - 8), 1.0)
+        return np.round(v / mag) * mag
+
+    order = np.lexsort((np.arange(n_s), key(y * n_rat[r]), key(y * y), key(y), key(None)))
+    rank = np.empty(n_s, np.int64)
+    rank[order] = np.arange(n_s)
+    return (rank & 1)[s]
 
 
 def _shorth_shift(v: np.ndarray, grp: np.ndarray, ng: int, use: np.ndarray) -> np.ndarray:

@@ -354,11 +354,16 @@ def export_html(nb: Any, path: str | os.PathLike, *, title: str, lang: str | Non
     """
     import nbformat
 
-    exporter = _exporter()
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     if lang is None:
         lang = str(((nb.metadata.get("papermill") or {}).get("parameters") or {}).get("lang") or "id")
+    return atomic_write(path, _render_page(nb, title, lang))
+
+
+def _render_page(nb: Any, title: str, lang: str) -> str:
+    """The page of notebook ``nb`` as HTML text (what :func:`export_html` writes)."""
+    exporter = _exporter()
     # the page title is the unit (the template prefers the notebook's own title and escapes it;
     # the end-to-end test checks that a unit name with markup stays inert)
     saved = nb.metadata.get("title")
@@ -371,4 +376,4 @@ def export_html(nb: Any, path: str | os.PathLike, *, title: str, lang: str | Non
             nb.metadata.pop("title", None)
         else:
             nb.metadata["title"] = saved
-    return atomic_write(path, body)
+    return body
