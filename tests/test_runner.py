@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -440,3 +441,23 @@ def test_partition_writer_writes_what_study_save_writes(tmp_path):
     h = hashlib.sha256()
     PartitionWriter.digest(h, w.tables(runner._partition_ratings(st, other), keep=[u, *pool]).values())
     assert digests[0] == digests[1] != h.hexdigest()
+
+
+def test_pool_workers_get_the_callers_environment_of_the_moment(monkeypatch):
+    """Local pool workers are forked from one server per process, started with the first pool:
+    a later pool's workers must still see the environment the caller has now (a key, a thread
+    setting), as spawned workers would."""
+    from evaltools import _executors
+
+    monkeypatch.delenv("EVALTOOLS_POOL_PROBE", raising=False)
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        assert pool.submit(os.getenv, "EVALTOOLS_POOL_PROBE").result(timeout=120) is None
+    finally:
+        pool.shutdown()
+    monkeypatch.setenv("EVALTOOLS_POOL_PROBE", "now")
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        assert pool.submit(os.getenv, "EVALTOOLS_POOL_PROBE").result(timeout=120) == "now"
+    finally:
+        pool.shutdown()

@@ -215,12 +215,14 @@ def _worker_init(environ: dict[str, str] | None = None) -> None:
 
 
 def _pool_context():
-    """Where pool workers come from: a fork server that has imported this module, else spawn.
+    """Where pool workers come from: a fork server that has imported the unit task's modules, else spawn.
 
     Neither inherits the caller's threads or zmq state. A spawned worker imports papermill,
-    nbconvert and the report stack itself (about 1.3 s of CPU each) and first re-runs the
-    caller's script; a worker forked from the server (started once per process, with this
-    module preloaded) starts with all of it in memory.
+    nbconvert and the report stack itself (about 1.6 s of CPU each) and first re-runs the
+    caller's script; a worker forked from the server (started once per process, with
+    :mod:`evaltools._pool_server` preloaded) starts with all of it in memory. The server's
+    environment is that of its start: :func:`_worker_init` gives each pool's workers the
+    caller's environment of the moment.
     """
     import multiprocessing as mp
 
