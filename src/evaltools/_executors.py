@@ -266,8 +266,9 @@ def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
                 for _ in range(jobs):
                     pool.submit(warm_up, kernel_name)
 
-        # a submit starts a worker, and the first waits for the fork server to import this
-        # module (1.5 s here): on a thread of its own, so the caller loads the study meanwhile
+        # a submit starts a worker, and the first waits for the fork server to import the unit
+        # task's modules (1.5-2.3 s here): on a thread of its own, so the caller loads the study
+        # meanwhile
         threading.Thread(target=submit_warmups, name="evaltools-pool-start", daemon=True).start()
     return pool
 

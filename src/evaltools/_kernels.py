@@ -77,6 +77,8 @@ _KERNEL_START_ATTEMPTS = 2
 _WARM_PRELUDE = "__import__('evaltools._kernel_state')._kernel_state.prepare_kernel()"
 # binds no name: the reset empties the namespace it runs in
 _WARM_RESET = "__import__('evaltools._kernel_state')._kernel_state.reset_kernel({cwd!r}, {seed})"
+
+
 class _WarmSlot(threading.local):
     km: Any = None
     kc: Any = None

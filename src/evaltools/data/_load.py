@@ -101,18 +101,16 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     key_help = (f"set the environment variable {conf.section.get('key_env', DEFAULT_KEY_ENV)} or name a key_file "
                 "in study.toml")
     ratings = rat.frame(key, key_help, conf.periods, conf.roles)
-    with ThreadPoolExecutor(max_workers=1) as side:   # a numpy pass beside the small tables' Python
-        lone = side.submit(_single_rater_units, ratings["unit"].cat.codes.to_numpy(),
-                           ratings["rater"].cat.codes.to_numpy(), len(ratings["unit"].cat.categories))
-        outcomes_t.pseudonymize(["subject"] if "subject" in outcomes_t.df.columns else [], key, key_help)
-        units_t.pseudonymize(units_t.identifying, key, key_help)
-        if units_t.identifying:
-            notes.append(f"{units_t.path.name}: column(s) {', '.join(units_t.identifying)} hold NIP-shaped digits "
-                         "or e-mail addresses and were pseudonymized")
-        outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
-        if key_source:
-            notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-        n_lone = lone.result()
+    outcomes_t.pseudonymize(["subject"] if "subject" in outcomes_t.df.columns else [], key, key_help)
+    units_t.pseudonymize(units_t.identifying, key, key_help)
+    if units_t.identifying:
+        notes.append(f"{units_t.path.name}: column(s) {', '.join(units_t.identifying)} hold NIP-shaped digits or "
+                     "e-mail addresses and were pseudonymized")
+    outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
+    if key_source:
+        notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
+    n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
+                                 len(ratings["unit"].cat.categories))
     if n_lone:
         notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(conf.section.get("name", root.name)), path=root, periods=conf.periods, roles=conf.roles,
