@@ -216,6 +216,9 @@ def _timed_run(study: Path, out: Path, **kw) -> dict:
 _RUN_CHILD = r"""
 import json, sys
 from pathlib import Path
+if int(sys.argv[3]) > 1:  # as the command line does before its imports
+    from evaltools._forkserver import start_early
+    start_early()
 from evaltools import runner
 res = runner.run(Path(sys.argv[1]), Path(sys.argv[2]), engine="warm", jobs=int(sys.argv[3]), progress=False,
                  force=True, briefing=False)

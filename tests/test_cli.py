@@ -134,3 +134,30 @@ def test_makefile_paths_of_the_analyst():
     summary = _make_n("summary")
     out = re.search(r"evaltools summary .*--out (\S+)", summary).group(1)
     assert out != "reports" and out.rstrip("/") != "reports/sample"
+
+
+_ORDER_PROBE = r"""
+import sys
+from multiprocessing import forkserver
+import evaltools._forkserver as fs
+seen = {}
+real = fs.start_early
+def probe():
+    seen["pandas_loaded"] = "pandas" in sys.modules
+    return real()
+fs.start_early = probe
+from evaltools import cli
+assert "pandas" not in sys.modules, "importing the command imported pandas"
+code = cli.main(["run", "--study", sys.argv[1], "--out", sys.argv[2], "--jobs", "2"])
+print(code, seen, forkserver._forkserver._forkserver_pid is not None)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork server on Windows")
+def test_run_starts_the_pool_server_before_its_own_imports(tmp_path):
+    # the server's imports (papermill, nbconvert, pages) overlap the command's (pandas, the
+    # runner) only if it is started before them; a study that does not load stops the run early
+    proc = subprocess.run([sys.executable, "-c", _ORDER_PROBE, str(tmp_path / "missing"), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2", "{'pandas_loaded':", "False}", "True"], proc.stdout

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from evaltools._forkserver import pool_context
 from evaltools._io import atomic_write
 from evaltools._kernels import register_engines, warm_up
 from evaltools.report.pages import export_html
@@ -214,26 +215,6 @@ def _worker_init(environ: dict[str, str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool_context():
-    """Where pool workers come from: a fork server that has imported the unit task's modules, else spawn.
-
-    Neither inherits the caller's threads or zmq state. A spawned worker imports papermill,
-    nbconvert and the report stack itself (about 1.6 s of CPU each) and first re-runs the
-    caller's script; a worker forked from the server (started once per process, with
-    :mod:`evaltools._pool_server` preloaded) starts with all of it in memory. The server's
-    environment is that of its start: :func:`_worker_init` gives each pool's workers the
-    caller's environment of the moment.
-    """
-    import multiprocessing as mp
-
-    if "forkserver" not in mp.get_all_start_methods():
-        return mp.get_context("spawn")
-    ctx = mp.get_context("forkserver")
-    # read when the server starts (the first pool of this process); later pools reuse it
-    ctx.set_forkserver_preload(["evaltools._pool_server"])
-    return ctx
-
-
 def prewarm_worker() -> None:
     """Import what :func:`execute_unit` uses and compile the page template (a worker's first-unit costs)."""
     import nbformat
@@ -257,7 +238,7 @@ def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
 
     import threading
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=_worker_init,
                                initargs=(dict(os.environ),))
     if engine == "warm":
         def submit_warmups() -> None:

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -143,11 +144,16 @@ _COMMANDS = {"run": _cmd_run, "simulate": _cmd_simulate, "summary": _cmd_summary
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evaltools`` console script; returns the exit status (module doc)."""
+    a = build_parser().parse_args(argv)
+    if a.command == "run" and a.scheduler is None and (a.jobs or os.cpu_count() or 1) > 1:
+        # the pool's fork server imports the unit task's modules while this process imports its own
+        from evaltools._forkserver import start_early
+
+        start_early()
     from evaltools._errors import DataError
     from evaltools._executors import SchedulerUnreachable
     from evaltools._runfolder import RunLocked
 
-    a = build_parser().parse_args(argv)
     try:
         return _COMMANDS[a.command](a)
     except SchedulerUnreachable as exc:
