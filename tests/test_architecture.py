@@ -19,7 +19,7 @@ LAYERS = {
     "evaltools.simulate": 2,
     "evaltools.plots": 3,
     "evaltools.report": 4,
-    "evaltools._kernels": 5, "evaltools._kernel_state": 5, "evaltools._executors": 5, "evaltools._forkserver": 5, "evaltools._pool_server": 5, "evaltools._runfolder": 5, "evaltools.runner": 5,
+    "evaltools._kernels": 5, "evaltools._kernel_state": 5, "evaltools._kernel_fork": 5, "evaltools._executors": 5, "evaltools._forkserver": 5, "evaltools._pool_server": 5, "evaltools._runfolder": 5, "evaltools.runner": 5,
     "evaltools.cli": 6,
     # the package's __init__ imports nothing of its own: what it offers is imported on first
     # attribute access

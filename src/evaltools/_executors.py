@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from evaltools import _kernel_fork
 from evaltools._forkserver import pool_context
 from evaltools._io import atomic_write
 from evaltools._kernels import register_engines, warm_up
@@ -213,6 +214,8 @@ def _worker_init(environ: dict[str, str] | None = None) -> None:
         os.environ.update(environ)
     # Ctrl-C goes to the whole process group; the parent decides, workers just stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # now, while this worker has no threads: the process its kernels are forked from
+    _kernel_fork.start_zygote()
 
 
 def prewarm_worker() -> None:

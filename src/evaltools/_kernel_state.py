@@ -14,13 +14,17 @@ import sys
 import warnings
 from typing import Any
 
+#: math-library thread pools a report kernel gets one thread of, unless the user set them
+#: (read when numpy loads: :func:`evaltools._kernels.kernel_env` and the pool's fork server)
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+               "NUMEXPR_NUM_THREADS")
 _WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "evaltools", "evaltools.report",
                  "evaltools.plots", "evaltools.reliability", "evaltools.calibration", "evaltools.pilot")
 _KSTATE: dict[str, Any] = {}
 
 
-def prepare_kernel() -> None:
-    """(In a kernel.) Import the analysis stack once and snapshot the state to restore."""
+def import_stack() -> None:
+    """Import what every unit notebook uses (in a kernel, or in a process kernels are forked from)."""
     for mod in _WARM_IMPORTS:
         importlib.import_module(mod)
     # the lazily exported pilot functions import their submodules on first attribute access
@@ -28,6 +32,11 @@ def prepare_kernel() -> None:
 
     for name in pilot.__all__:
         getattr(pilot, name)
+
+
+def prepare_kernel() -> None:
+    """(In a kernel.) Import the analysis stack once and snapshot the state to restore."""
+    import_stack()
     import matplotlib
 
     _KSTATE["rc"] = dict(matplotlib.rcParams)

@@ -39,6 +39,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from evaltools import _kernel_fork
+from evaltools._kernel_state import THREAD_VARS as _THREAD_VARS
 from evaltools._kernel_state import prepare_kernel, reset_kernel
 
 
@@ -107,9 +109,6 @@ def shutdown_warm() -> None:
         run_sync(km.cleanup_resources)()
 
 
-#: math-library thread pools a report kernel gets one thread of, unless the user set them
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                "NUMEXPR_NUM_THREADS")
 
 
 def kernel_env() -> dict[str, str]:
@@ -151,6 +150,9 @@ def start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
             sock_dir.mkdir(mode=0o700, exist_ok=True)
             opts.update(transport="ipc", ip=str(sock_dir / f"k-{uuid.uuid4().hex[:12]}"))
         km = manager.AsyncKernelManager(**opts)
+        forked = _kernel_fork.provisioner(km)  # in a pool worker: forked from its zygote
+        if forked is not None:
+            km.provisioner = forked
         # history in memory, as nbclient does: no sqlite file shared (and locked) by parallel kernels
         start: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
                                  "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
@@ -170,6 +172,12 @@ def start_kernel(kernel_name: str, startup_timeout: float, cwd: str | None):
             with contextlib.suppress(Exception):
                 run_sync(km.cleanup_resources)()
     raise RuntimeError(f"kernel failed to start twice: {last}") from last
+
+
+def warm_kernel_pid() -> int | None:
+    """The process id of this thread's warm kernel (None without one)."""
+    prov = getattr(_WARM.km, "provisioner", None)
+    return getattr(prov, "pid", None)
 
 
 def _execute_quiet(kc, code: str, timeout: float) -> dict:

@@ -1,0 +1,108 @@
+"""Kernels forked from a pool worker's zygote: the same kernel as a started one, gone with the worker."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from evaltools import _executors, _kernel_fork, _kernels
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32" or not Path("/proc/self/stat").exists(),
+                                reason="needs a fork server and /proc (Linux)")
+
+CELLS = [
+    "import os, sys, matplotlib, numpy as np\n"
+    "print(os.environ.get('OPENBLAS_NUM_THREADS'), matplotlib.get_backend(), sys.argv[1:2], os.getcwd() == cwd)",
+    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1.5), dpi=40)\nax.plot([0, 1], [1, 0]);",
+    "import warnings\nwarnings.warn('seen')\nprint(np.random.rand())",
+]
+
+
+def _outputs(nb) -> list:
+    # a traceback or warning names the cell's file under /tmp/ipykernel_<kernel pid>/
+    def same(o):
+        o = {k: v for k, v in o.items() if k != "execution_count"}
+        return {**o, "text": re.sub(r"ipykernel_\d+", "ipykernel_N", o["text"])} if "text" in o else o
+
+    return [[same(o) for o in c.get("outputs", [])] for c in nb.cells if c.cell_type == "code"]
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter, None when there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _ppid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_forked_kernel_runs_a_notebook_as_a_started_kernel_does(tmp_path):
+    """Same printed environment (single-threaded BLAS, the inline backend, the launcher's
+    arguments, the working directory), the same figure bytes, the same warning and seeded
+    draw: a pool worker's kernel (forked) against this process's (a new process)."""
+    import papermill as pm
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("cwd = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *map(nbformat.v4.new_code_cell, CELLS)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "probe.ipynb"
+    nbformat.write(nb, src)
+    opts = dict(engine_name="evaltools-fresh", kernel_name="python3", progress_bar=False,
+                parameters={"cwd": str(tmp_path)}, kernel_cwd=str(tmp_path), seed=3)
+    _kernels.register_engines()
+    here = pm.execute_notebook(str(src), str(tmp_path / "here.ipynb"), **opts)
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        there = pool.submit(pm.execute_notebook, str(src), str(tmp_path / "there.ipynb"), **opts).result(timeout=300)
+        zygote = pool.submit(_kernel_fork.zygote_pid).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert zygote is not None  # the worker had a zygote, so its kernel was forked
+    got, want = _outputs(there), _outputs(here)
+    assert got == want
+    printed, figure = got[-3][0], got[-2][0]  # after the parameters and papermill's injected cell
+    assert printed["text"].split() == ["1", "module://matplotlib_inline.backend_inline", "['-f']", "True"]
+    assert "image/png" in figure["data"]
+
+
+def test_the_warm_kernel_is_the_zygotes_child_and_stops_with_its_worker():
+    pool = _executors.start_pool(1)  # warm: the worker starts its kernel at once
+    try:
+        assert pool.submit(_kernels.warm_up).result(timeout=300)
+        kernel = pool.submit(_kernels.warm_kernel_pid).result(timeout=60)
+        zygote = pool.submit(_kernel_fork.zygote_pid).result(timeout=60)
+        worker = pool.submit(os.getpid).result(timeout=60)
+        assert None not in (kernel, zygote)
+        assert _ppid(kernel) == zygote and _ppid(zygote) == worker
+    finally:
+        pool.shutdown()
+    # the worker exits without atexit handlers: its zygote sees the socket close and the
+    # kernel sees its parent go (ipykernel polls each second)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and {_state(kernel), _state(zygote)} - {None, "Z"}:
+        time.sleep(0.2)
+    assert _state(kernel) in (None, "Z") and _state(zygote) in (None, "Z")
+
+
+def test_this_process_starts_its_kernels_as_processes():
+    # the runner's own process (``--jobs 1``) and Dask workers have no zygote
+    assert _kernel_fork.zygote_pid() is None
+    km, kc = _kernels.start_kernel("python3", 60, None)
+    try:
+        assert type(km.provisioner).__name__ == "LocalProvisioner"
+        assert _ppid(km.provisioner.pid) == os.getpid()
+    finally:
+        kc.stop_channels()
+        from jupyter_core.utils import run_sync
+
+        run_sync(km.shutdown_kernel)(now=True)
