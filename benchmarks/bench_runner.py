@@ -44,9 +44,10 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-# single-threaded BLAS, as the report kernels run (evaltools._kernels.kernel_env), set before numpy loads
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-             "NUMEXPR_NUM_THREADS"):
+# single-threaded BLAS, as the report kernels run (evaltools._kernels.kernel_env), set before numpy
+# loads. Not OMP_NUM_THREADS: pyarrow sizes its thread pool by it, and the runner's own process
+# (loading, partitioning) runs with the user's environment, where Arrow has every core.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from evaltools import runner  # noqa: E402
@@ -465,6 +466,9 @@ def profile_unit() -> dict:
             getattr(s_, "_repr_html_", lambda: None)()  # the figures are encoded when shown
         return report.unit_record(unit, sections, v, lang="id")
 
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)  # a report kernel's Arrow has one thread (OMP_NUM_THREADS=1 in kernel_env)
     once()  # imports and caches, as the warm kernel has them
     walls, cpus = [], []
     for _ in range(7):

@@ -18,9 +18,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # single-threaded BLAS, as the report kernels run (evaltools._kernels.kernel_env): on two shared
-# cores a multi-threaded OpenBLAS oversubscribes them (statsmodels' MixedLM took 26 s instead of 0.4 s)
-ENV = {**os.environ, **{v: os.environ.get(v, "1") for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                              "MKL_NUM_THREADS")}}
+# cores a multi-threaded OpenBLAS oversubscribes them (statsmodels' MixedLM took 26 s instead of 0.4 s).
+# Not OMP_NUM_THREADS: pyarrow sizes its thread pool by it, and with it at 1 the loader benchmark
+# measured Arrow (and load_study) on one core (1.5M instead of 2.2-2.8M rows/s).
+ENV = {**os.environ, **{v: os.environ.get(v, "1") for v in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
 
 
 def versions() -> str:

@@ -106,3 +106,30 @@ def test_this_process_starts_its_kernels_as_processes():
         from jupyter_core.utils import run_sync
 
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def _kill_zygote_then_start_a_kernel() -> tuple:
+    import signal
+
+    zygote = _kernel_fork.zygote_pid()
+    os.kill(zygote, signal.SIGKILL)
+    while _state(zygote) not in (None, "Z"):  # the worker does not reap it: a zombie once dead
+        time.sleep(0.01)
+    km, kc = _kernels.start_kernel("python3", 60, None)
+    try:
+        return type(km.provisioner).__name__, _ppid(km.provisioner.pid) == os.getpid(), _kernel_fork.zygote_pid()
+    finally:
+        kc.stop_channels()
+        from jupyter_core.utils import run_sync
+
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_a_worker_whose_zygote_died_starts_its_kernel_as_a_process():
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        name, own_child, zygote = pool.submit(_kill_zygote_then_start_a_kernel).result(timeout=300)
+    finally:
+        pool.shutdown()
+    assert own_child and zygote is None  # started by the worker itself; the zygote given up
+    assert name == "ForkProvisioner"      # which fell back to jupyter_client's own launch

@@ -84,7 +84,11 @@ def _zygote(sock: socket.socket) -> None:
                 req = _recv(sock)
             except (EOFError, OSError):
                 break  # the worker is gone
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as exc:  # no more processes: the worker starts its kernel as usual
+                _send(sock, -(exc.errno or 1))
+                continue
             if pid == 0:
                 sock.close()
                 _kernel(req)  # never returns
@@ -148,11 +152,21 @@ def _kernel(req: dict) -> None:
         os._exit(code)
 
 
-def _fork_kernel(args: list[str], env: dict, cwd: str | None, quiet_out: bool, quiet_err: bool) -> int:
+def _fork_kernel(args: list[str], env: dict, cwd: str | None, quiet_out: bool, quiet_err: bool) -> int | None:
+    """The forked kernel's pid; None when the zygote cannot fork one (it is then given up)."""
     with _LOCK:
-        sock = _ZYGOTE["sock"]
-        _send(sock, {"args": args, "env": dict(env), "cwd": cwd, "quiet_out": quiet_out, "quiet_err": quiet_err})
-        return int(_recv(sock))
+        sock = _ZYGOTE.get("sock")
+        if sock is None:
+            return None
+        try:
+            _send(sock, {"args": args, "env": dict(env), "cwd": cwd, "quiet_out": quiet_out,
+                         "quiet_err": quiet_err})
+            pid = int(_recv(sock))
+        except (OSError, EOFError):  # the zygote is gone
+            _ZYGOTE.clear()
+            sock.close()
+            return None
+        return pid if pid > 0 else None
 
 
 def kernel_args(cmd: list[str]) -> list[str] | None:
@@ -190,6 +204,7 @@ class _ForkedKernel:
     def __init__(self, pid: int):
         self.pid = pid
         self.returncode: int | None = None
+        self._killed = False
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -200,8 +215,6 @@ class _ForkedKernel:
             except PermissionError:  # the number was taken by another user's process
                 self.returncode = 0
         return self.returncode
-
-    _killed = False
 
     def wait(self, timeout: float | None = None) -> int:
         import time
@@ -245,6 +258,8 @@ def provisioner(km: Any) -> Any | None:
             out, err = kwargs.get("stdout"), kwargs.get("stderr")
             pid = _fork_kernel(args, kwargs.get("env") or os.environ, kwargs.get("cwd"),
                                out == subprocess.DEVNULL, err == subprocess.DEVNULL)
+            if pid is None:
+                return await super().launch_kernel(cmd, **kwargs)
             self.process = _ForkedKernel(pid)
             self.pid = self.pgid = pid  # the kernel leads a session (and process group) of its own
             self.cwd = kwargs.get("cwd") or os.getcwd()
