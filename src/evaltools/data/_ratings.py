@@ -323,8 +323,6 @@ class _RatingsReader:
                     file, row = self.source.locate(i)
                     raise DataError(f"holds personal identifiers (NIP or names) but no pseudonymization key is set: "
                                     f"{key_help}", file=file, row=row, column=c)
-        else:
-            hashed_of = self.hash_ids(key)
 
         def ident(c: str) -> pd.Categorical:
             if key is None:
@@ -342,9 +340,16 @@ class _RatingsReader:
                  **{c: (lambda c=c: ident(c)) for c in ID_COLUMNS},
                  "rater_role": lambda: declared("rater_role", roles, False),
                  "item": lambda: _sorted_categorical(self.codes["item"], self.uniques["item"])}
-        # each column is a gather over the records (numpy releases the GIL): side by side
+        # each column is a gather over the records (numpy releases the GIL): side by side, and the
+        # columns without identifiers while this thread hashes the identifiers (which holds it)
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            out: dict[str, Any] = dict(zip(build, pool.map(lambda f: f(), build.values())))
+            later = [c for c in build if key is not None and c in ID_COLUMNS]
+            first = {c: pool.submit(f) for c, f in build.items() if c not in later}
+            if key is not None:
+                hashed_of = self.hash_ids(key)
+            rest = {c: pool.submit(build[c]) for c in later}
+            done = {**first, **rest}
+            out: dict[str, Any] = {c: done[c].result() for c in build}
         out["score"] = self.score
         out["score_label"] = (self.labels.to_numpy() if isinstance(self.labels, pd.Series) else self.labels) \
             if self.labels is not None else np.full(self.n, None, dtype=object)
