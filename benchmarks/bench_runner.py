@@ -114,7 +114,26 @@ def overhead(n: int, work: Path) -> dict:
                        check=True, capture_output=True)
         out["papermill+nbconvert"].append(time.perf_counter() - t0 - _compute_seconds(o))
     return {"medians": {k: statistics.median(v) for k, v in out.items()}, "warm_start": warm_start,
-            "n": {k: len(v) for k, v in out.items()}}
+            "n": {k: len(v) for k, v in out.items()}, "pool_start": pool_start()}
+
+
+def pool_start(rounds: int = 3) -> dict:
+    """Seconds from a new pool to two workers with warm kernels, the fork server already running
+    (median of ``rounds``), and from this process's first pool (the server's start and imports too)."""
+    from evaltools import _executors, _kernels
+
+    def once() -> float:
+        t0 = time.perf_counter()
+        pool = _executors.start_pool(2, engine="fresh")
+        try:
+            for f in [pool.submit(_kernels.warm_up) for _ in range(2)]:
+                assert f.result(timeout=300)
+            return time.perf_counter() - t0
+        finally:
+            pool.shutdown()
+
+    first = once()
+    return {"first": first, "running": statistics.median(once() for _ in range(rounds)), "rounds": rounds}
 
 
 def _simulate(path: Path, n_units: int, subjects: tuple[int, int], seed: int = 11) -> Path:
@@ -588,8 +607,15 @@ def render(name: str, r: dict, load, a) -> dict:
             f"| fixed overhead per unit, warm kernel vs papermill default + `nbconvert` subprocess (median of "
             f"{r['n']['papermill+nbconvert']}) | {m['warm']:.3f} s | {m['papermill+nbconvert']:.3f} s | "
             f"{m['papermill+nbconvert'] / m['warm']:.1f}x | | {lt} |",
-            f"| warm kernel start + imports (once per worker) | {r['warm_start']:.2f} s | | | | {lt} |",
+            f"| warm kernel start + imports (once per worker), kernel started as a process (`--jobs 1`, Dask "
+            f"workers) | {r['warm_start']:.2f} s | | | | {lt} |",
         ]
+        if "pool_start" in r:
+            ps = r["pool_start"]
+            rows.append(f"| local pool of 2 workers ready with warm kernels (forked from the pool's server; median of "
+                        f"{ps['rounds']}, the server running) | {ps['running']:.2f} s | | | | {lt} |")
+            rows.append(f"| the same, this process's first pool (the server's start and imports included) | "
+                        f"{ps['first']:.2f} s | | | | {lt} |")
         detail.append("Overhead = wall time of `runner.execute_unit` (papermill, parameters, HTML export, JSON) minus "
                       "the duration papermill records for the notebook's computation cell; the notebook imports the "
                       "unit-report stack (numpy, pandas, matplotlib, evaltools statistics).")

@@ -109,8 +109,6 @@ def shutdown_warm() -> None:
         run_sync(km.cleanup_resources)()
 
 
-
-
 def kernel_env() -> dict[str, str]:
     """The environment of a report kernel: this process's, with single-threaded BLAS.
 
