@@ -410,3 +410,16 @@ def test_problems_keep_their_order_when_files_are_read_side_by_side(tmp_path):
     with pytest.raises(DataError) as e:
         load_study(folder)
     assert "outcomes.csv" in str(e.value) and "outside the scale" not in str(e.value)
+
+
+def test_a_unit_rated_by_one_person_is_noted_whatever_form_the_nip_takes(tmp_path):
+    # one rater for the second unit, written plain in one period and as Excel text in the
+    # other: one person, so a single-rater unit (agreement undefined there)
+    r = _ratings()
+    lone = r["unit_kerja"] == "Disdukcapil Kota Lhokseumawe"
+    r = r[~lone | (r["peran"] == "atasan")].copy()
+    later = (r["unit_kerja"] == "Disdukcapil Kota Lhokseumawe") & (r["periode"] == "2025-S1")
+    r.loc[later, "nip_penilai"] = "'" + r.loc[later, "nip_penilai"]
+    st = load_study(write_study(tmp_path / "s", ratings=r))
+    assert "1 unit(s) have a single rater: agreement is undefined there" in st.notes
+    assert st.ratings.groupby("unit", observed=True)["rater"].nunique().tolist() == [2, 1]

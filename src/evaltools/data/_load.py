@@ -19,7 +19,7 @@ from .._errors import DataError, closest
 from ._config import _read_config, _StudyConfig
 from ._contract import DEFAULT_KEY_ENV, OUTCOME_KEYS, UNIT_COLUMNS
 from ._ids import _identifying, _load_key, looks_identifying, pseudonymize
-from ._ratings import _RatingsReader
+from ._ratings import _RatingsReader, _single_rater_units
 from ._study import Study, _load_partition
 from ._validate import _check_duplicates, _check_missing, _Collector, _decimal_text, _open_table
 
@@ -109,8 +109,10 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
-                                 len(ratings["unit"].cat.categories))
+    n_lone = rat.lone_units
+    if n_lone is None:
+        n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
+                                     len(ratings["unit"].cat.categories))
     if n_lone:
         notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(conf.section.get("name", root.name)), path=root, periods=conf.periods, roles=conf.roles,
@@ -129,27 +131,6 @@ def _small_tables(conf: _StudyConfig, wanted_units: list[str] | None) -> tuple:
     except DataError as exc:   # raised after the ratings' own problems are known, as when read in turn
         outcomes_t = exc
     return units_t, unit_notes, outcomes_t, outcome_notes
-
-
-def _single_rater_units(unit: np.ndarray, rater: np.ndarray, n_units: int) -> int:
-    """How many units have ratings from a single rater only.
-
-    Each unit keeps the rater of one of its records (whichever the scatter writes last); it
-    has a single rater exactly when no record of it names another: one scatter, one gather
-    and one grouped count, no sort.
-
-    Examples
-    --------
-    >>> _single_rater_units(np.array([0, 0, 1, 1, 2]), np.array([5, 5, 1, 2, 7]), 3)
-    2
-    """
-    if not len(unit):
-        return 0
-    some = np.full(n_units, -1, np.int64)
-    some[unit] = rater    # one of each unit's raters (any will do)
-    other = np.bincount(unit[rater != some[unit]], minlength=n_units)
-    present = np.bincount(unit, minlength=n_units) > 0
-    return int((present & (other == 0)).sum())
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ from ._config import Scale
 from ._contract import ID_COLUMNS, NAME_COLUMNS, RATING_COLUMNS
 from ._ids import _excel_damage, _hash_ids, _identifying, normalize_id
 from ._read import _read_arrow, _ReadOptions
-from ._validate import _Collector, _decimal_text, _map_columns, _report_duplicates
+from ._validate import _any_repeat, _Collector, _decimal_text, _map_columns, _report_duplicates
 
 
 # ------------------------------------------------------------- the ratings pass
@@ -98,6 +98,27 @@ def _normalized(uniques: pd.Index) -> tuple:
     return (uniques, norm, *pd.factorize(np.asarray(norm, dtype=object)))
 
 
+def _single_rater_units(unit: np.ndarray, rater: np.ndarray, n_units: int) -> int:
+    """How many units have ratings from a single rater only.
+
+    Each unit keeps the rater of one of its records (whichever the scatter writes last); it
+    has a single rater exactly when no record of it names another: one scatter, one gather
+    and one grouped count, no sort.
+
+    Examples
+    --------
+    >>> _single_rater_units(np.array([0, 0, 1, 1, 2]), np.array([5, 5, 1, 2, 7]), 3)
+    2
+    """
+    if not len(unit):
+        return 0
+    some = np.full(n_units, -1, np.int64)
+    some[unit] = rater    # one of each unit's raters (any will do)
+    other = np.bincount(unit[rater != some[unit]], minlength=n_units)
+    present = np.bincount(unit, minlength=n_units) > 0
+    return int((present & (other == 0)).sum())
+
+
 class _RatingsReader:
     """Read, validate and type the ratings table in array passes over its distinct values."""
 
@@ -148,6 +169,8 @@ class _RatingsReader:
         self.source = src
         self.score: np.ndarray = np.full(self.n, np.nan)
         self.labels: pd.Categorical | pd.Series | None = None
+        #: units rated by a single rater only, counted while validating (None: not counted)
+        self.lone_units: int | None = None
 
     def norm(self, c: str) -> tuple:
         """Distinct values of identifier column ``c``: raw, normalized, codes into and the distinct normalized."""
@@ -160,6 +183,29 @@ class _RatingsReader:
         return "nan" if code < 0 else str(self.uniques[c][code])
 
     def validate(self, *, periods, roles, known_units, units_file, scales, items_cfg, default_scale) -> None:
+        keys = ("period", "unit", "subject", "rater", "item")
+        # the duplicate-key pass is array arithmetic and a sort (numpy releases the GIL): on a
+        # side thread while the checks below run; its problems are still reported last
+        with ThreadPoolExecutor(max_workers=1) as side:
+            dup = side.submit(self._repeated_key, keys) if all(k in self.codes for k in keys) else None
+            damaged = self._check(periods=periods, roles=roles, known_units=known_units, units_file=units_file,
+                                  scales=scales, items_cfg=items_cfg, default_scale=default_scale)
+            if dup is not None:
+                gid, repeats = dup.result()
+                if not damaged:
+                    _report_duplicates(gid, keys, self.col, self.value, repeats=repeats)
+
+    def _repeated_key(self, keys: Sequence[str]) -> tuple[np.ndarray, bool]:
+        gid = self._key(keys)
+        unit, rater = self.codes["unit"], self.codes["rater"]
+        if (unit >= 0).all() and (rater >= 0).all():   # else validation stops the load anyway
+            # raters as the pseudonyms will group them: one code per normalized identifier
+            norm_codes = self.norm("rater")[2]
+            self.lone_units = _single_rater_units(unit, np.asarray(norm_codes)[rater], len(self.uniques["unit"]))
+        return gid, _any_repeat(gid)
+
+    def _check(self, *, periods, roles, known_units, units_file, scales, items_cfg, default_scale) -> bool:
+        """Every check but the duplicate keys; True when Excel damaged identifiers (keys mean nothing then)."""
         col, has = self.col, self.codes.__contains__
         for c in (c for c in RATING_COLUMNS if c != "score" and has(c)):
             col.add_rows(self.codes[c] < 0, c, lambda i: "empty value")
@@ -187,9 +233,7 @@ class _RatingsReader:
                 if cells is not None and self.source.rows is not None:
                     cells = cells[self.source.rows]
                 damaged |= _excel_damage(self.uniques[c], self.codes[c], cells, c, col, self.norm(c)[1])
-        keys = ("period", "unit", "subject", "rater", "item")
-        if not damaged and all(has(k) for k in keys):
-            _report_duplicates(self._key(keys), keys, col, self.value)
+        return damaged
 
     def _key(self, keys: Sequence[str]) -> np.ndarray:
         """One int64 group id per record from the key columns' codes (identifiers normalized)."""

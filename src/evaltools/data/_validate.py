@@ -118,12 +118,19 @@ def _check_duplicates(df: pd.DataFrame, keys: Sequence[str], col: _Collector) ->
     _report_duplicates(gid, keys, col, lambda k, i: str(df[k].iloc[i]))
 
 
-def _report_duplicates(gid: np.ndarray, keys: Sequence[str], col: _Collector, value) -> None:
-    """Flag every record whose key group was seen before, naming the first record of the group."""
-    if not len(gid):
-        return
-    ordered = np.sort(gid)   # a sort finds whether any key repeats faster than a hash table
-    if not (ordered[1:] == ordered[:-1]).any():
+def _any_repeat(gid: np.ndarray) -> bool:
+    """Whether any group id occurs twice (a sort finds it faster than a hash table)."""
+    ordered = np.sort(gid)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _report_duplicates(gid: np.ndarray, keys: Sequence[str], col: _Collector, value,
+                       repeats: bool | None = None) -> None:
+    """Flag every record whose key group was seen before, naming the first record of the group.
+
+    ``repeats``: :func:`_any_repeat` of ``gid`` when the caller has it already.
+    """
+    if not len(gid) or not (_any_repeat(gid) if repeats is None else repeats):
         return
     codes, _ = pd.factorize(gid)
     # factorize numbers groups in order of first appearance, so a record is the first of its
