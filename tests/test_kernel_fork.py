@@ -133,3 +133,37 @@ def test_a_worker_whose_zygote_died_starts_its_kernel_as_a_process():
         pool.shutdown()
     assert own_child and zygote is None  # started by the worker itself; the zygote given up
     assert name == "ForkProvisioner"      # which fell back to jupyter_client's own launch
+
+
+def _run_twice(src: str, out: str) -> tuple:
+    """In a worker: a notebook whose kernel dies, then the same notebook told to live."""
+    import papermill as pm
+
+    opts = dict(engine_name="evaltools-warm", kernel_name="python3", progress_bar=False)
+    try:
+        pm.execute_notebook(src, out, parameters={"die": True}, **opts)
+        died = False
+    except Exception as exc:  # the kernel's death, as papermill reports it
+        died = type(exc).__name__
+    first = _kernels.warm_kernel_pid()
+    nb = pm.execute_notebook(src, out, parameters={"die": False}, **opts)
+    second = _kernels.warm_kernel_pid()
+    return died, first, _ppid(second) == _kernel_fork.zygote_pid(), nb.cells[-1].outputs[0]["text"].strip()
+
+
+def test_a_kernel_that_dies_mid_notebook_is_replaced_by_a_new_forked_one(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("die = False")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import os\nif die:\n    os._exit(3)"),
+                nbformat.v4.new_code_cell("print('alive', os.getppid() != 1)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "die.ipynb"
+    nbformat.write(nb, src)
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        died, first, forked, printed = pool.submit(_run_twice, str(src), str(tmp_path / "out.ipynb")).result(timeout=300)
+    finally:
+        pool.shutdown()
+    assert died and first is None          # the dead kernel was let go
+    assert forked and printed == "alive True"   # the next one was forked from the zygote too
