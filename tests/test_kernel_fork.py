@@ -167,3 +167,43 @@ def test_a_kernel_that_dies_mid_notebook_is_replaced_by_a_new_forked_one(tmp_pat
         pool.shutdown()
     assert died and first is None          # the dead kernel was let go
     assert forked and printed == "alive True"   # the next one was forked from the zygote too
+
+
+def _time_out_then_run(src: str, out: str) -> tuple:
+    """In a worker: a notebook past its time limit (its kernel is killed), then one that finishes."""
+    import papermill as pm
+
+    opts = dict(engine_name="evaltools-warm", kernel_name="python3", progress_bar=False)
+    assert _kernels.warm_up()
+    stuck = _kernels.warm_kernel_pid()
+    t0 = time.monotonic()
+    try:
+        pm.execute_notebook(src, out, parameters={"wait": 120}, execution_timeout=2, **opts)
+        raised = False
+    except Exception:
+        raised = True
+    waited = time.monotonic() - t0
+    deadline = time.monotonic() + 10
+    while _state(stuck) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    gone = _state(stuck) in (None, "Z")
+    pm.execute_notebook(src, out, parameters={"wait": 0}, **opts)
+    return raised, waited, gone, _kernels.warm_kernel_pid() not in (None, stuck)
+
+
+def test_a_forked_kernel_past_its_time_limit_is_killed_and_replaced(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("wait = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import time\ntime.sleep(wait)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "slow.ipynb"
+    nbformat.write(nb, src)
+    pool = _executors.start_pool(1, engine="fresh")
+    try:
+        raised, waited, gone, replaced = pool.submit(_time_out_then_run, str(src),
+                                                     str(tmp_path / "out.ipynb")).result(timeout=300)
+    finally:
+        pool.shutdown()
+    assert raised and waited < 60   # stopped at its limit, not after the cell's two minutes
+    assert gone and replaced

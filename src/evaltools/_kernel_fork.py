@@ -10,9 +10,10 @@ kernel per request: ipykernel's own application, run with the arguments, environ
 working directory and output the kernel manager asked for, in a session of its own, as
 ``jupyter_client`` starts one.
 
-This is used only where it gives the same kernel: the kernel spec runs this interpreter's
-``ipykernel_launcher`` (``python3``, the default). Anywhere else (another kernel name, no fork
-server, the runner's own process, Dask workers) kernels are started as new processes.
+This is used only where it gives the same kernel: on Linux, when the kernel spec runs this
+interpreter's ``ipykernel_launcher`` (``python3``, the default). Anywhere else (another kernel
+name, another system, no fork server, the runner's own process, Dask workers) kernels are
+started as new processes.
 
 The kernel's parent is the zygote, whose parent is the worker: the kernel stops when the
 zygote does (ipykernel's parent poller), and the zygote when the worker's end of their
@@ -61,7 +62,9 @@ def start_zygote() -> bool:
 
     Returns True when there is one; False where the kernel's imports were not preloaded.
     """
-    if not STACK_LOADED or _ZYGOTE or not hasattr(os, "fork"):
+    # Linux only: elsewhere system libraries (macOS's Accelerate, its Objective-C runtime) are
+    # not safe to use in a child forked after they were loaded
+    if not STACK_LOADED or _ZYGOTE or not sys.platform.startswith("linux"):
         return False
     mine, theirs = socket.socketpair()
     pid = os.fork()
