@@ -443,6 +443,39 @@ def test_partition_writer_writes_what_study_save_writes(tmp_path):
     assert digests[0] == digests[1] != h.hexdigest()
 
 
+def test_unit_ratings_are_each_units_own_whatever_the_others_hold():
+    # the runner converts the study's ratings to Arrow once and takes each unit's rows from it:
+    # the same frame as converting the unit's own rows (categories pruned, pandas' code widths),
+    # and the same bytes (so the same input hash) when other units' records change
+    import hashlib
+
+    from evaltools.data import PartitionWriter, load_study
+
+    st = load_study(Path(__file__).resolve().parents[1] / "data" / "sample")
+    w = PartitionWriter(st)
+    units = st.pilot_units
+    cols = runner._partition_columns(st, st.ratings)
+    got = dict(w.unit_ratings(cols, [*units, "not a unit"]))
+    for u in units:
+        want = runner._partition_ratings(st, st.ratings[st.ratings["unit"].astype(str) == u]).reset_index(drop=True)
+        have = got[u].to_pandas()
+        pd.testing.assert_frame_equal(have, want)
+        for c in want.columns:
+            if isinstance(want[c].dtype, pd.CategoricalDtype):
+                assert have[c].cat.codes.dtype == want[c].cat.codes.dtype, c
+    assert got["not a unit"].num_rows == 0 and got["not a unit"].schema == got[units[0]].schema
+
+    def digest(tab) -> str:
+        h = hashlib.sha256()
+        PartitionWriter.digest(h, [tab])
+        return h.hexdigest()
+
+    u, v = units[0], units[1]
+    others = cols[cols["unit"].astype(str) != v]
+    others = others.assign(**{c: others[c].cat.remove_unused_categories() for c in ("subject", "rater", "unit")})
+    assert digest(dict(w.unit_ratings(others, [u]))[u]) == digest(got[u])
+
+
 def test_pool_workers_get_the_callers_environment_of_the_moment(monkeypatch):
     """Local pool workers are forked from one server per process, started with the first pool:
     a later pool's workers must still see the environment the caller has now (a key, a thread

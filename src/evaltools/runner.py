@@ -248,12 +248,17 @@ def _default_run_id(study_path: Path, lang: str) -> str:
 PARTITION_RATING_COLUMNS = ("period", "unit", "subject", "rater", "rater_role", "item", "score", "score_label")
 
 
+def _partition_columns(st: Any, ratings: Any) -> Any:
+    """The ratings columns a partition carries (:data:`PARTITION_RATING_COLUMNS`, mapped ones)."""
+    mapped = set(((getattr(st, "config", {}) or {}).get("columns", {}) or {}).get("ratings", {}) or {})
+    return ratings[[c for c in ratings.columns if c in PARTITION_RATING_COLUMNS or c in mapped]]
+
+
 def _partition_ratings(st: Any, ratings: Any) -> Any:
     import pandas as pd
 
-    mapped = set(((getattr(st, "config", {}) or {}).get("columns", {}) or {}).get("ratings", {}) or {})
-    keep = [c for c in ratings.columns if c in PARTITION_RATING_COLUMNS or c in mapped]
-    out = ratings[keep]
+    out = _partition_columns(st, ratings)
+    keep = list(out.columns)
     # a batch's categories name other units' raters and subjects too; a partition names its own
     cats = [c for c in keep if isinstance(out[c].dtype, pd.CategoricalDtype)]
     return out.assign(**{c: out[c].cat.remove_unused_categories() for c in cats}) if cats else out
@@ -286,19 +291,16 @@ def _dataset_units(path: Path) -> list[str]:
     return sorted(unquote(d.name.split("=", 1)[1]) for d in path.iterdir() if d.is_dir() and "=" in d.name)
 
 
-def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitioned: bool):
-    """(unit, its ratings) for each selected unit; a partitioned study is read a batch of units at a time."""
+def _unit_ratings(st: Any, study_path: Path, selected: Sequence[str], partitioned: bool, writer: PartitionWriter):
+    """(unit, its partition's ratings as an Arrow table) for each selected unit, converted from
+    pandas once per study (:meth:`PartitionWriter.unit_ratings`); a partitioned study is read a
+    batch of units at a time."""
     if not partitioned:
-        by_unit = {str(k): g for k, g in st.ratings.groupby("unit", observed=True, sort=False)}
-        for u in selected:
-            yield u, by_unit.get(u, st.ratings.iloc[0:0])
+        yield from writer.unit_ratings(_partition_columns(st, st.ratings), selected)
         return
     for i in range(0, len(selected), LOAD_BATCH):
         batch = list(selected[i:i + LOAD_BATCH])
-        r = load_study(study_path, units=batch).ratings
-        by_unit = {str(k): g for k, g in r.groupby("unit", observed=True, sort=False)}
-        for u in batch:
-            yield u, by_unit.get(u, r.iloc[0:0])
+        yield from writer.unit_ratings(_partition_columns(st, load_study(study_path, units=batch).ratings), batch)
 
 
 #: a unit partition's rows of the whole study's ``report.impact.pooled_tests`` (beside its study.json)
@@ -552,9 +554,9 @@ def _execute(study_path: Path, run_dir: Path, notes: list[str], executor_arg: An
             import pyarrow as pa
 
             t_part = time.perf_counter()
-            for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None):
+            for u, ratings in _unit_ratings(st, study_path, selected, dataset is not None, writer):
                 with _one_arrow_thread():
-                    tables = writer.tables(_partition_ratings(st, ratings), keep=[u, *pools[u]])
+                    tables = writer.tables(ratings, keep=[u, *pools[u]])
                     mine = pooled_of.get(u, pooled.iloc[0:0])
                     mine_t = pa.Table.from_pandas(mine, preserve_index=False)
                 s = safe_of[u]

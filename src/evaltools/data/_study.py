@@ -5,8 +5,9 @@ import dataclasses
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -283,14 +284,47 @@ class PartitionWriter:
         self._code = {u: k for k, u in enumerate(names)}
         self._keys = {n: names.get_indexer(getattr(study, n)["unit"].astype(str)) for n in self._tables}
 
-    def tables(self, ratings: pd.DataFrame, *, keep: Iterable[str]) -> dict:
-        """Arrow tables of a partition: ``ratings`` as given, the units and outcomes rows of ``keep``."""
+    def unit_ratings(self, ratings: pd.DataFrame, units: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """(unit, its ratings as an Arrow table) for each of ``units``, from one conversion of ``ratings``.
+
+        The records keep their order; each categorical column keeps only the categories its
+        unit uses, in their order (as ``remove_unused_categories``), so a partition names its
+        own raters and subjects only. Converting every unit's rows from pandas on its own cost
+        most of the runner's time per unit (0.66 s for 101 units against 0.16 s).
+
+        Examples
+        --------
+        >>> from evaltools.data import load_study
+        >>> study = load_study(Path(__file__).resolve().parents[3] / "data" / "sample")
+        >>> u = study.pilot_units[0]
+        >>> (_, tab), = PartitionWriter(study).unit_ratings(study.ratings, [u])
+        >>> tab.num_rows == int((study.ratings["unit"] == u).sum()), tab.column("unit").chunk(0).dictionary.tolist() == [u]
+        (True, True)
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        whole = pa.Table.from_pandas(ratings, preserve_index=False)
+        codes = ratings["unit"].cat.codes.to_numpy()
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(ratings["unit"].cat.categories) + 1))
+        at = {str(u): k for k, u in enumerate(ratings["unit"].cat.categories)}
+        for u in map(str, units):
+            k = at.get(u)
+            rows = order[bounds[k]:bounds[k + 1]] if k is not None else order[:0]
+            yield u, _own_categories(whole.take(pa.array(rows)))
+
+    def tables(self, ratings: pd.DataFrame | Any, *, keep: Iterable[str]) -> dict:
+        """Arrow tables of a partition: ``ratings`` as given (a DataFrame or an Arrow table), the
+        units and outcomes rows of ``keep``."""
         import numpy as np
         import pyarrow as pa
 
         sel = np.zeros(len(self._code) + 1, dtype=bool)     # the last slot: a unit missing from a table
         sel[[self._code[u] for u in map(str, keep) if u in self._code]] = True
-        out = {"ratings": pa.Table.from_pandas(ratings, preserve_index=False)}
+        if isinstance(ratings, pd.DataFrame):
+            ratings = pa.Table.from_pandas(ratings, preserve_index=False)
+        out = {"ratings": ratings}
         for n, tab in self._tables.items():
             out[n] = tab.filter(pa.array(sel[self._keys[n]]))
         return out
@@ -309,6 +343,35 @@ class PartitionWriter:
     def write(self, tables: dict, directory: str | os.PathLike, extra: dict | None = None) -> Path:
         """The partition at ``directory`` (``extra``: more files, name -> table), atomically."""
         return _write_partition(directory, tables, self.meta, extra)
+
+
+def _own_categories(table: Any) -> Any:
+    """``table`` with each dictionary column's unused values dropped and the codes pandas would use.
+
+    pandas stores a categorical's codes in the smallest integer type that holds its number of
+    categories (int8 below 128, int16 below 32,768, ...): a unit's table comes out as
+    ``pa.Table.from_pandas`` of the unit's frame with unused categories removed would.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = []
+    for col in table.columns:
+        if not pa.types.is_dictionary(col.type):
+            cols.append(col)
+            continue
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if isinstance(arr, pa.ChunkedArray):   # an empty column has no chunk
+            arr = pa.array([], type=col.type)
+        idx = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        used = np.unique(idx[idx >= 0])
+        width = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(used) < np.iinfo(t).max)
+        new = np.searchsorted(used, idx).astype(width)
+        cols.append(pa.DictionaryArray.from_arrays(pa.array(new, mask=idx < 0), arr.dictionary.take(pa.array(used)),
+                                                   ordered=col.type.ordered))
+    return pa.Table.from_arrays(cols, schema=None, names=table.column_names,
+                                metadata=None)
 
 
 def _load_partition(root: Path, units: list[str] | None = None) -> Study:
