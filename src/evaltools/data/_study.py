@@ -370,8 +370,9 @@ def _own_categories(table: Any) -> Any:
         new = np.searchsorted(used, idx).astype(width)
         cols.append(pa.DictionaryArray.from_arrays(pa.array(new, mask=idx < 0), arr.dictionary.take(pa.array(used)),
                                                    ordered=col.type.ordered))
-    return pa.Table.from_arrays(cols, schema=None, names=table.column_names,
-                                metadata=None)
+    # no pandas metadata: the whole table's would name its category counts, and a unit's
+    # bytes (its input hash) would change with other units' records
+    return pa.Table.from_arrays(cols, names=table.column_names)
 
 
 def _load_partition(root: Path, units: list[str] | None = None) -> Study:
