@@ -240,9 +240,8 @@ def start_pool(jobs: int, kernel_name: str = "python3", engine: str = "warm"):
     against 2.5 s for one kernel started as a process. Pass the pool as ``scheduler`` to the
     ``local`` executor.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     import threading
+    from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=_worker_init,
                                initargs=(dict(os.environ),))

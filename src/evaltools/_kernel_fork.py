@@ -256,12 +256,10 @@ def provisioner(km: Any) -> Any | None:
     class ForkProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             args = kernel_args(cmd)
-            if args is None or not available():
-                return await super().launch_kernel(cmd, **kwargs)
             out, err = kwargs.get("stdout"), kwargs.get("stderr")
-            pid = _fork_kernel(args, kwargs.get("env") or os.environ, kwargs.get("cwd"),
-                               out == subprocess.DEVNULL, err == subprocess.DEVNULL)
-            if pid is None:
+            pid = None if args is None else _fork_kernel(args, kwargs.get("env") or os.environ, kwargs.get("cwd"),
+                                                         out == subprocess.DEVNULL, err == subprocess.DEVNULL)
+            if pid is None:  # not this interpreter's ipykernel, or the zygote is gone
                 return await super().launch_kernel(cmd, **kwargs)
             self.process = _ForkedKernel(pid)
             self.pid = self.pgid = pid  # the kernel leads a session (and process group) of its own

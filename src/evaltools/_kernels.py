@@ -40,8 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from evaltools import _kernel_fork
-from evaltools._kernel_state import THREAD_VARS as _THREAD_VARS
-from evaltools._kernel_state import prepare_kernel, reset_kernel
+from evaltools._kernel_state import THREAD_VARS, prepare_kernel, reset_kernel
 
 
 def _import_jsonschema() -> None:
@@ -124,7 +123,7 @@ def kernel_env() -> dict[str, str]:
     True
     """
     env = dict(os.environ)
-    for var in _THREAD_VARS:
+    for var in THREAD_VARS:
         env.setdefault(var, "1")
     return env
 

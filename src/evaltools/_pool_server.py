@@ -13,7 +13,7 @@ import contextlib
 import gc
 import os
 
-from evaltools._kernel_state import THREAD_VARS
+from evaltools._kernel_state import THREAD_VARS, import_stack
 
 # numpy reads these when it loads, here, for every kernel forked from this process: the
 # single-threaded BLAS of a report kernel (evaltools._kernels.kernel_env); a value the user
@@ -27,8 +27,6 @@ with contextlib.suppress(Exception):   # a worker without it warms up on its fir
     _executors.prewarm_worker()
 with contextlib.suppress(Exception):   # without them, kernels are started as new processes
     import ipykernel.kernelapp  # noqa: F401
-
-    from evaltools._kernel_state import import_stack
 
     import_stack()
     _kernel_fork.STACK_LOADED = True

@@ -19,7 +19,7 @@ from .._errors import DataError, closest
 from ._config import _read_config, _StudyConfig
 from ._contract import DEFAULT_KEY_ENV, OUTCOME_KEYS, UNIT_COLUMNS
 from ._ids import _identifying, _load_key, looks_identifying, pseudonymize
-from ._ratings import _RatingsReader, _single_rater_units
+from ._ratings import _RatingsReader
 from ._study import Study, _load_partition
 from ._validate import _check_duplicates, _check_missing, _Collector, _decimal_text, _open_table
 
@@ -109,12 +109,8 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
     outcomes = _typed_outcomes(outcomes_t.df, conf.periods)
     if key_source:
         notes.append(f"identifiers pseudonymized with HMAC-SHA256 ({key_source})")
-    n_lone = rat.lone_units
-    if n_lone is None:
-        n_lone = _single_rater_units(ratings["unit"].cat.codes.to_numpy(), ratings["rater"].cat.codes.to_numpy(),
-                                     len(ratings["unit"].cat.categories))
-    if n_lone:
-        notes.append(f"{n_lone} unit(s) have a single rater: agreement is undefined there")
+    if rat.lone_units:
+        notes.append(f"{rat.lone_units} unit(s) have a single rater: agreement is undefined there")
     return Study(name=str(conf.section.get("name", root.name)), path=root, periods=conf.periods, roles=conf.roles,
                  scales=conf.scales, outcome_info=conf.outcome_info, config=conf.cfg, ratings=ratings,
                  units=units_t.df.reset_index(drop=True), outcomes=outcomes, item_scales=conf.items_cfg,

@@ -169,7 +169,7 @@ class _RatingsReader:
         self.source = src
         self.score: np.ndarray = np.full(self.n, np.nan)
         self.labels: pd.Categorical | pd.Series | None = None
-        #: units rated by a single rater only, counted while validating (None: not counted)
+        #: units rated by a single rater only, counted by :meth:`validate` (None: records it rejects)
         self.lone_units: int | None = None
 
     def norm(self, c: str) -> tuple:
@@ -387,12 +387,11 @@ class _RatingsReader:
         # each column is a gather over the records (numpy releases the GIL): side by side, and the
         # columns without identifiers while this thread hashes the identifiers (which holds it)
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            later = [c for c in build if key is not None and c in ID_COLUMNS]
-            first = {c: pool.submit(f) for c, f in build.items() if c not in later}
+            later = [c for c in ID_COLUMNS if c in build] if key is not None else []
+            done = {c: pool.submit(f) for c, f in build.items() if c not in later}
             if key is not None:
                 hashed_of = self.hash_ids(key)
-            rest = {c: pool.submit(build[c]) for c in later}
-            done = {**first, **rest}
+            done.update({c: pool.submit(build[c]) for c in later})
             out: dict[str, Any] = {c: done[c].result() for c in build}
         out["score"] = self.score
         out["score_label"] = (self.labels.to_numpy() if isinstance(self.labels, pd.Series) else self.labels) \
