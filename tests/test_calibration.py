@@ -19,6 +19,7 @@ from evaltools.calibration import (
     PREDIKAT_LEVELS,
     _CrossedFit,
     _exact_multinomial_p,
+    adjusted_predikat,
     adjusted_scores,
     anchor_agreement,
     calibration_worklist,
@@ -662,6 +663,25 @@ def test_adjusted_scores_fixed_and_blup():
     assert blup["shift"].abs().mean() <= fixed["shift"].abs().mean() + 1e-9    # shrinkage
     with pytest.raises(ValueError, match="method"):
         adjusted_scores(full, subject="subject", rater="rater", score="score", item="item", method="ols")
+
+
+def test_adjusted_predikat_is_the_predikat_part_of_adjusted_scores():
+    """``adjusted_predikat`` (what the unit report counts) gives the predikat columns of
+    ``adjusted_scores`` for every subject that has a predikat, by both methods, and an empty
+    frame without the ordinal items."""
+    for seed in (12, 14):
+        df, truth = simulate_local(n_s=120, n_r=20, n_i=4, k=3, seed=seed)
+        full = _with_predikat(df, truth)
+        for method in ("blup", "fixed"):
+            a = adjusted_scores(full, subject="subject", rater="rater", score="score", item="item", method=method)
+            p = adjusted_predikat(full, subject="subject", rater="rater", score="score", item="item", method=method)
+            cols = ["predikat_raw", "predikat_adjusted", "hasil_adjusted", "perilaku_adjusted"]
+            want = a.loc[a["predikat_raw"].notna() | a["predikat_adjusted"].notna(), cols]
+            pd.testing.assert_frame_equal(p.loc[want.index], want)
+            assert len(p) == len(want) and (p["predikat_raw"] != p["predikat_adjusted"]).sum() \
+                == a.attrs["summary"]["n_predikat_changed"] > 0
+    none = adjusted_predikat(df, subject="subject", rater="rater", score="score", item="item")
+    assert none.empty and list(none.columns) == cols
 
 
 def test_calibration_worklist_orders_by_impact():

@@ -533,6 +533,23 @@ def test_agreement_by_item_equals_per_item_functions():
     assert out[out.coefficient == "ICC1"].scale.iloc[0] == "Koo & Li (2016)"
 
 
+def test_agreement_coefficients_gives_the_same_rows_of_the_asked_ones_only():
+    """``coefficients=`` (what the unit report asks: ICC(1,k)) computes the asked
+    coefficients only, with the values, intervals and notes of the full table."""
+    df = _two_items()
+    full = rl.agreement(df, level="interval", by="item", categories=[1, 2, 3, 4, 5], **KW)
+    for ask in (["ICC1k"], ["gwet_ac2", "ICC1", "krippendorff_alpha"], ["kendall_w", "fleiss_kappa"]):
+        some = rl.agreement(df, level="interval", by="item", categories=[1, 2, 3, 4, 5], coefficients=ask, **KW)
+        assert set(some["coefficient"]) == set(ask)
+        want = full[full["coefficient"].isin(ask)].sort_values(["coefficient", "item"]).reset_index(drop=True)
+        got = some.sort_values(["coefficient", "item"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+    # a coefficient the level does not have: no rows; a name that is none: an error
+    assert rl.agreement(df, level="nominal", by="item", coefficients=["ICC1k"], **KW).empty
+    with pytest.raises(ValueError, match="unknown coefficient"):
+        rl.agreement(df, level="interval", coefficients=["ICC(1,k)"], **KW)
+
+
 def test_agreement_nominal_two_raters_has_cohen_and_bootstrap():
     df = long(ANXIETY[:, :2]).assign(role=lambda d: np.where(d.s < 10, "atasan", "rekan_kerja"))
     out = rl.agreement(df, level="nominal", by=["role"], n_boot=200, seed=1, **KW)

@@ -391,3 +391,27 @@ def test_impact_notes_name_the_outcome_by_its_label():
                 seen += sum(f"baku {lab} " in n or f"SD of {lab} " in n or f"SD of pre-period {lab} " in n
                             for lab in labels)
     assert seen  # the sample has pilot units with a poor pre-period fit
+
+
+def test_target_from_categorical_ids_equals_the_joined_strings():
+    """The ``target`` column built per distinct (period, subject) pair equals the per-rating
+    ``period + "|" + subject`` made categorical (same values, same sorted categories),
+    whatever the ids hold (pipes, unequal lengths, unused categories)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from evaltools.report._base import _strings, _target
+
+    ids = st.text(alphabet="ab|-1 ", min_size=0, max_size=4)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["2024-S1", "2024-S2", "P1", "P10", "P1-"]), ids), min_size=1, max_size=30),
+           st.lists(ids, max_size=3))
+    def check(rows, extra):
+        p = pd.Series(pd.Categorical([a for a, _ in rows]), index=np.arange(len(rows)) * 3)
+        s = pd.Series(pd.Categorical([b for _, b in rows], categories=sorted({b for _, b in rows} | set(extra))),
+                      index=p.index)
+        want = (_strings(p) + "|" + _strings(s)).astype("category")
+        pd.testing.assert_series_equal(_target(p, s), want, check_names=False)
+
+    check()

@@ -47,7 +47,7 @@ PermenPANRB 6/2022; SE MenPANRB 3/2023 (see ASN_RULES.md of the project).
 """
 from __future__ import annotations
 
-from ._adjust import adjusted_scores, anchor_agreement
+from ._adjust import adjusted_predikat, adjusted_scores, anchor_agreement
 from ._crossed import _CrossedFit
 from ._drift import _p_adjust, rater_drift
 from ._effects import rater_effects, role_effects
@@ -68,6 +68,7 @@ __all__ = [
     "dstudy",
     "raters_needed",
     "adjusted_scores",
+    "adjusted_predikat",
     "anchor_agreement",
     "predikat",
     "check_predikat",

@@ -73,6 +73,37 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
     >>> round(float(adj.loc[by0, "shift"].mean()), 2), round(float(adj.drop(by0)["shift"].abs().mean()), 2)
     (0.25, 0.0)
     """
+    num, ordd, sev_map = _split_and_severities(data, subject=subject, rater=rater, score=score, item=item,
+                                               method=method, hasil_item=hasil_item, perilaku_item=perilaku_item,
+                                               effects=effects)
+    sev_num = num[rater].map(sev_map).fillna(0.0).to_numpy()
+    grp = num.groupby(subject, sort=True)
+    raw = grp[score].mean()
+    adj = pd.Series(num[score].to_numpy() + sev_num, index=num.index).groupby(num[subject]).mean()
+    out = pd.DataFrame({"raw_score": raw, "adjusted_score": adj.reindex(raw.index)})
+    out.index.name = subject
+    out["shift"] = out["adjusted_score"] - out["raw_score"]
+    out["n_ratings"] = grp.size().reindex(out.index).to_numpy()
+    out["raw_decile"] = _deciles(out["raw_score"].to_numpy())
+    out["adjusted_decile"] = _deciles(out["adjusted_score"].to_numpy())
+    out["decile_changed"] = out["raw_decile"] != out["adjusted_decile"]
+    n_pred = 0
+    pred = _adjusted_predikat(num, ordd, sev_map, subject=subject, rater=rater, score=score, item=item,
+                              hasil_item=hasil_item, perilaku_item=perilaku_item, ordinal_scale=ordinal_scale)
+    if pred is not None:
+        out = out.join(pred, how="outer")
+        out["predikat_changed"] = (out["predikat_raw"].astype(object) != out["predikat_adjusted"].astype(object)) \
+            & out["predikat_raw"].notna() & out["predikat_adjusted"].notna()
+        n_pred = int(out["predikat_changed"].sum())
+    out.attrs["summary"] = {"n_subjects": int(len(out)), "n_decile_changed": int(out["decile_changed"].sum()),
+                            "n_predikat_changed": n_pred, "method": method}
+    return out
+
+
+def _split_and_severities(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str | None,
+                          method: str, hasil_item: str | None, perilaku_item: str | None,
+                          effects: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The numeric and the ordinal ratings, and each rater's severity (``adjusted_scores``)."""
     if method not in ("fixed", "blup"):
         raise ValueError("method must be 'fixed' or 'blup'")
     d = _clean(data, [subject, rater, item], score)
@@ -106,44 +137,76 @@ def adjusted_scores(data: pd.DataFrame, *, subject: str, rater: str, score: str,
             fit = _CrossedFit(y, s, r, i, int(s.max()) + 1, len(r_lab), int(i.max()) + 1,
                               lam_s=s2e / s2s, lam_r=s2e / s2r, want_cov=False)
             sev_map = pd.Series(-fit.rater, index=r_lab)
-    sev_num = num[rater].map(sev_map).fillna(0.0).to_numpy()
-    grp = num.groupby(subject, sort=True)
-    raw = grp[score].mean()
-    adj = pd.Series(num[score].to_numpy() + sev_num, index=num.index).groupby(num[subject]).mean()
-    out = pd.DataFrame({"raw_score": raw, "adjusted_score": adj.reindex(raw.index)})
-    out.index.name = subject
-    out["shift"] = out["adjusted_score"] - out["raw_score"]
-    out["n_ratings"] = grp.size().reindex(out.index).to_numpy()
-    out["raw_decile"] = _deciles(out["raw_score"].to_numpy())
-    out["adjusted_decile"] = _deciles(out["adjusted_score"].to_numpy())
-    out["decile_changed"] = out["raw_decile"] != out["adjusted_decile"]
-    n_pred = 0
-    if len(ordd) and item is not None and hasil_item is not None and perilaku_item is not None:
-        if ordinal_scale == "sd":
-            sd_num = float(np.std(num[score].to_numpy(), ddof=1))
-            sd_ord = float(np.std(ordd[score].to_numpy(), ddof=1)) if len(ordd) > 1 else 0.0
-            factor = sd_ord / sd_num if sd_num > 0 else 0.0
-        else:
-            factor = float(ordinal_scale)
-        o_sev = ordd[rater].map(sev_map).fillna(0.0).to_numpy() * factor
-        ordd = ordd.assign(_adj=np.clip(np.rint(ordd[score].to_numpy() + o_sev), 1, 3))
-        # one Hasil and one Perilaku rating per subject: the atasan's (mean if several)
-        wide = ordd.groupby([subject, item], observed=True, sort=True)[[score, "_adj"]].mean().unstack(item)
-        wide_raw, wide_adj = wide[score], wide["_adj"]
-        if hasil_item in wide_raw and perilaku_item in wide_raw:
-            hr, pr = np.rint(wide_raw[hasil_item]), np.rint(wide_raw[perilaku_item])
-            ha, pa = np.rint(wide_adj[hasil_item]), np.rint(wide_adj[perilaku_item])
-            p_raw = predikat(hr, pr)
-            p_adj = predikat(ha, pa)
-            pred = pd.DataFrame({"predikat_raw": p_raw, "predikat_adjusted": p_adj,
-                                 "hasil_adjusted": ha, "perilaku_adjusted": pa})
-            out = out.join(pred, how="outer")
-            out["predikat_changed"] = (out["predikat_raw"].astype(object) != out["predikat_adjusted"].astype(object)) \
-                & out["predikat_raw"].notna() & out["predikat_adjusted"].notna()
-            n_pred = int(out["predikat_changed"].sum())
-    out.attrs["summary"] = {"n_subjects": int(len(out)), "n_decile_changed": int(out["decile_changed"].sum()),
-                            "n_predikat_changed": n_pred, "method": method}
-    return out
+    return num, ordd, sev_map
+
+
+def _adjusted_predikat(num: pd.DataFrame, ordd: pd.DataFrame, sev_map: pd.Series, *, subject: str, rater: str,
+                       score: str, item: str | None, hasil_item: str | None, perilaku_item: str | None,
+                       ordinal_scale: float | str) -> pd.DataFrame | None:
+    """Each subject's predikat as rated and with the Hasil and Perilaku ratings corrected by
+    their rater's severity (``adjusted_scores``); None without both ordinal items."""
+    if not (len(ordd) and item is not None and hasil_item is not None and perilaku_item is not None):
+        return None
+    if ordinal_scale == "sd":
+        sd_num = float(np.std(num[score].to_numpy(), ddof=1))
+        sd_ord = float(np.std(ordd[score].to_numpy(), ddof=1)) if len(ordd) > 1 else 0.0
+        factor = sd_ord / sd_num if sd_num > 0 else 0.0
+    else:
+        factor = float(ordinal_scale)
+    o_sev = ordd[rater].map(sev_map).fillna(0.0).to_numpy() * factor
+    ordd = ordd.assign(_adj=np.clip(np.rint(ordd[score].to_numpy() + o_sev), 1, 3))
+    # one Hasil and one Perilaku rating per subject: the atasan's (mean if several)
+    wide = ordd.groupby([subject, item], observed=True, sort=True)[[score, "_adj"]].mean().unstack(item)
+    wide_raw, wide_adj = wide[score], wide["_adj"]
+    if not (hasil_item in wide_raw and perilaku_item in wide_raw):
+        return None
+    hr, pr = np.rint(wide_raw[hasil_item]), np.rint(wide_raw[perilaku_item])
+    ha, pa = np.rint(wide_adj[hasil_item]), np.rint(wide_adj[perilaku_item])
+    return pd.DataFrame({"predikat_raw": predikat(hr, pr), "predikat_adjusted": predikat(ha, pa),
+                         "hasil_adjusted": ha, "perilaku_adjusted": pa})
+
+
+def adjusted_predikat(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: str = "item",
+                      method: str = "blup", hasil_item: str = "Hasil Kerja", perilaku_item: str = "Perilaku Kerja",
+                      effects: pd.DataFrame | None = None, ordinal_scale: float | str = "sd") -> pd.DataFrame:
+    """The predikat part of :func:`adjusted_scores` alone: each subject's predikat as rated
+    and after the severity correction, without the numeric scores and deciles.
+
+    The same severities and the same correction as :func:`adjusted_scores` (same
+    parameters); for a report that only counts whose predikat would move.
+
+    Returns
+    -------
+    DataFrame indexed by subject with ``predikat_raw``, ``predikat_adjusted``,
+    ``hasil_adjusted``, ``perilaku_adjusted`` (no rows without both ordinal items).
+
+    Examples
+    --------
+    Rater A scores every employee one point below rater B and gave the Hasil and
+    Perilaku ratings; corrected by A's severity, the "Di Bawah" ratings move up:
+
+    >>> import numpy as np, pandas as pd
+    >>> s, r = np.repeat(np.arange(6), 2), np.tile(["A", "B"], 6)
+    >>> loyal = pd.DataFrame({"s": s, "r": r, "item": "Loyal",
+    ...                       "y": np.array([3.0, 4.0] * 3)[s] - (r == "A")})
+    >>> skp = pd.DataFrame({"s": np.tile(np.arange(6), 2), "r": "A",
+    ...                     "item": ["Hasil Kerja"] * 6 + ["Perilaku Kerja"] * 6, "y": [1.0, 2.0] * 6})
+    >>> p = adjusted_predikat(pd.concat([loyal, skp]), subject="s", rater="r", score="y", method="fixed",
+    ...                       ordinal_scale=1.0)
+    >>> p["predikat_raw"].tolist()[:2], p["predikat_adjusted"].tolist()[:2]
+    (['Sangat Kurang', 'Baik'], ['Baik', 'Baik'])
+    """
+    num, ordd, sev_map = _split_and_severities(data, subject=subject, rater=rater, score=score, item=item,
+                                               method=method, hasil_item=hasil_item, perilaku_item=perilaku_item,
+                                               effects=effects)
+    pred = _adjusted_predikat(num, ordd, sev_map, subject=subject, rater=rater, score=score, item=item,
+                              hasil_item=hasil_item, perilaku_item=perilaku_item, ordinal_scale=ordinal_scale)
+    if pred is None:
+        return pd.DataFrame({"predikat_raw": pd.Series(dtype="category"),
+                             "predikat_adjusted": pd.Series(dtype="category"),
+                             "hasil_adjusted": pd.Series(dtype=float), "perilaku_adjusted": pd.Series(dtype=float)})
+    pred.index.name = subject
+    return pred
 
 
 def _weighted_kappa_by_group(a: np.ndarray, b: np.ndarray, g: np.ndarray, n_groups: int, cats: np.ndarray,

@@ -36,6 +36,10 @@ def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: s
         raise DataError(f"infinite score in {what}", column=str(score))
     keep = y.notna().to_numpy()
     cols = list(dict.fromkeys(c for c in ids if c is not None))
+    if keep.all():  # the usual case: no boolean take of every column
+        out = data[cols].reset_index(drop=True)
+        out[score] = y.to_numpy()
+        return out
     out = data.loc[keep, cols].copy()
     out[score] = y[keep].to_numpy()
     return out.reset_index(drop=True)

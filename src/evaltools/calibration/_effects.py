@@ -349,9 +349,11 @@ def rater_effects(data: pd.DataFrame, *, subject: str, rater: str, score: str, i
         "component": comp.astype(np.int64), "note": note,
     }, index=pd.Index(dz["r_lab"], name=rater))
     if role is not None:
-        modal = (pd.DataFrame({"r": r, "role": d[role].astype(str).to_numpy()}).groupby(["r", "role"]).size()
-                 .sort_values(ascending=False).reset_index().drop_duplicates("r").set_index("r")["role"])
-        out.insert(out.columns.get_loc("flag"), "role", modal.reindex(np.arange(n_r)).to_numpy())
+        # each rater's most frequent role (ties: the first in sorted order)
+        g, g_lab = _codes(d[role])
+        n_g = len(g_lab)
+        modal = np.bincount(r * n_g + g, minlength=n_r * n_g).reshape(n_r, n_g).argmax(axis=1)
+        out.insert(out.columns.get_loc("flag"), "role", np.asarray(g_lab.astype(str), dtype=object)[modal])
     out.attrs["method"] = (("empirical-Bayes BLUP (Henderson 1975) of rater effects, variance components by "
                             "Henderson Method 1; severity_fixed: " if estimator == "blup" else "")
                            + "fixed-effects crossed model subject + rater" + (" + item" if item else "")

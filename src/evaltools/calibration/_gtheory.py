@@ -295,7 +295,8 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
         "note": [notes.get(nm, "") for nm in idx],
     }, index=pd.Index(idx, name="effect"))
     neg = raw < 0
-    out.loc[neg, "note"] = [((x + "; ") if x else "") + _note("gt_negative") for x in out.loc[neg, "note"]]
+    if neg.any():
+        out.loc[neg, "note"] = [((x + "; ") if x else "") + _note("gt_negative") for x in out.loc[neg, "note"]]
     if mnote:
         out["note"] = [((x + "; ") if x else "") + mnote for x in out["note"]]
     # facet sample sizes for the D study: raters per subject (per item when nested)

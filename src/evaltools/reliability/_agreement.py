@@ -26,6 +26,11 @@ _NESTED_NOTE = _note("conger_nested")
 _LEVEL_WEIGHTS = {"nominal": None, "ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
 _MAX_CATEGORIES = 50
 _TEXT_COLUMNS = ("coefficient", "weights", "scale", "label_id", "label_en", "note")
+_OUT_COLUMNS = ("coefficient", "weights", "value", "se", "ci_low", "ci_high", "pval", "n_subjects", "n_raters",
+                "n_ratings", "scale", "label_id", "label_en", "note")
+#: the coefficients besides the ICCs (``coefficients=`` of :func:`agreement`)
+_COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "conger_kappa", "brennan_prediger", "gwet_ac1", "gwet_ac2",
+                 "cohen_kappa", "krippendorff_alpha", "kendall_w")
 
 
 def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by_list: list[str], level: str,
@@ -62,7 +67,8 @@ def _code_for_level(data: pd.DataFrame, subject: str, rater: str, score: str, by
 def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level: str = "nominal",
               by: str | Sequence[str] | None = None, categories: Sequence[Any] | None = None,
               alpha: float = 0.05, ci: float | None = None, n_boot: int = 1000, seed: int | None = 0,
-              weights: str | np.ndarray | None = "auto") -> pd.DataFrame:
+              weights: str | np.ndarray | None = "auto",
+              coefficients: Sequence[str] | None = None) -> pd.DataFrame:
     """Every agreement coefficient that suits the level of measurement, per group.
 
     Parameters
@@ -93,6 +99,9 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         caps its draws at ``25 q`` value pairs (see :func:`krippendorff_alpha`), so
         for large groups its interval is wider than the sampling error; use
         ``krippendorff_alpha(..., bootstrap="subjects")`` for one group when that matters.
+    coefficients : sequence of str, optional
+        Only these coefficients (names as in the ``coefficient`` column, e.g.
+        ``["ICC1k"]``); the others are not computed. Default: every one of the level.
 
     Returns
     -------
@@ -120,6 +129,13 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     require_columns(data, [subject, rater, score, *by_list], what="ratings")
     wts = _LEVEL_WEIGHTS[level] if isinstance(weights, str) and weights == "auto" else weights
     wname = _weights_name(wts)
+    want = None if coefficients is None else set(coefficients)
+    if want is not None and (unknown := want - set(_COEFFICIENTS) - set(ICC_TYPES)):
+        raise ValueError(f"unknown coefficient(s) {sorted(unknown)}; known: {[*_COEFFICIENTS, *ICC_TYPES]}")
+
+    def wanted(name: str) -> bool:
+        return want is None or name in want
+
     base, cat_note = _code_for_level(data, subject, rater, score, by_list, level, categories)
     # one list per output column, a block of G rows per coefficient: the frame is built once
     blocks: list[dict[str, Any]] = []
@@ -165,6 +181,8 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
         per_rater = n_ratings / np.maximum(nr, 1)
         nested = per_rater < 2
         for kind, name, scale in kinds:
+            if not wanted(name):
+                continue
             if kind == "conger" and nested.all():
                 nan_rows(name, _NESTED_NOTE, scale, wname)
                 continue
@@ -174,29 +192,33 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
                     res[key] = np.where(nested, np.nan, res[key])
                 _add_note(res["note"], nested, _NESTED_NOTE)
             emit(name, res, scale, "unweighted" if kind == "percent" else wname)
-        if np.all(nr == 2):
+        if np.all(nr == 2) and wanted("cohen_kappa"):
             emit("cohen_kappa", _cohen(cdc, W, conf), "landis_koch", wname)
     else:
         for kind, name, scale in kinds:
-            nan_rows(name, cat_note, scale, "unweighted" if kind == "percent" else wname)
+            if wanted(name):
+                nan_rows(name, cat_note, scale, "unweighted" if kind == "percent" else wname)
     # Krippendorff's alpha
-    try:
-        res = _alpha_result(base, level, conf, n_boot, seed, "hayes")
-    except ValueError as exc:
-        res = _alpha_result(base, level, conf, 0, seed, "hayes")
-        _add_note(res["note"], np.ones(G, bool), str(exc))
-    emit("krippendorff_alpha", res, "krippendorff", level)
-    if level != "nominal":
+    if wanted("krippendorff_alpha"):
+        try:
+            res = _alpha_result(base, level, conf, n_boot, seed, "hayes")
+        except ValueError as exc:
+            res = _alpha_result(base, level, conf, 0, seed, "hayes")
+            _add_note(res["note"], np.ones(G, bool), str(exc))
+        emit("krippendorff_alpha", res, "krippendorff", level)
+    if level != "nominal" and wanted("kendall_w"):
         emit("kendall_w", _kendall_core(base, True), None, "")
-    if level in ("interval", "ratio"):
+    if level in ("interval", "ratio") and any(wanted(name) for name in ICC_TYPES):
         core = _icc_core(base, conf)
         for name in ICC_TYPES:
-            emit(name, core[name], "koo_li", "")
+            if wanted(name):
+                emit(name, core[name], "koo_li", "")
     K = len(blocks)
+    if not K:   # none of the coefficients asked for suits the level
+        return pd.DataFrame(columns=[*groups.columns, *_OUT_COLUMNS])
     out = groups.iloc[np.tile(np.arange(G), K)].reset_index(drop=True) if groups.shape[1] else \
         pd.DataFrame(index=range(G * K))
-    for col in ("coefficient", "weights", "value", "se", "ci_low", "ci_high", "pval", "n_subjects", "n_raters",
-                "n_ratings", "scale", "label_id", "label_en", "note"):
+    for col in _OUT_COLUMNS:
         parts = [b[col] for b in blocks]
         if col in _TEXT_COLUMNS:   # a block's label is one string for its G rows, or one per row
             parts = [np.full(G, p, dtype=object) if isinstance(p, str) else np.asarray(p, dtype=object)

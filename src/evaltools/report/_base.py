@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evaltools.asn import ORDINAL_ITEMS
@@ -136,7 +137,7 @@ def unit_ratings(study: Any, unit: str, *, numeric_only: bool = False) -> pd.Dat
     """
     r = study.ratings
     r = r[_strings(r["unit"]) == str(unit)].copy()
-    r["target"] = _strings(r["period"]) + "|" + _strings(r["subject"])
+    r["target"] = _target(r["period"], r["subject"])
     if numeric_only:
         r = r[r["item"].isin(_numeric_items(study, r))]
     return r
@@ -144,6 +145,36 @@ def unit_ratings(study: Any, unit: str, *, numeric_only: bool = False) -> pd.Dat
 
 # the name the section modules use
 _unit_ratings = unit_ratings
+
+
+def _target(period: pd.Series, subject: pd.Series) -> pd.Series:
+    """``period | subject`` as a categorical with sorted categories (as ``astype("category")``).
+
+    A categorical: the sections group, select and take by it a dozen times, and each pass
+    over ten thousand strings would factorize them again. From categorical ids the labels
+    are formed once per distinct (period, subject) pair, not once per rating.
+
+    Examples
+    --------
+    >>> p, s = pd.Series(pd.Categorical(["P2", "P1", "P2"])), pd.Series(pd.Categorical(["b", "a", "a"]))
+    >>> t = _target(p, s)
+    >>> t.tolist(), t.cat.categories.tolist()
+    (['P2|b', 'P1|a', 'P2|a'], ['P1|a', 'P2|a', 'P2|b'])
+    """
+    cat = pd.CategoricalDtype
+    if not (isinstance(period.dtype, cat) and isinstance(subject.dtype, cat)) or period.isna().any() \
+            or subject.isna().any():
+        return (_strings(period) + "|" + _strings(subject)).astype("category")
+    n_s = max(len(subject.cat.categories), 1)
+    pair, codes = np.unique(period.cat.codes.to_numpy(np.int64) * n_s + subject.cat.codes.to_numpy(np.int64),
+                            return_inverse=True)
+    labels = (pd.Index(period.cat.categories.astype(str)).take(pair // n_s) + "|"
+              + pd.Index(subject.cat.categories.astype(str)).take(pair % n_s))
+    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return pd.Series(pd.Categorical.from_codes(rank[codes.reshape(-1)], categories=labels.take(order)),
+                     index=period.index, name=None)
 
 
 def _item_kinds(study: Any, items: Iterable[str]) -> dict[str, str]:

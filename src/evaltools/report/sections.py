@@ -89,12 +89,12 @@ def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str
                    "period_first": periods[0] if periods else None, "period_last": periods[-1] if periods else None}
     sec.lead = text("coverage.lead", lang, n_subjects=suppress_count(n_sub, k, lang, style="text"),
                     n_raters=n_rat, n_ratings=int(len(r)), n_periods=len(periods), rps=rps, missing=missing_share)
-    counts = r.groupby(_strings(r["rater_role"]), observed=True).agg(
-        n_raters=("rater", "nunique"), n_ratings=("score", "size"))
+    by_role = r.groupby(_strings(r["rater_role"]), observed=True)
+    n_raters, n_ratings = by_role["rater"].nunique(), by_role.size()
     tab = pd.DataFrame({
         text("role", lang): [role_label(ro, lang) for ro in roles],
-        text("n_raters", lang): [int(counts["n_raters"].get(ro, 0)) for ro in roles],
-        text("n_ratings", lang): [int(counts["n_ratings"].get(ro, 0)) for ro in roles],
+        text("n_raters", lang): [int(n_raters.get(ro, 0)) for ro in roles],
+        text("n_ratings", lang): [int(n_ratings.get(ro, 0)) for ro in roles],
         text("missing_share", lang): [fmt(miss[ro], lang, pct=True) for ro in roles],
     })
     sec.tables.append(("", tab))
@@ -155,13 +155,16 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
         cats = study.categories(str(num["item"].iloc[0]))
     except Exception:
         pass
+    # the verdict reads ICC(1,k) (analytic interval), the first primary coefficient, which the
+    # interval level always has: the other coefficients are not computed
+    primary = list(PRIMARY_COEFFICIENTS[:1])
     by_item = reliability.agreement(num, subject="target", rater="rater", score="score", level="interval", by="item",
-                                    categories=cats, n_boot=0)  # the verdict reads ICC(1,k): analytic interval
+                                    categories=cats, n_boot=0, coefficients=primary)
     # by role: each rater's mean over the 360° items, so a (employee, rater) pair is one rating
     comp = num.groupby(["target", "rater", "rater_role"], observed=True, as_index=False)["score"].mean()
     comp["rater_role"] = comp["rater_role"].astype(str)
     by_role = reliability.agreement(comp, subject="target", rater="rater", score="score", level="interval",
-                                    by="rater_role", n_boot=0)
+                                    by="rater_role", n_boot=0, coefficients=primary)
     pi = _pick_primary(by_item).copy()
     pr = _pick_primary(by_role).copy()
     coef = str(pi["coefficient"].iloc[0]) if "coefficient" in pi and len(pi) else "agreement"
@@ -354,14 +357,16 @@ def _worklist(fx: pd.DataFrame, flagged: pd.Series, sec: Section, lang: str) -> 
 
 def _predikat_moves(cal: Any, study: Any, r: pd.DataFrame, fx: pd.DataFrame) -> dict | None:
     """Whose predikat would change in the latest period if scores were corrected for rater
-    severity (``calibration.adjusted_scores``, BLUP severities): counts only."""
+    severity (``calibration.adjusted_predikat``, the predikat part of ``adjusted_scores``, BLUP
+    severities): counts only."""
     ordinal = r[r["item"].isin(ORDINAL_ITEMS)]
     if ordinal.empty:
         return None
     last = _period_order(study, ordinal["period"])[-1]
     rl = r[_strings(r["period"]) == last]
-    adj = cal.adjusted_scores(rl, subject="target", rater="rater", score="score", item="item")
-    if "predikat_adjusted" not in adj:
+    # the predikat part of adjusted_scores alone (its numeric scores and deciles are not shown)
+    adj = cal.adjusted_predikat(rl, subject="target", rater="rater", score="score", item="item")
+    if adj.empty:
         return None
     raw, new = adj["predikat_raw"], adj["predikat_adjusted"]
     both = raw.notna() & new.notna()
