@@ -145,16 +145,21 @@ def pooled_tests(study: Any, *, alpha: float = 0.05, power: float = 0.8,
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["outcome", "unit"])
 
 
-def _pooled_given(pooled: Any, outcome: str) -> pd.DataFrame | None:
-    """This outcome's rows of a :func:`pooled_tests` table (a frame; :func:`impact` reads a path once), or None."""
+def _pooled_by_outcome(pooled: Any) -> dict[str, pd.DataFrame]:
+    """Each outcome's rows of a :func:`pooled_tests` table, its pooled fit in ``attrs["pooled"]``
+    (the table split once: :func:`impact` asks for every outcome)."""
     if not isinstance(pooled, pd.DataFrame) or "outcome" not in pooled:
-        return None
-    t = pooled[pooled["outcome"].astype(str) == str(outcome)]
-    if t.empty:
-        return None
-    fit = [c for c in t.columns if c.startswith("pooled_")]
-    out = t.drop(columns=["outcome", *fit]).reset_index(drop=True)
-    out.attrs["pooled"] = {c[len("pooled_"):]: t[c].iloc[0] for c in fit}
+        return {}
+    fit = [c for c in pooled.columns if c.startswith("pooled_")]
+    rest = pooled.drop(columns=["outcome", *fit])
+    values = {c: pooled[c].to_numpy() for c in fit}
+    codes, names = pd.factorize(pooled["outcome"].astype(str))
+    out = {}
+    for k, name in enumerate(names):   # a few outcomes
+        rows = np.flatnonzero(codes == k)
+        t = rest.iloc[rows].reset_index(drop=True)
+        t.attrs["pooled"] = {c[len("pooled_"):]: v[rows[0]] for c, v in values.items()}
+        out[str(name)] = t
     return out
 
 
@@ -202,6 +207,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     rows, per, paths = [], {}, []
     if isinstance(pooled, (str, os.PathLike)):
         pooled = pd.read_parquet(pooled)       # once for all outcomes
+    given_by = _pooled_by_outcome(pooled) if pooled is not None else {}
     present = [oc for oc in names if oc in panel]
     effects: dict = {}
     try:  # the panel checked and the unit located once for all outcomes
@@ -214,7 +220,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         try:
             ue = effects[oc] if oc in effects else pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha,
                                                                      power=th["mde_power"])
-            given = _pooled_given(pooled, oc) if pooled is not None else None
+            given = given_by.get(str(oc))
             pool = given if given is not None else _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
             if not _is_data_problem(exc):
