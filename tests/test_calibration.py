@@ -680,6 +680,11 @@ def test_adjusted_predikat_is_the_predikat_part_of_adjusted_scores():
             pd.testing.assert_frame_equal(p.loc[want.index], want)
             assert len(p) == len(want) and (p["predikat_raw"] != p["predikat_adjusted"]).sum() \
                 == a.attrs["summary"]["n_predikat_changed"] > 0
+        # the rated predikat against its plain pandas formulation (mean per subject and item, rounded)
+        ordd = full[full["item"].isin(["Hasil Kerja", "Perilaku Kerja"])]
+        wide = ordd.groupby(["subject", "item"], observed=True, sort=True)["score"].mean().unstack("item")
+        pd.testing.assert_series_equal(p["predikat_raw"], predikat(np.rint(wide["Hasil Kerja"]),
+                                                                   np.rint(wide["Perilaku Kerja"])), check_names=False)
     none = adjusted_predikat(df, subject="subject", rater="rater", score="score", item="item")
     assert none.empty and list(none.columns) == cols
 

@@ -415,3 +415,43 @@ def test_target_from_categorical_ids_equals_the_joined_strings():
         pd.testing.assert_series_equal(_target(p, s), want, check_names=False)
 
     check()
+
+
+def test_coverage_counts_from_codes_equal_the_grouped_counts():
+    """The coverage counts taken from the categorical ids' codes equal pandas' grouping of the
+    same ratings as strings (employees, raters, raters per target, raters and ratings per role,
+    item non-response by role and overall), with unused categories and roles that rate nothing."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from evaltools.report.sections import _coverage_counts, _coverage_counts_codes
+
+    rows = st.tuples(st.sampled_from(["s1", "s2", "s3"]), st.sampled_from(["r1", "r2", "r3", "r4"]),
+                     st.sampled_from(["atasan", "rekan_kerja", "masyarakat"]), st.sampled_from(["A", "B", "C"]),
+                     st.sampled_from(["P1", "P2"]))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(rows, min_size=1, max_size=25), st.integers(0, 3))
+    def check(recs, cut):
+        d = pd.DataFrame(recs, columns=["subject", "rater", "rater_role", "item", "period"])
+        d["target"] = d["period"] + "|" + d["subject"]
+        cats = {"subject": ["s0", "s1", "s2", "s3"], "rater": ["r0", "r1", "r2", "r3", "r4"],
+                "rater_role": ["atasan", "bawahan", "masyarakat", "rekan_kerja"], "item": ["A", "B", "C", "D"]}
+        cat = d.assign(**{c: pd.Categorical(d[c], categories=v) for c, v in cats.items()},
+                       target=d["target"].astype("category"))
+        num_items = ["A", "B", "C"][cut:] or ["A"]
+        roles = ["atasan", "rekan_kerja", "bawahan", "masyarakat", "diri_sendiri"]
+        got = _coverage_counts_codes(cat, cat[cat["item"].isin(num_items)], roles)
+        want = _coverage_counts(d, d[d["item"].isin(num_items)], roles)   # strings: pandas grouping
+        np.testing.assert_array_equal(got.pop("per_target"), want.pop("per_target"))
+        assert got.keys() == want.keys()
+        for key in got:
+            a, b = got[key], want[key]
+            if isinstance(a, dict):
+                assert a.keys() == b.keys()
+                for ro in a:
+                    assert a[ro] == b[ro] or (math.isnan(a[ro]) and math.isnan(b[ro])), (key, ro, a, b)
+            else:
+                assert a == b or (math.isnan(a) and math.isnan(b)), (key, a, b)
+
+    check()

@@ -154,14 +154,24 @@ def _adjusted_predikat(num: pd.DataFrame, ordd: pd.DataFrame, sev_map: pd.Series
     else:
         factor = float(ordinal_scale)
     o_sev = ordd[rater].map(sev_map).fillna(0.0).to_numpy() * factor
-    ordd = ordd.assign(_adj=np.clip(np.rint(ordd[score].to_numpy() + o_sev), 1, 3))
-    # one Hasil and one Perilaku rating per subject: the atasan's (mean if several)
-    wide = ordd.groupby([subject, item], observed=True, sort=True)[[score, "_adj"]].mean().unstack(item)
-    wide_raw, wide_adj = wide[score], wide["_adj"]
-    if not (hasil_item in wide_raw and perilaku_item in wide_raw):
+    y = ordd[score].to_numpy(dtype=float)
+    adj = np.clip(np.rint(y + o_sev), 1, 3)
+    is_h, is_p = (ordd[item] == hasil_item).to_numpy(), (ordd[item] == perilaku_item).to_numpy()
+    if not (is_h.any() and is_p.any()):
         return None
-    hr, pr = np.rint(wide_raw[hasil_item]), np.rint(wide_raw[perilaku_item])
-    ha, pa = np.rint(wide_adj[hasil_item]), np.rint(wide_adj[perilaku_item])
+    # one Hasil and one Perilaku rating per subject: the atasan's (mean if several), as grouped
+    # sums over the subjects' codes (sorted as a groupby sorts them)
+    s, s_lab = _codes(ordd[subject])
+    n_s = len(s_lab)
+    index = s_lab.rename(subject)
+
+    def per_subject(mask: np.ndarray, v: np.ndarray) -> pd.Series:
+        n = np.bincount(s[mask], minlength=n_s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pd.Series(np.rint(np.bincount(s[mask], v[mask], n_s) / n), index=index)
+
+    hr, pr = per_subject(is_h, y), per_subject(is_p, y)
+    ha, pa = per_subject(is_h, adj), per_subject(is_p, adj)
     return pd.DataFrame({"predikat_raw": predikat(hr, pr), "predikat_adjusted": predikat(ha, pa),
                          "hasil_adjusted": ha, "perilaku_adjusted": pa})
 

@@ -19,9 +19,11 @@ from evaltools._notes import note as _note
 def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: str = "ratings") -> pd.DataFrame:
     """Columns present, ids without gaps, score numeric; rows without a score dropped."""
     require_columns(data, [*ids, score], what=what)
-    for col in ids:
-        if col is not None and data[col].isna().any():
-            row = int(np.flatnonzero(data[col].isna().to_numpy())[0])
+    cols = list(dict.fromkeys(c for c in ids if c is not None))
+    columns = {c: data[c] for c in cols}   # each column taken once
+    for col, values in columns.items():
+        if values.hasnans:
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
             raise DataError(f"missing identifier in {what}", row=row, column=str(col))
     y = data[score]
     if not pd.api.types.is_numeric_dtype(y):
@@ -35,11 +37,8 @@ def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: s
     if np.isinf(y.to_numpy()).any():
         raise DataError(f"infinite score in {what}", column=str(score))
     keep = y.notna().to_numpy()
-    cols = list(dict.fromkeys(c for c in ids if c is not None))
-    if keep.all():  # the usual case: no boolean take of every column
-        out = data[cols].reset_index(drop=True)
-        out[score] = y.to_numpy()
-        return out
+    if keep.all():  # the usual case: the columns as they are, in a new frame
+        return pd.DataFrame({**{c: v.array for c, v in columns.items()}, score: y.to_numpy()}, copy=False)
     out = data.loc[keep, cols].copy()
     out[score] = y[keep].to_numpy()
     return out.reset_index(drop=True)

@@ -7,7 +7,7 @@ says so with the reason ("tidak dapat dihitung: …"), it does not fail.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,17 +60,50 @@ def coverage(study: Any, unit: str, *, lang: str = "id", thresholds: Mapping[str
     return _coverage(study, _unit_ratings(study, unit), lang=lang, thresholds=thresholds)
 
 
-def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str, Any] | None) -> Section:
+def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str, Any] | None,
+              num: pd.DataFrame | None = None) -> Section:
     k = _k(thresholds)
     sec = Section(key="coverage", title=text("coverage", lang))
-    n_sub = int(r["subject"].nunique())
-    n_rat = int(r["rater"].nunique())
-    per_target = r.groupby("target", observed=True)["rater"].nunique()
-    rps = float(per_target.median()) if len(per_target) else float("nan")
-    num = r[r["item"].isin(_numeric_items(study, r))]
+    if num is None:
+        num = r[r["item"].isin(_numeric_items(study, r))]
     roles = [str(x) for x in (getattr(study, "roles", None) or sorted(_strings(r["rater_role"]).unique()))]
-    # item non-response: a rater who rated an employee should rate every item their role rates
-    # in this unit (the public rates only the public-facing items, so "every item" is per role)
+    c = _coverage_counts(r, num, roles)
+    n_sub, n_rat, per_target, miss, missing_share = (c["n_subjects"], c["n_raters"], c["per_target"],
+                                                     c["missing_by_role"], c["missing_share"])
+    rps = float(np.median(per_target)) if len(per_target) else float("nan")
+    periods = _period_order(study, r["period"])
+    sec.results = {"available": True, "n_subjects": n_sub, "n_raters": n_rat, "n_ratings": int(len(r)),
+                   "n_periods": len(periods), "raters_per_subject": rps,
+                   "min_raters_per_subject": float(per_target.min()) if len(per_target) else float("nan"),
+                   "missing_share": missing_share, "missing_by_role": miss,
+                   "period_first": periods[0] if periods else None, "period_last": periods[-1] if periods else None}
+    sec.lead = text("coverage.lead", lang, n_subjects=suppress_count(n_sub, k, lang, style="text"),
+                    n_raters=n_rat, n_ratings=int(len(r)), n_periods=len(periods), rps=rps, missing=missing_share)
+    tab = pd.DataFrame({
+        text("role", lang): [role_label(ro, lang) for ro in roles],
+        text("n_raters", lang): [c["raters_by_role"].get(ro, 0) for ro in roles],
+        text("n_ratings", lang): [c["ratings_by_role"].get(ro, 0) for ro in roles],
+        text("missing_share", lang): [fmt(miss[ro], lang, pct=True) for ro in roles],
+    })
+    sec.tables.append(("", tab))
+    return sec
+
+
+def _coverage_counts(r: pd.DataFrame, num: pd.DataFrame, roles: Sequence[str]) -> dict[str, Any]:
+    """The coverage section's counts: employees, raters, raters per target, ratings and raters
+    per role, and item non-response (by role and overall).
+
+    Item non-response: a rater who rated an employee should rate every item their role rates
+    in this unit (the public rates only the public-facing items, so "every item" is per role):
+    1 - ratings / (rater-target pairs x the role's items).
+
+    From the categorical ids' codes (grouped counts over integer keys) when the columns are
+    categoricals without gaps, as a Study holds them; else by pandas grouping.
+    """
+    keys = ("subject", "rater", "target", "rater_role", "item")
+    if all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].hasnans for d in (r, num) for c in keys):
+        return _coverage_counts_codes(r, num, roles)
+    per_target = r.groupby("target", observed=True)["rater"].nunique().to_numpy(float)
     role = _strings(num["rater_role"])
     items_per_role = num.groupby(role, observed=True)["item"].nunique()
     pairs = num.groupby([role.rename("role"), num["target"], num["rater"]], observed=True).size()
@@ -81,24 +114,54 @@ def _coverage(study: Any, r: pd.DataFrame, *, lang: str, thresholds: Mapping[str
     miss = {ro: (1 - float(obs_role.get(ro, 0)) / float(exp_role[ro])) if exp_role.get(ro, 0) else float("nan")
             for ro in roles}
     missing_share = 1 - float(pairs.sum()) / float(expected.sum()) if expected.sum() else float("nan")
-    periods = _period_order(study, r["period"])
-    sec.results = {"available": True, "n_subjects": n_sub, "n_raters": n_rat, "n_ratings": int(len(r)),
-                   "n_periods": len(periods), "raters_per_subject": rps,
-                   "min_raters_per_subject": float(per_target.min()) if len(per_target) else float("nan"),
-                   "missing_share": missing_share, "missing_by_role": miss,
-                   "period_first": periods[0] if periods else None, "period_last": periods[-1] if periods else None}
-    sec.lead = text("coverage.lead", lang, n_subjects=suppress_count(n_sub, k, lang, style="text"),
-                    n_raters=n_rat, n_ratings=int(len(r)), n_periods=len(periods), rps=rps, missing=missing_share)
     by_role = r.groupby(_strings(r["rater_role"]), observed=True)
     n_raters, n_ratings = by_role["rater"].nunique(), by_role.size()
-    tab = pd.DataFrame({
-        text("role", lang): [role_label(ro, lang) for ro in roles],
-        text("n_raters", lang): [int(n_raters.get(ro, 0)) for ro in roles],
-        text("n_ratings", lang): [int(n_ratings.get(ro, 0)) for ro in roles],
-        text("missing_share", lang): [fmt(miss[ro], lang, pct=True) for ro in roles],
-    })
-    sec.tables.append(("", tab))
-    return sec
+    return {"n_subjects": int(r["subject"].nunique()), "n_raters": int(r["rater"].nunique()),
+            "per_target": per_target, "missing_by_role": miss, "missing_share": missing_share,
+            "raters_by_role": {ro: int(n_raters.get(ro, 0)) for ro in roles},
+            "ratings_by_role": {ro: int(n_ratings.get(ro, 0)) for ro in roles}}
+
+
+def _coverage_counts_codes(r: pd.DataFrame, num: pd.DataFrame, roles: Sequence[str]) -> dict[str, Any]:
+    """:func:`_coverage_counts` on the codes of categorical ids (no missing values)."""
+    def codes(d: pd.DataFrame, c: str) -> tuple[np.ndarray, int]:
+        return d[c].cat.codes.to_numpy(np.int64), len(d[c].cat.categories)
+
+    def distinct(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> np.ndarray:
+        """Distinct b values per a value (length n_a)."""
+        return np.bincount(np.unique(a * n_b + b) // n_b, minlength=n_a)
+
+    subj, n_subj = codes(r, "subject")
+    rat, n_r = codes(r, "rater")
+    tgt, n_t = codes(r, "target")
+    rl, n_rl = codes(r, "rater_role")
+    seen_t = np.bincount(tgt, minlength=n_t) > 0
+    per_target = distinct(tgt, n_t, rat, n_r)[seen_t].astype(float)
+    names = [str(x) for x in r["rater_role"].cat.categories]
+    raters_by = dict(zip(names, distinct(rl, n_rl, rat, n_r).tolist()))
+    ratings_by = dict(zip(names, np.bincount(rl, minlength=n_rl).tolist()))
+    # item non-response on the numeric items
+    nrl, n_nrl = codes(num, "rater_role")
+    nt, n_nt = codes(num, "target")
+    nr, n_nr = codes(num, "rater")
+    ni, n_ni = codes(num, "item")
+    items_per_role = distinct(nrl, n_nrl, ni, n_ni).astype(float)
+    pair, per_pair = np.unique((nrl * n_nt + nt) * n_nr + nr, return_counts=True)
+    pair_role = pair // (n_nt * n_nr)
+    exp_role = np.bincount(pair_role, weights=items_per_role[pair_role], minlength=n_nrl)
+    obs_role = np.bincount(pair_role, weights=per_pair, minlength=n_nrl)
+    code_of = {str(x): i for i, x in enumerate(num["rater_role"].cat.categories)}
+    miss = {}
+    for ro in roles:
+        i = code_of.get(ro)
+        miss[ro] = (1 - float(obs_role[i]) / float(exp_role[i])) if i is not None and exp_role[i] else float("nan")
+    total = float(exp_role.sum())
+    return {"n_subjects": int(np.count_nonzero(np.bincount(subj, minlength=n_subj))),
+            "n_raters": int(np.count_nonzero(np.bincount(rat, minlength=n_r))),
+            "per_target": per_target, "missing_by_role": miss,
+            "missing_share": 1 - float(per_pair.sum()) / total if total else float("nan"),
+            "raters_by_role": {ro: int(raters_by.get(ro, 0)) for ro in roles},
+            "ratings_by_role": {ro: int(ratings_by.get(ro, 0)) for ro in roles}}
 
 
 def _period_order(study: Any, periods: pd.Series) -> list[str]:
@@ -325,20 +388,25 @@ def _worklist(fx: pd.DataFrame, flagged: pd.Series, sec: Section, lang: str) -> 
     Impact (as ``calibration.calibration_worklist``): |severity| x employees rated for severe
     and lenient raters, (1 - sd_ratio) x employees for central tendency, halo x employees.
     """
-    f = fx.loc[flagged]
-    if not len(f):
+    rows = np.flatnonzero(np.asarray(flagged, dtype=bool))
+    if not rows.size:
         return
-    first = f["flag"].astype(str).str.split("+").str[0]
-    n_sub = pd.to_numeric(f.get("n_subjects", pd.Series(1, index=f.index)), errors="coerce").fillna(0)
-    sev = pd.to_numeric(f["severity"], errors="coerce").abs()
-    sd_ratio = pd.to_numeric(f.get("sd_ratio", pd.Series(np.nan, index=f.index)), errors="coerce")
-    halo = pd.to_numeric(f.get("halo", pd.Series(np.nan, index=f.index)), errors="coerce")
-    impact_ = np.select([first.isin(["severe", "lenient"]), first.eq("central")],
+
+    def column(name: str, default: float) -> np.ndarray:   # a numeric column on the flagged rows
+        if name not in fx:
+            return np.full(rows.size, default)
+        return pd.to_numeric(fx[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[rows]
+
+    first = np.char.partition(fx["flag"].astype(str).to_numpy(dtype=str)[rows], "+")[:, 0]
+    n_sub = np.nan_to_num(column("n_subjects", 1.0), nan=0.0)
+    sev, sd_ratio, halo = np.abs(column("severity", np.nan)), column("sd_ratio", np.nan), column("halo", np.nan)
+    impact_ = np.select([np.isin(first, ["severe", "lenient"]), first == "central"],
                         [sev * n_sub, (1 - sd_ratio) * n_sub], halo * n_sub)
-    f = f.assign(_impact=np.nan_to_num(impact_, nan=0.0), _first=first).sort_values("_impact", ascending=False,
-                                                                                    kind="stable").head(12)
+    # highest impact first, ties in table order (a stable sort), at most 12
+    top = np.argsort(-np.nan_to_num(impact_, nan=0.0), kind="stable")[:12]
+    f = fx.iloc[rows[top]]
     rule = [text(f"calibration.rule.{x}", lang) if x in ("severe", "lenient", "central", "halo") else x
-            for x in f["_first"]]
+            for x in first[top]]
     ev = [text("calibration.evidence", lang, rule=ru, severity=_num(s), se=_num(se), sd_ratio=_num(sd), halo=_num(h),
                n_ratings=int(nr), n_subjects=int(ns))
           for ru, s, se, sd, h, nr, ns in zip(rule, f["severity"], f.get("se", f["severity"] * np.nan),
@@ -447,7 +515,7 @@ def unit_sections(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None
     # the unit's ratings are selected once and shared by the three sections that read them
     r = _unit_ratings(study, unit)
     num = r[r["item"].isin(_numeric_items(study, r))]
-    out = {"coverage": _coverage(study, r, lang=lang, thresholds=th),
+    out = {"coverage": _coverage(study, r, lang=lang, thresholds=th, num=num),
            "consistency": _consistency(study, num, thresholds=th, lang=lang),
            "calibration": _calibration(study, unit, r, num, thresholds=th, lang=lang),
            "impact": impact(study, unit, thresholds=th, lang=lang, pooled=pooled)}
