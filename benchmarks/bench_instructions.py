@@ -10,8 +10,9 @@ collector first), once with ``N`` units and once with none: the difference over 
 unit's computation without the imports and the set-up.
 
 ``--against REV`` counts the same for another revision of the project (checked out in a
-temporary git worktree) side by side, as the peer. Without valgrind it says so and writes
-nothing. Takes about 4 minutes per revision on 2 cores (valgrind runs ~50x slower).
+temporary git worktree) side by side, as the peer; by default :data:`BASELINE`, the code before
+the unit report's computation was cut down (``--against ''``: this tree only; a revision the
+clone does not have is skipped with a message). Without valgrind it says so and writes nothing. Takes about 4 minutes per revision on 2 cores (valgrind runs ~50x slower).
 
 Run as ``python benchmarks/bench_instructions.py [--against REV]``; writes
 ``benchmarks/results_instructions.md``.
@@ -29,6 +30,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: the peer revision of ``make bench``: the unit report before agreement(coefficients=),
+#: adjusted_predikat and the coverage counts from codes
+BASELINE = "cb579af"
 
 # the child: the sample's unit of median size, computed as its notebook does (unit_report.ipynb)
 _CHILD = r"""
@@ -89,7 +93,8 @@ def per_unit(src: Path, n: int) -> tuple[float, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--against", metavar="REV", help="another revision to count side by side (the peer)")
+    ap.add_argument("--against", metavar="REV", default=BASELINE,
+                    help=f"another revision to count side by side (the peer; default {BASELINE})")
     ap.add_argument("--units", type=int, default=2, help="units computed in the counted run")
     ap.add_argument("--quick", action="store_true", help="(smoke runs) skip: valgrind is slow")
     a = ap.parse_args()
@@ -98,8 +103,11 @@ def main() -> int:
         return 0
     ours, unit = per_unit(ROOT, a.units)
     rows = [("this tree", ours)]
-    peer = None
-    if a.against:
+    known = a.against and subprocess.run(["git", "rev-parse", "--verify", "-q", a.against + "^{commit}"], cwd=ROOT,
+                                         capture_output=True).returncode == 0
+    if a.against and not known:
+        print(f"bench_instructions: revision {a.against} is not in this clone; counting this tree only")
+    if known:
         with tempfile.TemporaryDirectory(prefix="bench-rev-") as tmp:
             wt = Path(tmp) / "rev"
             subprocess.run(["git", "worktree", "add", "--detach", "-q", str(wt), a.against], cwd=ROOT, check=True)
