@@ -463,18 +463,51 @@ def _flag_label(code: Any, lang: str) -> str:
     return " + ".join(text(f"flag.{x}", lang) if has(f"flag.{x}") else x for x in str(code).split("+"))
 
 
-def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Section, lang: str, k: int) -> dict:
+def _atasan_hasil_perilaku(study: Any, r: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Each employee's Hasil and Perilaku codes from the atasan (the mean of several, rounded)
+    in the latest period that has both: (hasil, perilaku, period), or None."""
+    if isinstance(r["target"].dtype, pd.CategoricalDtype) and isinstance(r["period"].dtype, pd.CategoricalDtype) \
+            and not (r["target"].hasnans or r["period"].hasnans):
+        # grouped sums over the targets' codes
+        t = r["target"].cat.codes.to_numpy(np.int64)
+        n_t = len(r["target"].cat.categories)
+        y = r["score"].to_numpy(dtype=float)
+        at = (r["rater_role"] == "atasan").to_numpy() & ~np.isnan(y)
+        means = []
+        for it in ORDINAL_ITEMS[:2]:
+            m = at & (r["item"] == it).to_numpy()
+            n = np.bincount(t[m], minlength=n_t)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means.append(np.round(np.bincount(t[m], y[m], n_t) / n))
+        h, p = means
+        both = ~(np.isnan(h) | np.isnan(p))
+        if not both.any():
+            return None
+        period_of = np.zeros(n_t, np.int64)
+        period_of[t] = r["period"].cat.codes.to_numpy(np.int64)   # one period per target
+        labels = np.asarray(r["period"].cat.categories.astype(str), dtype=object)[period_of]
+        last = _period_order(study, pd.Series(labels[both]))[-1]
+        keep = both & (labels == last)
+        return h[keep], p[keep], last
     at = r[_strings(r["rater_role"]) == "atasan"]
     hk = at[at["item"] == ORDINAL_ITEMS[0]].groupby("target", observed=True)["score"].mean().round()
     pk = at[at["item"] == ORDINAL_ITEMS[1]].groupby("target", observed=True)["score"].mean().round()
     both = pd.concat([hk.rename("h"), pk.rename("p")], axis=1).dropna()
     if both.empty:
-        return {"predikat_ok": None}
+        return None
     # the latest period only: the distribution rule applies to one appraisal round
-    periods = both.index.str.split("|").str[0]
+    periods = both.index.astype(str).str.split("|").str[0]
     last = _period_order(study, pd.Series(periods))[-1]
     both = both[periods == last]
-    pred = cal.predikat(both["h"], both["p"])
+    return both["h"].to_numpy(), both["p"].to_numpy(), last
+
+
+def _predikat_check(cal: Any, study: Any, r: pd.DataFrame, unit: str, sec: Section, lang: str, k: int) -> dict:
+    hp = _atasan_hasil_perilaku(study, r)
+    if hp is None:
+        return {"predikat_ok": None}
+    h, p, last = hp
+    pred = cal.predikat(h, p)
     units = getattr(study, "units", None)
     org = units.loc[units["unit"].astype(str) == str(unit), "org_predikat"] \
         if units is not None and "org_predikat" in units else None
