@@ -41,35 +41,22 @@ from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
 import evaltools
-from evaltools import _kernel_state, report, runner
-from evaltools.report.impact import pooled_tests
+from evaltools import _kernel_state
 import pyarrow as pa
 pa.set_cpu_count(1)
 _kernel_state.prepare_kernel()
-whole = evaltools.load_study(Path(sys.argv[2]) / "data" / "sample")
-sizes = whole.ratings.groupby("unit", observed=True)["subject"].nunique()
-unit = str((sizes - sizes.median()).abs().idxmin())
-th = report.thresholds(whole.config)
-mine = whole.ratings[whole.ratings["unit"].astype(str) == unit]
-sub = runner._restrict(whole, unit, runner._partition_ratings(whole, mine), whole.control_pools([unit])[unit])
-pooled = pooled_tests(whole, power=th["mde_power"])
-tmp = Path(tempfile.mkdtemp(prefix="bench-instr-"))
-part = sub.save(tmp / "unit")
-pooled[pooled["unit"].astype(str) == unit].reset_index(drop=True).to_parquet(tmp / "pooled.parquet")
+sys.path.insert(0, str(Path(sys.argv[2]) / "benchmarks"))
+from _median_unit import compute, median_unit
+fx = median_unit(Path(sys.argv[2]), Path(tempfile.mkdtemp(prefix="bench-instr-")))
 
 def once():
-    st = evaltools.load_study(part)
-    sections = report.unit_sections(st, unit, thresholds=th, lang="id", pooled=str(tmp / "pooled.parquet"))
-    v = report.verdict(sections, th, lang="id")
-    for s_ in [*sections.values(), v]:
-        getattr(s_, "_repr_html_", lambda: None)()
-    report.unit_record(unit, sections, v, lang="id")
+    compute(evaltools.load_study(fx["partition"]), fx)
 
 once()
 gc.collect()
 for _ in range(int(sys.argv[1])):
     once()
-print(unit)
+print(fx["unit"])
 """
 
 

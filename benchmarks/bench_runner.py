@@ -45,6 +45,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "benchmarks"
 sys.path.insert(0, str(ROOT / "src"))
 # single-threaded BLAS, as the report kernels run (evaltools._kernels.kernel_env), set before numpy
 # loads. Not OMP_NUM_THREADS: pyarrow sizes its thread pool by it, and the runner's own process
@@ -270,24 +271,12 @@ from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
 import evaltools
-from evaltools import report, runner
-from evaltools.report.impact import pooled_tests
 root = Path(sys.argv[1])
-whole = evaltools.load_study(root / "data" / "sample")
-sizes = whole.ratings.groupby("unit", observed=True)["subject"].nunique()
-unit = str((sizes - sizes.median()).abs().idxmin())
-th = report.thresholds(whole.config)
-mine = whole.ratings[whole.ratings["unit"].astype(str) == unit]
-sub = runner._restrict(whole, unit, runner._partition_ratings(whole, mine), whole.control_pools([unit])[unit])
-pooled = pooled_tests(whole, power=th["mde_power"])
-pooled = pooled[pooled["unit"].astype(str) == unit].reset_index(drop=True)
-with tempfile.TemporaryDirectory() as tmp:
-    st = evaltools.load_study(sub.save(Path(tmp) / "unit"))
+sys.path.insert(0, str(root / "benchmarks"))
+from _median_unit import compute, median_unit
+fx = median_unit(root, Path(tempfile.mkdtemp(prefix="bench-ceiling-")))
 def once():
-    sections = report.unit_sections(st, unit, thresholds=th, lang="id", pooled=pooled)
-    v = report.verdict(sections, th, lang="id")
-    for s_ in [*sections.values(), v]:
-        getattr(s_, "_repr_html_", lambda: None)()
+    compute(evaltools.load_study(fx["partition"]), fx)
 once()
 print("ready", flush=True)
 sys.stdin.readline()
@@ -467,39 +456,26 @@ def profile_unit() -> dict:
 
     matplotlib.use("Agg")
     import evaltools
-    from evaltools import _kernel_state, report
+    from evaltools import _kernel_state
 
     # the state of a warm report kernel: the stack imported and moved to the GC's permanent
     # generation (without it each full collection walks every object of the stack: ~12 % of
     # a unit here)
     _kernel_state.prepare_kernel()
-    whole = evaltools.load_study(ROOT / "data" / "sample")
-    sizes = whole.ratings.groupby("unit", observed=True)["subject"].nunique()
-    unit = str((sizes - sizes.median()).abs().idxmin())  # the unit of median size
-    th = report.thresholds(whole.config)
-    # what the unit's notebook computes: its own partition (ratings, control pool) and its rows
-    # of the study's pooled unit effects, as runner.run writes them
-    from evaltools.report.impact import pooled_tests
-
-    mine = whole.ratings[whole.ratings["unit"].astype(str) == unit]
-    sub = runner._restrict(whole, unit, runner._partition_ratings(whole, mine), whole.control_pools([unit])[unit])
-    pooled = pooled_tests(whole, power=th["mde_power"])
-    pooled = pooled[pooled["unit"].astype(str) == unit].reset_index(drop=True)
     import pyarrow as pa
 
     pa.set_cpu_count(1)  # a report kernel's Arrow has one thread (OMP_NUM_THREADS=1 in kernel_env)
+    sys.path.insert(0, str(HERE))
+    from _median_unit import compute, median_unit
+
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        part = sub.save(Path(tmp) / "unit")
-        pooled_path = Path(tmp) / "pooled.parquet"
-        pooled.to_parquet(pooled_path)
+        # what the unit's notebook computes: its own partition (ratings, control pool) and its
+        # rows of the study's pooled unit effects, as runner.run writes them
+        fx = median_unit(ROOT, Path(tmp))
+        part, unit = fx["partition"], fx["unit"]
 
         def once(st):
-            # the notebook's cells after its load: the pooled effects read from their file
-            sections = report.unit_sections(st, unit, thresholds=th, lang="id", pooled=str(pooled_path))
-            v = report.verdict(sections, th, lang="id")
-            for s_ in [*sections.values(), v]:
-                getattr(s_, "_repr_html_", lambda: None)()  # the figures are encoded when shown
-            return report.unit_record(unit, sections, v, lang="id")
+            return compute(st, fx)
 
         once(evaltools.load_study(part))  # imports and caches, as the warm kernel has them
         walls, cpus, loads = [], [], []
@@ -528,7 +504,7 @@ def profile_unit() -> dict:
         if "evaltools" in mod and not name.startswith("_"):
             rows.append((ct, f"{Path(mod).parent.name}/{Path(mod).name}:{name}"))
     top = sorted(rows, reverse=True)[:12]
-    return {"unit": unit, "n_subjects": int(sizes[unit]), "wall": wall, "cpu": cpu, "top": top,
+    return {"unit": unit, "n_subjects": fx["n_subjects"], "wall": wall, "cpu": cpu, "top": top,
             "load": os.getloadavg()[0], "runs": len(walls), "fastest": min(walls),
             "partition_load": statistics.median(loads)}
 
