@@ -173,8 +173,7 @@ def _target(period: pd.Series, subject: pd.Series) -> pd.Series:
     order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    return pd.Series(pd.Categorical.from_codes(rank[codes.reshape(-1)], categories=labels.take(order)),
-                     index=period.index, name=None)
+    return pd.Series(pd.Categorical.from_codes(rank[codes], categories=labels.take(order)), index=period.index)
 
 
 def _item_kinds(study: Any, items: Iterable[str]) -> dict[str, str]:

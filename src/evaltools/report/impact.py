@@ -207,7 +207,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     rows, per, paths = [], {}, []
     if isinstance(pooled, (str, os.PathLike)):
         pooled = pd.read_parquet(pooled)       # once for all outcomes
-    given_by = _pooled_by_outcome(pooled) if pooled is not None else {}
+    given_by = _pooled_by_outcome(pooled)   # {} without a pooled table
     present = [oc for oc in names if oc in panel]
     effects: dict = {}
     try:  # the panel checked and the unit located once for all outcomes
