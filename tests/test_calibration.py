@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.linalg
 from hypothesis import given, settings, strategies as st
 
 from evaltools._errors import DataError
@@ -1015,7 +1016,8 @@ def test_calibration_worklist_accepts_precomputed_effects():
     assert (wl["kind"] == "rater").any()
 
 
-@pytest.mark.parametrize("kw", [{}, {"lam_s": 0.3, "lam_r": 0.5}, {"weighted": True}, {"grouped": True}])
+@pytest.mark.parametrize("kw", [{}, {"lam_s": 0.3, "lam_r": 0.5}, {"lam_s": 0.3, "lam_r": 0.5, "lam_i": 0.4},
+                                {"weighted": True}, {"grouped": True}])
 def test_crossed_fit_dense_and_sparse_cross_products_agree(monkeypatch, kw):
     # a unit-sized design forms X'S and X'X densely by grouped sums, a national one by sparse
     # products: the same normal equations, so the same solution, variances and refits
@@ -1025,7 +1027,7 @@ def test_crossed_fit_dense_and_sparse_cross_products_agree(monkeypatch, kw):
     n_s, n_r, n_i, n = 60, 25, 4, 900
     s, r, i = rng.integers(0, n_s, n), rng.integers(0, n_r, n), rng.integers(0, n_i, n)
     y = rng.normal(0, 1, n_s)[s] + rng.normal(0, 0.5, n_r)[r] + rng.normal(0, 1, n)
-    opts = {k: v for k, v in kw.items() if k in ("lam_s", "lam_r")}
+    opts = {k: v for k, v in kw.items() if k in ("lam_s", "lam_r", "lam_i")}
     if kw.get("weighted"):
         opts["w"] = rng.uniform(0.5, 2.0, n)
     if kw.get("grouped"):
@@ -1040,3 +1042,26 @@ def test_crossed_fit_dense_and_sparse_cross_products_agree(monkeypatch, kw):
     np.testing.assert_allclose(a.cov_diag, b.cov_diag, atol=1e-12)
     np.testing.assert_allclose(a.fitted_for(y ** 2), b.fitted_for(y ** 2), atol=1e-11)
     np.testing.assert_allclose(a.contrast()[1], b.contrast()[1], atol=1e-12)
+
+
+def test_crossed_fit_item_penalty_is_the_ridge_on_item_deviations():
+    # lam_i penalizes sum (x_i - mean x)^2 and leaves the grand mean free: the fit equals the
+    # least-squares solution of the design stacked on the penalty rows sqrt(lam) P, with
+    # P = I - J/n_i for the items (P'P = P), computed here by numpy's lstsq
+    rng = np.random.default_rng(8)
+    n_s, n_r, n_i, n = 30, 12, 5, 400
+    s, r, i = rng.integers(0, n_s, n), rng.integers(0, n_r, n), rng.integers(0, n_i, n)
+    y = 3 + rng.normal(0, 1, n_s)[s] + rng.normal(0, 0.5, n_r)[r] + rng.normal(0, 1, n_i)[i] + rng.normal(0, 1, n)
+    lam_s, lam_r, lam_i = 0.3, 0.5, 2.0
+    fit = _CrossedFit(y, s, r, i, n_s, n_r, n_i, lam_s=lam_s, lam_r=lam_r, lam_i=lam_i, want_cov=False)
+    X = np.zeros((n, n_s + n_r + n_i))
+    X[np.arange(n), s] = X[np.arange(n), n_s + r] = X[np.arange(n), n_s + n_r + i] = 1.0
+    pen = scipy.linalg.block_diag(np.sqrt(lam_s) * np.eye(n_s), np.sqrt(lam_r) * np.eye(n_r),
+                                  np.sqrt(lam_i) * (np.eye(n_i) - 1.0 / n_i))
+    beta = np.linalg.lstsq(np.r_[X, pen], np.r_[y, np.zeros(len(pen))], rcond=None)[0]
+    np.testing.assert_allclose(fit.fitted, X @ beta, atol=1e-10)
+    np.testing.assert_allclose(fit.fitted_for(y ** 2), X @ np.linalg.lstsq(np.r_[X, pen], np.r_[y ** 2, np.zeros(len(pen))],
+                                                                       rcond=None)[0], atol=1e-9)
+    # without the item penalty the item deviations are larger (the penalty binds)
+    free = _CrossedFit(y, s, r, i, n_s, n_r, n_i, lam_s=lam_s, lam_r=lam_r, want_cov=False)
+    assert np.ptp(fit.item) < np.ptp(free.item)

@@ -71,12 +71,16 @@ class _CrossedFit:
     ``C`` gives the solution with ``C'x = 0`` (raters centred within each component,
     items centred) and ``Var(x) = s2 (A - C (C'C)^{-2} C')`` with
     ``A = (M + C C')^{-1}``.
+
+    ``lam_s`` and ``lam_r`` are ridge penalties on the subject and rater effects (BLUP,
+    or a weak prior); ``lam_i`` penalizes the item effects' deviations from their mean,
+    ``lam_i * sum (x_i - mean x)^2``, which leaves the grand mean free.
     """
 
     def __init__(self, y: np.ndarray, s: np.ndarray, r: np.ndarray, i: np.ndarray,
                  n_s: int, n_r: int, n_i: int, lam_s: float = 0.0, lam_r: float = 0.0,
                  want_cov: bool = True, dense_limit: int = 6000, w: np.ndarray | None = None,
-                 groups: np.ndarray | None = None):
+                 groups: np.ndarray | None = None, lam_i: float = 0.0):
         n = y.size
         self.n_r, self.n_i = n_r, n_i
         nx = n_r + n_i
@@ -98,6 +102,8 @@ class _CrossedFit:
             M[:n_r, n_r:] += np.bincount(r * n_i + i, wt, n_r * n_i).reshape(n_r, n_i)
             M[n_r:, :n_r] = M[:n_r, n_r:].T
             M[np.diag_indices(nx)] += np.r_[np.bincount(r, wt, n_r), np.bincount(i, wt, n_i)] + lam
+            if lam_i:
+                M[n_r:, n_r:] += lam_i * (np.eye(n_i) - 1.0 / n_i)
             Mrr = M[:n_r, :n_r]
             Mri = M[:n_r, n_r:].copy()
             Mii = M[n_r:, n_r:].copy()
@@ -110,6 +116,9 @@ class _CrossedFit:
             XtS = (Xw.T @ S).tocsr()
             K = (XtS @ sp.diags(1.0 / ds) @ XtS.T)
             M = ((Xw.T @ X) - K).tocsr() + sp.diags(lam)
+            if lam_i:
+                M = M + sp.block_diag([sp.csr_matrix((n_r, n_r)),
+                                       lam_i * (np.eye(n_i) - 1.0 / n_i)]).tocsr()
             Mrr = M[:n_r][:, :n_r].tocsr()
             Mri = M[:n_r][:, n_r:].toarray()
             Mii = M[n_r:][:, n_r:].toarray()

@@ -41,11 +41,12 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
     lo_s, hi_s = (float(np.min(y)), float(np.max(y))) if score_range is None else map(float, score_range)
     if not np.allclose(y, np.round(y)) or hi_s - lo_s < 2:
         return y, "latent: scores are not on an integer scale of three or more categories; used as they are", 0.0
-    # A rater (or subject) whose every score is the top category has no finite maximum
-    # likelihood effect; a weak normal prior on subject and rater effects (SD = half the
-    # scale's range) keeps every effect finite and barely moves the others.
+    # A rater, subject or item whose every score is the top category has no finite
+    # maximum likelihood effect (EM then drifts on for ever); a weak normal prior on
+    # subject and rater effects and on the items' deviations from their mean (SD = half
+    # the scale's range) keeps every effect finite and barely moves the others.
     lam = float(np.var(y)) / (0.5 * (hi_s - lo_s)) ** 2
-    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, lam_s=lam, lam_r=lam, want_cov=False)
+    fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, lam_s=lam, lam_r=lam, lam_i=lam, want_cov=False)
     if fit._W is None or not y.size > n_s + n_r + n_i:
         return y, "latent: design too large or too small for the EM refits; scores used as they are", 0.0
     df = y.size - n_s - n_r - n_i
