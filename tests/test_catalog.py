@@ -38,8 +38,8 @@ def test_every_literal_code_the_report_uses_is_in_the_catalog():
 
 def test_reason_codes_of_the_verdict_have_catalog_texts():
     # the reason codes verdict() emits today; a new code falls back to the reason's own text
-    for code in ("few_subjects", "agreement_poor", "agreement_low", "few_raters", "missing_360", "raters_flagged",
-                 "predikat_pattern", "outcome_worse"):
+    for code in ("few_subjects", "agreement_poor", "agreement_low", "no_variation", "few_raters", "missing_360",
+                 "raters_flagged", "predikat_pattern", "outcome_worse"):
         for prefix in ("reason", "action", "owner", "short"):
             assert messages.has(f"{prefix}.{code}"), f"{prefix}.{code}"
     unknown = {"code": "something_new", "level": "TUNDA", "text": "own text"}

@@ -110,3 +110,82 @@ def test_sample_verdicts_match_truth():
              if v.code != truth[u]["expected_code"]}
     assert not wrong, wrong
     assert sum(truth[u]["profile"] == "lenient_clique" for u in got) >= 2
+
+
+# ---------------------------------------------------------------- degenerate units of a real study
+@pytest.fixture(scope="module")
+def degenerate(tmp_path_factory):
+    """The sample study with four of its pilot units broken the ways exports break them: every
+    rating one score, no outcome rows, no outcome rows before the pilot, one employee rated."""
+    import shutil
+
+    import pandas as pd
+
+    sample = ROOT / "data" / "sample"
+    if not (sample / "study.toml").exists():
+        pytest.skip("data/sample not available")
+    dst = tmp_path_factory.mktemp("degenerate") / "study"
+    shutil.copytree(sample, dst)
+    r = pd.read_csv(sample / "ratings.csv.gz", dtype=str)
+    u = pd.read_csv(sample / "units.csv", dtype=str)
+    o = pd.read_csv(sample / "outcomes.csv", dtype=str)
+    pilots = u.loc[u["first_treated"].notna(), "unit"].tolist()
+    cases = dict(zip(["one_score", "no_outcomes", "no_pre", "one_subject"], pilots[2:6]))
+    numeric = ~r["indikator"].isin(["Hasil Kerja", "Perilaku Kerja"])
+    mine = r["unit_kerja"] == cases["one_score"]
+    r.loc[mine & numeric, "nilai"] = "5"
+    r.loc[mine & ~numeric, "nilai"] = "Sesuai Ekspektasi"
+    one = r["unit_kerja"] == cases["one_subject"]
+    r = r[~one | (r["nip"] == r.loc[one, "nip"].iloc[0])]
+    r.to_csv(dst / "ratings.csv.gz", index=False)
+    start = u.set_index("unit")["first_treated"]
+    o = o[o["unit"] != cases["no_outcomes"]]
+    o = o[~((o["unit"] == cases["no_pre"]) & (o["period"] < start[cases["no_pre"]]))]
+    o.to_csv(dst / "outcomes.csv", index=False)
+    st = evaltools.load_study(dst / "study.toml")
+    return cases, st
+
+
+def _reason(v, code):
+    return next(r for r in v.reasons if r["code"] == code)
+
+
+def test_ratings_that_tell_no_one_apart_are_not_ready(degenerate):
+    """Every employee scored 5 on every item (and 'Sesuai Ekspektasi'): the agreement is
+    undefined on every item, no rater stands out, the pilot's impact is real -- and the unit
+    read SIAP. The ratings distinguish no one, so the appraisal must be fixed first."""
+    cases, st = degenerate
+    secs = report.unit_sections(st, cases["one_score"], lang="en")
+    v = report.verdict(secs, lang="en")
+    assert v.code == "PERBAIKI DULU"
+    r = _reason(v, "no_variation")
+    assert "(all 5)" in r["text"] and r["value"] == secs["consistency"].results["n_items"]
+    assert report.reason_text(r, "id").startswith("setiap butir dari")
+    # the raters-needed note names the cause instead of printing the function's -1
+    notes = " ".join(map(str, secs["calibration"].notes))
+    assert "No number of raters" in notes and ": -1" not in notes
+    # a rule of the briefing's matrix: failed here, passed on a unit with spread
+    rec = report.unit_record(cases["one_score"], secs, v, lang="en")
+    from evaltools.report.pages import rule_table
+    assert rule_table([rec])["no_variation"].tolist() == [False]
+
+
+def test_impact_that_cannot_be_estimated_names_its_cause(degenerate):
+    cases, st = degenerate
+    for case, words in (("no_outcomes", "the outcomes table holds no data for this unit"),
+                        ("no_pre", "before the pilot")):
+        imp = report.impact(st, cases[case], lang="en")
+        v = report.verdict({"impact": imp}, lang="en")
+        r = _reason(v, "no_benefit")
+        assert words in r["text"] and words in r["why"], (case, r)
+        assert "–" not in r["text"]        # no row of dashes for the estimates that do not exist
+        # the briefing's wording (the catalog) names the cause too, in either language
+        assert words in report.reason_text(r, "en")
+        assert report.reason_text(_reason(report.verdict({"impact": report.impact(st, cases[case], lang="id")}),
+                                          "no_benefit"), "id").startswith("dampak pada layanan publik belum")
+
+
+def test_one_employee_reads_in_the_singular(degenerate):
+    cases, st = degenerate
+    v = report.verdict(report.unit_sections(st, cases["one_subject"], lang="en"), lang="en")
+    assert v.code == "TUNDA" and _reason(v, "few_subjects")["text"] == "only 1 employee rated (minimum 10)"

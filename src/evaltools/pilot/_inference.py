@@ -29,6 +29,7 @@ pilot unit's size is extreme).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy import optimize, special
@@ -279,7 +280,9 @@ def unit_did_tests(data, *, outcome: str, unit_col: str = "unit", period: str = 
             continue
         dc = Yc[g:].mean(axis=0) - Yc[:g].mean(axis=0)
         Yp = Y[pilots].to_numpy()
-        d1 = np.nanmean(Yp[g:], axis=0) - np.nanmean(Yp[:g], axis=0)
+        with warnings.catch_warnings():   # a unit unobserved before (or after) its start: nan, its test says why
+            warnings.simplefilter("ignore", RuntimeWarning)
+            d1 = np.nanmean(Yp[g:], axis=0) - np.nanmean(Yp[:g], axis=0)
         rows += _wave_rows(pilots, d1, dc, periods[g], alpha=alpha, power=power)
     cols = ["unit", "first_treated", "effect", "se", "ci_low", "ci_high", "pval", "df", "pval_perm", "mde",
             "n_controls", "note"]

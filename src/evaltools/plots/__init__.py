@@ -66,6 +66,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "agreement_poor": ("TUNDA", "Kesepakatan penilai memadai", "Rater agreement adequate"),
     "outcome_worse": ("TUNDA", "Tidak ada hasil memburuk", "No outcome worse"),
     "agreement_low": ("PERBAIKI DULU", "Setiap butir konsisten", "Every item consistent"),
+    "no_variation": ("PERBAIKI DULU", "Nilai membedakan pegawai", "Scores tell employees apart"),
     "few_raters": ("PERBAIKI DULU", "Penilai per pegawai cukup", "Enough raters per employee"),
     "missing_360": ("PERBAIKI DULU", "Penilaian 360° lengkap", "360° ratings complete"),
     "raters_flagged": ("PERBAIKI DULU", "Penilai terkalibrasi", "Raters calibrated"),

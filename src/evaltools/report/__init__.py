@@ -29,6 +29,8 @@ key                          default  rule
 ``hold_agreement``           0.50     hold: the median item's reliability is poor (Koo & Li
                                       2016: below 0.5 is poor)
 ``min_agreement``            0.50     fix: any item's reliability is poor (below this)
+(no threshold)                        fix (``no_variation``): every item got one score for every
+                                      employee, so no reliability can be computed
 ``max_item_gap``             0.20     fix: an item more than this below the unit's median item,
                                       with its 95% interval wholly below the median (raters
                                       read that item differently: clarify it)

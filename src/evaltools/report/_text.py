@@ -159,6 +159,8 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
         params.update(items=items[:3], n_items=len(items), median=con.get("agreement_median"))
     elif code == "raters_flagged":
         params.setdefault("n", (rec.get("calibration") or {}).get("n_severity_flagged"))
+    elif code == "no_benefit" and reason.get("why"):
+        key = "reason.no_benefit.not_estimable"
     if code in ("outcome_worse", "harm"):
         params["outcome"] = reason.get("label") or reason.get("outcome")
         if code == "outcome_worse":

@@ -242,6 +242,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    "synth_effect": _num(ue.synth.value), "did": _num(ue.did.value),
                    "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"], "unit_en": sp.get("unit_en", sp["unit"]),
                    "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
+                   # why there is no estimate, in the reader's language (the verdict names it)
+                   "why": (None if _num(ue.effect) is not None else
+                           _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
                    "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
                    "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}
         rows.append({"_oc": oc, text("outcome", lang): label, text("effect", lang): fmt(ue.effect, lang),
@@ -267,8 +270,12 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                              "uji coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the "
                              "unit against the control units per period (0 = first pilot period), with 95% band"),
                             plots.event_study_grid_svg(paths, lang=lang)))
+    why = None
+    if not per:   # no outcome could be estimated at all: say why (a unit missing from the outcomes table)
+        in_panel = "unit" in panel and bool((panel["unit"].astype(str) == str(unit)).any())
+        why = text("impact.no_data" if not in_panel else "why.data", lang)
     sec.results = {"available": True, "outcomes": per, "harm": harm, "benefit": benefit, "primary": primary,
-                   "too_small_to_see": too_small}
+                   "too_small_to_see": too_small, "why": why}
     if rows:
         for r in rows:
             oc = r.pop("_oc")

@@ -237,6 +237,7 @@ _RULE_INPUT = {
     "agreement_poor": ("consistency", "agreement_median"),
     "outcome_worse": ("impact", "outcomes"),
     "agreement_low": ("consistency", "agreement_median"),
+    "no_variation": ("consistency", "n_items_constant"),
     "few_raters": ("coverage", "raters_per_subject"),
     "missing_360": ("coverage", "missing_share"),
     "raters_flagged": ("calibration", "flagged_share"),

@@ -239,8 +239,16 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
     hi = pd.to_numeric(pi["ci_high"], errors="coerce") if "ci_high" in pi else vals
     outlying = [str(i) for i, v, h in zip(pi["item"], vals, hi)
                 if pd.notna(v) and str(i) not in below and med - v > th["max_item_gap"] and pd.notna(h) and h < med]
+    # items every employee got one and the same score on: no agreement to measure (the ICC is
+    # undefined), and when that is every item the ratings tell no one apart
+    span = num.groupby("item", observed=True)["score"].agg(["min", "max"])
+    flat = span[span["min"] == span["max"]]
+    constant = [str(i) for i in flat.index]
+    one_score = _num(flat["min"].iloc[0]) if len(flat) and flat["min"].nunique() == 1 else None
     label_col = "label_en" if lang == "en" else "label_id"
     sec.results = {"available": True, "coefficient": coef, "agreement_median": med,
+                   "n_items": int(len(span)), "items_constant": constant, "n_items_constant": len(constant),
+                   "constant_score": one_score,
                    "agreement_min": float(vals.min()) if vals.notna().any() else float("nan"),
                    "items_below": below, "items_outlying": outlying,
                    "by_item": {str(i): _num(v) for i, v in zip(pi["item"], vals)},
@@ -362,7 +370,9 @@ def _calibration(study: Any, unit: str, r: pd.DataFrame, num: pd.DataFrame, *,
         g = cal.gstudy(num, subject="target", rater="rater", score="score", item="item")
         need = cal.raters_needed(g, target=th["target_reliability"])
         res["raters_needed"] = _num(need)
-        sec.notes.append(text("calibration.raters_needed", lang, target=th["target_reliability"], n=need))
+        # -1: no number of raters reaches the target (no between-employee variance to find)
+        sec.notes.append(text("calibration.raters_needed" if need > 0 else "calibration.raters_needed.none", lang,
+                              target=th["target_reliability"], n=need))
     except Exception as exc:
         if not _is_data_problem(exc):
             raise

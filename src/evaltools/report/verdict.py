@@ -108,7 +108,8 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     if n is not None and n < th["min_subjects"]:
         reasons.append(_reason("few_subjects", "TUNDA", n, th["min_subjects"],
                                f"hanya {n} pegawai dinilai (minimal {th['min_subjects']})",
-                               f"only {n} employees rated (minimum {th['min_subjects']})", lang))
+                               f"only {n} employee{'s' if n != 1 else ''} rated (minimum {th['min_subjects']})",
+                               lang))
     med = _num(con.get("agreement_median"))
     if med is not None and med < th["hold_agreement"]:
         reasons.append(_reason("agreement_poor", "TUNDA", med, th["hold_agreement"],
@@ -132,6 +133,18 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
                                f"({fmt(low)} vs median {fmt(med)})",
                                f"item(s) {', '.join(items[:3])} are rated far less consistently than the others "
                                f"({fmt(low, 'en')} vs median {fmt(med, 'en')})", lang))
+    n_const, n_items = con.get("n_items_constant"), con.get("n_items")
+    if n_const and n_items and n_const >= n_items:
+        v = con.get("constant_score")
+        id_v = f" (semuanya {fmt(v, digits=0)})" if v is not None else ""
+        en_v = f" (all {fmt(v, 'en', 0)})" if v is not None else ""
+        reasons.append(_reason("no_variation", "PERBAIKI DULU", n_const, None,
+                               f"setiap butir dari {n_const} butir mendapat satu nilai yang sama untuk semua pegawai"
+                               f"{id_v}: penilaian tidak membedakan pegawai, sehingga reliabilitasnya tidak dapat "
+                               "diperiksa",
+                               f"every one of the {n_const} items got one and the same score for every employee"
+                               f"{en_v}: the ratings do not tell employees apart, so their reliability cannot be "
+                               "checked", lang))
     rps = _num(cov.get("raters_per_subject"))
     if rps is not None and rps < th["min_raters_per_subject"]:
         reasons.append(_reason("few_raters", "PERBAIKI DULU", rps, th["min_raters_per_subject"],
@@ -164,9 +177,12 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     # an impact section that could not be computed shows no benefit either
     if th["require_benefit"] and not imp.get("benefit"):
         prim = [oc for oc in imp.get("primary", []) or [] if oc in outcomes]
-        reasons.append(_reason("no_benefit", "BELUM TERBUKTI", len(prim), th["benefit_alpha"],
-                               _no_benefit_text(prim, outcomes, "id"), _no_benefit_text(prim, outcomes, "en"),
-                               lang))
+        why = _not_estimable(prim, outcomes, imp)
+        rs = _reason("no_benefit", "BELUM TERBUKTI", len(prim), th["benefit_alpha"],
+                     _no_benefit_text(prim, outcomes, "id", why), _no_benefit_text(prim, outcomes, "en", why), lang)
+        if why:   # no primary outcome could be estimated: the cause is the reason
+            rs["why"] = why
+        reasons.append(rs)
     levels = {r["level"] for r in reasons}
     code = next((c for c in ("TUNDA", "PERBAIKI DULU", "BELUM TERBUKTI") if c in levels), "SIAP")
     return Verdict(code=code, reasons=reasons, lang=lang)
@@ -204,10 +220,26 @@ def _harm_text(oc: str, e: Mapping, lang: str) -> str:
     return f"{_name(oc, e)} {'naik' if up else 'turun'} {size}{unit} ({_interval(e, lang)})"
 
 
-def _no_benefit_text(prim: list, outcomes: Mapping, lang: str) -> str:
+def _not_estimable(prim: list, outcomes: Mapping, imp: Mapping) -> str | None:
+    """Why no primary outcome has an estimate (the impact section's words), or None when one has."""
+    if any(_num(outcomes[oc].get("effect")) is not None for oc in prim):
+        return None
+    whys = list(dict.fromkeys(str(outcomes[oc].get("why")) for oc in prim if outcomes[oc].get("why")))
+    return "; ".join(whys) or (str(imp["why"]) if imp.get("why") else None)
+
+
+def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None = None) -> str:
+    if why:   # nothing to weigh: the cause, not a row of dashes
+        return (f"the impact on public service cannot be estimated yet: {why}" if lang == "en"
+                else f"dampak pada layanan publik belum dapat diestimasi: {why}")
     parts = []
     for oc in prim:
         e = outcomes[oc]
+        if _num(e.get("effect")) is None:   # one outcome without an estimate, the others with one
+            parts.append(f"{_name(oc, e)} " + (f"cannot be estimated ({e['why']})" if lang == "en"
+                                              else f"tidak dapat diestimasi ({e['why']})") if e.get("why")
+                         else f"{_name(oc, e)} –")
+            continue
         small = e.get("too_small_to_see")
         if lang == "en":
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "

@@ -126,6 +126,7 @@ MESSAGES: dict[str, str] = {
     "short.missing_360": "many 360° ratings missing",
     "short.raters_flagged": "raters too severe or too lenient",
     "short.predikat_pattern": "predikat distribution off the pattern",
+    "short.no_variation": "ratings do not tell employees apart",
     "short.outcome_worse": "service got worse",
     "short.harm": "service got worse",
     "short.no_benefit": "no benefit seen yet",
@@ -165,6 +166,7 @@ MESSAGES: dict[str, str] = {
     "owner.missing_360": "Head of the OPD",
     "owner.raters_flagged": "Performance appraisal team",
     "owner.predikat_pattern": "Head of the OPD",
+    "owner.no_variation": "Performance appraisal team",
     "owner.outcome_worse": "Head of the OPD and the BKPSDM",
     "owner.harm": "Head of the OPD and the BKPSDM",
     "owner.no_benefit": "BKPSDM (evaluation team)",
@@ -183,6 +185,8 @@ MESSAGES: dict[str, str] = {
     "action.raters_flagged": ("Hold rater training and a calibration meeting: go through the calibration meeting "
                               "list with the raters' superiors before predikat are set."),
     "action.predikat_pattern": "Review the predikat distribution with the unit head (SE MenPANRB 3/2023).",
+    "action.no_variation": ("Re-rate with behaviour anchors for each score and a calibration meeting: every "
+                            "employee got the same score, so the appraisal distinguishes no one."),
     "action.outcome_worse": "Hold the rollout in this unit and find out why service got worse.",
     "action.harm": "Hold the rollout in this unit and find out why service got worse.",
     "action.no_benefit": "Observe one more period or widen the coverage before deciding on the rollout.",
@@ -207,10 +211,14 @@ MESSAGES: dict[str, str] = {
     "reason.raters_flagged": "{n} raters ({value:pct}) are too severe or too lenient (at most {threshold:pct})",
     "reason.raters_flagged.suppressed": "fewer than {k} raters are too severe or too lenient",
     "reason.predikat_pattern": "the predikat distribution deviates from the SE MenPANRB 3/2023 pattern",
+    "reason.no_variation": ("every one of the {value:d0} items got one and the same score for every employee: "
+                            "the ratings do not tell employees apart, so their reliability cannot be checked"),
     "reason.outcome_worse": "{outcome} got worse after the pilot: effect {effect:d2}, p-value {pval:p}",
     "reason.outcome_worse.ci": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.harm": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.no_benefit": "no primary outcome shows a benefit yet",
+    "reason.no_benefit.not_estimable": "the impact on public service cannot be estimated yet: {why}",
+    "impact.no_data": "the outcomes table holds no data for this unit",
     "reason.benefit_not_shown": "no primary outcome shows a benefit yet",
     "reason.too_small_to_see": "the unit is too small to see an effect of the size sought (smallest detectable effect {mde:d2})",
     # level words
@@ -235,6 +243,8 @@ MESSAGES: dict[str, str] = {
                          "severe or too lenient); {n_other} more show central tendency or halo."),
     "calibration.caterpillar": "Raters with at least {min_ratings} ratings; red = flagged",
     "calibration.raters_needed": "Raters needed per employee for reliability {target:d2}: {n}.",
+    "calibration.raters_needed.none": ("No number of raters per employee reaches reliability {target:d2} here: "
+                                       "the employees' scores hardly differ, or the items' own error caps it."),
     "calibration.moves": ("If the scores of period {period} were corrected for rater severity or leniency, the "
                           "predikat of {n_moved} of {n_rated} employees would change ({n_up} up, {n_down} down). "
                           "This is an estimate for the calibration meeting, not a decision on predikat."),

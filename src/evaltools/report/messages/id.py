@@ -130,6 +130,7 @@ MESSAGES: dict[str, str] = {
     "short.missing_360": "penilaian 360° banyak yang kosong",
     "short.raters_flagged": "penilai terlalu ketat atau terlalu longgar",
     "short.predikat_pattern": "sebaran predikat menyimpang",
+    "short.no_variation": "nilai tidak membedakan pegawai",
     "short.outcome_worse": "layanan memburuk",
     "short.harm": "layanan memburuk",
     "short.no_benefit": "manfaat belum terlihat",
@@ -169,6 +170,7 @@ MESSAGES: dict[str, str] = {
     "owner.missing_360": "Kepala OPD",
     "owner.raters_flagged": "Tim Penilai Kinerja",
     "owner.predikat_pattern": "Kepala OPD",
+    "owner.no_variation": "Tim Penilai Kinerja",
     "owner.outcome_worse": "Kepala OPD dan BKPSDM",
     "owner.harm": "Kepala OPD dan BKPSDM",
     "owner.no_benefit": "BKPSDM (tim evaluasi)",
@@ -187,6 +189,8 @@ MESSAGES: dict[str, str] = {
     "action.raters_flagged": ("Adakan pembinaan penilai dan rapat kalibrasi: bahas bahan rapat kalibrasi bersama "
                               "atasan para penilai sebelum predikat ditetapkan."),
     "action.predikat_pattern": "Tinjau sebaran predikat bersama pimpinan unit sesuai SE MenPANRB 3/2023.",
+    "action.no_variation": ("Ulangi penilaian dengan patokan perilaku untuk setiap nilai dan rapat kalibrasi: "
+                            "semua pegawai mendapat nilai yang sama, sehingga penilaian tidak membedakan siapa pun."),
     "action.outcome_worse": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.harm": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.no_benefit": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
@@ -212,10 +216,14 @@ MESSAGES: dict[str, str] = {
     "reason.raters_flagged": "{n} penilai ({value:pct}) terlalu ketat atau terlalu longgar (paling banyak {threshold:pct})",
     "reason.raters_flagged.suppressed": "kurang dari {k} penilai terlalu ketat atau terlalu longgar",
     "reason.predikat_pattern": "sebaran predikat menyimpang dari pola SE MenPANRB 3/2023",
+    "reason.no_variation": ("setiap butir dari {value:d0} butir mendapat satu nilai yang sama untuk semua pegawai: "
+                            "penilaian tidak membedakan pegawai, sehingga reliabilitasnya tidak dapat diperiksa"),
     "reason.outcome_worse": "{outcome} memburuk setelah uji coba: efek {effect:d2}, nilai p {pval:p}",
     "reason.outcome_worse.ci": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.harm": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.no_benefit": "belum ada indikator utama yang menunjukkan manfaat",
+    "reason.no_benefit.not_estimable": "dampak pada layanan publik belum dapat diestimasi: {why}",
+    "impact.no_data": "tabel indikator kinerja unit (outcomes) tidak memuat data unit ini",
     "reason.benefit_not_shown": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.too_small_to_see": "unit terlalu kecil untuk melihat efek sebesar yang dicari (efek terkecil yang dapat dilihat {mde:d2})",
     # level words of a reason
@@ -242,6 +250,8 @@ MESSAGES: dict[str, str] = {
                          "kecenderungan tengah atau efek halo."),
     "calibration.caterpillar": "Penilai dengan sedikitnya {min_ratings} penilaian; merah = ditandai",
     "calibration.raters_needed": "Penilai yang dibutuhkan per pegawai untuk reliabilitas {target:d2}: {n}.",
+    "calibration.raters_needed.none": ("Tidak ada jumlah penilai per pegawai yang mencapai reliabilitas {target:d2} "
+                                       "di sini: nilai antarpegawai hampir tidak berbeda, atau galat butir membatasinya."),
     "calibration.moves": ("Jika nilai periode {period} dikoreksi untuk keketatan atau kelonggaran penilai, "
                           "predikat {n_moved} dari {n_rated} pegawai akan berubah ({n_up} naik, {n_down} turun). "
                           "Ini perkiraan untuk bahan rapat kalibrasi, bukan penetapan predikat."),
