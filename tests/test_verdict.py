@@ -115,8 +115,9 @@ def test_sample_verdicts_match_truth():
 # ---------------------------------------------------------------- degenerate units of a real study
 @pytest.fixture(scope="module")
 def degenerate(tmp_path_factory):
-    """The sample study with four of its pilot units broken the ways exports break them: every
-    rating one score, no outcome rows, no outcome rows before the pilot, one employee rated."""
+    """The sample study with five of its pilot units broken the ways exports break them: every
+    rating one score, no outcome rows, no outcome rows before the pilot, one employee rated, no
+    ratings at all."""
     import shutil
 
     import pandas as pd
@@ -130,13 +131,14 @@ def degenerate(tmp_path_factory):
     u = pd.read_csv(sample / "units.csv", dtype=str)
     o = pd.read_csv(sample / "outcomes.csv", dtype=str)
     pilots = u.loc[u["first_treated"].notna(), "unit"].tolist()
-    cases = dict(zip(["one_score", "no_outcomes", "no_pre", "one_subject"], pilots[2:6]))
+    cases = dict(zip(["one_score", "no_outcomes", "no_pre", "one_subject", "no_ratings"], pilots[2:7]))
     numeric = ~r["indikator"].isin(["Hasil Kerja", "Perilaku Kerja"])
     mine = r["unit_kerja"] == cases["one_score"]
     r.loc[mine & numeric, "nilai"] = "5"
     r.loc[mine & ~numeric, "nilai"] = "Sesuai Ekspektasi"
     one = r["unit_kerja"] == cases["one_subject"]
     r = r[~one | (r["nip"] == r.loc[one, "nip"].iloc[0])]
+    r = r[r["unit_kerja"] != cases["no_ratings"]]
     r.to_csv(dst / "ratings.csv.gz", index=False)
     start = u.set_index("unit")["first_treated"]
     o = o[o["unit"] != cases["no_outcomes"]]
@@ -189,3 +191,12 @@ def test_one_employee_reads_in_the_singular(degenerate):
     cases, st = degenerate
     v = report.verdict(report.unit_sections(st, cases["one_subject"], lang="en"), lang="en")
     assert v.code == "TUNDA" and _reason(v, "few_subjects")["text"] == "only 1 employee rated (minimum 10)"
+
+
+def test_a_unit_without_ratings_says_so(degenerate):
+    cases, st = degenerate
+    v = report.verdict(report.unit_sections(st, cases["no_ratings"], lang="en"), lang="en")
+    r = _reason(v, "few_subjects")
+    assert v.code == "TUNDA" and r["text"].startswith("no employee of this unit was rated")
+    assert report.reason_text(r, "en", min_cell=5).startswith("no employee of this unit was rated")
+    assert report.reason_text(r, "id").startswith("tidak ada pegawai unit ini yang dinilai")

@@ -161,6 +161,8 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
         params.setdefault("n", (rec.get("calibration") or {}).get("n_severity_flagged"))
     elif code == "no_benefit" and reason.get("why"):
         key = "reason.no_benefit.not_estimable"
+    elif code == "few_subjects" and reason.get("value") == 0:
+        key = "reason.few_subjects.none"
     if code in ("outcome_worse", "harm"):
         params["outcome"] = reason.get("label") or reason.get("outcome")
         if code == "outcome_worse":

@@ -105,7 +105,12 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
     cov, con, cal, imp = res("coverage"), res("consistency"), res("calibration"), res("impact")
     reasons: list[dict] = []
     n = cov.get("n_subjects")
-    if n is not None and n < th["min_subjects"]:
+    if n is not None and n == 0:   # a unit of the units table without a single rating
+        reasons.append(_reason("few_subjects", "TUNDA", n, th["min_subjects"],
+                               "tidak ada pegawai unit ini yang dinilai: berkas penilaian tidak memuat penilaian "
+                               "untuk unit ini",
+                               "no employee of this unit was rated: the ratings file holds no ratings for it", lang))
+    elif n is not None and n < th["min_subjects"]:
         reasons.append(_reason("few_subjects", "TUNDA", n, th["min_subjects"],
                                f"hanya {n} pegawai dinilai (minimal {th['min_subjects']})",
                                f"only {n} employee{'s' if n != 1 else ''} rated (minimum {th['min_subjects']})",

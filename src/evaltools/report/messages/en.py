@@ -201,6 +201,7 @@ MESSAGES: dict[str, str] = {
     "failures.one": "This unit could not be processed; the technical details are in the run log ({log}).",
     # verdict reasons
     "reason.few_subjects": "only {value} employees rated (minimum {threshold})",
+    "reason.few_subjects.none": "no employee of this unit was rated: the ratings file holds no ratings for it",
     "reason.few_subjects.suppressed": "fewer than {k} employees rated (minimum {threshold})",
     "reason.agreement_poor": "rating reliability is very low (median item {value:d2}, limit {threshold:d2})",
     "reason.agreement_low": "{n_items} item(s) with reliability below {threshold:d2} (lowest {value:d2}): {items}",

@@ -205,6 +205,8 @@ MESSAGES: dict[str, str] = {
     "failures.one": "Unit ini tidak dapat diproses; rincian teknis ada di log proses ({log}).",
     # verdict reasons (reason.<code>; parameters from the reason's fields)
     "reason.few_subjects": "hanya {value} pegawai dinilai (minimal {threshold})",
+    "reason.few_subjects.none": ("tidak ada pegawai unit ini yang dinilai: berkas penilaian tidak memuat penilaian "
+                                 "untuk unit ini"),
     "reason.few_subjects.suppressed": "kurang dari {k} pegawai dinilai (minimal {threshold})",
     "reason.agreement_poor": "reliabilitas penilaian sangat rendah (median butir {value:d2}, batas {threshold:d2})",
     "reason.agreement_low": ("{n_items} butir dengan reliabilitas di bawah {threshold:d2} (terendah {value:d2}): "
