@@ -163,6 +163,7 @@ def test_ratings_that_tell_no_one_apart_are_not_ready(degenerate):
     r = _reason(v, "no_variation")
     assert "(all 5)" in r["text"] and r["value"] == secs["consistency"].results["n_items"]
     assert report.reason_text(r, "id").startswith("setiap butir dari")
+    assert secs["consistency"].lead.startswith("Every one of the 9 items got one and the same score")
     # the raters-needed note names the cause instead of printing the function's -1
     notes = " ".join(map(str, secs["calibration"].notes))
     assert "No number of raters" in notes and ": -1" not in notes

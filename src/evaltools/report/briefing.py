@@ -201,9 +201,9 @@ def briefing_header(records: Sequence[dict], *, study_name: str = "", lang: str 
     >>> h.results["counts"]["SIAP"], h.results["failed"], h.results["meta"]["run_id"]
     (1, 1, 'sample')
     >>> h.results["summary"][0]  # doctest: +NORMALIZE_WHITESPACE
-    'Of 1 pilot units, 1 may proceed (READY), 0 must fix their appraisal first (FIX FIRST), 0 are on hold (HOLD)
-     and 0 have not shown a benefit (NOT SHOWN). 1 units could not be processed and are not judged; the details
-     are in the run log.'
+    'Of 1 pilot unit, 1 may proceed (READY), 0 must fix their appraisal first (FIX FIRST), 0 are on hold (HOLD)
+     and 0 have not shown a benefit (NOT SHOWN). Not processed, and so not judged: 1 unit; the details are in
+     the run log.'
     """
     from evaltools import __version__
 

@@ -256,8 +256,11 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
                                                                                              errors="coerce"))}}
     coef_name = "ICC(1,k)" if coef == "ICC1k" else ("alpha Krippendorff" if lang != "en" else "Krippendorff's alpha") \
         if coef == "krippendorff_alpha" else coef
-    sec.lead = text("consistency.lead", lang, coef=coef_name, median=med, n_below=len(below), n_items=len(pi),
-                    threshold=th["min_agreement"])
+    if constant and len(constant) == len(span):   # nothing to measure: say so, not "reliability is -"
+        sec.lead = text("consistency.lead.no_variation", lang, n_items=len(span))
+    else:
+        sec.lead = text("consistency.lead", lang, coef=coef_name, median=med, n_below=len(below), n_items=len(pi),
+                        threshold=th["min_agreement"])
     k = _k(th)
 
     def table(df: pd.DataFrame, key: str, head: str, names: Any) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import string
 from typing import Any
 
@@ -122,7 +123,18 @@ def msg(code: str, lang: str = "id", /, **params: Any) -> str:
     ('Verdict', 'hanya 8 unit kontrol pembanding: nilai p terkecil yang mungkin 0,111, di atas batas 0,05')
     """
     cat = CATALOGS["en" if lang == "en" else "id"]
-    return _Formatter(lang).vformat(cat[code], (), params)
+    out = _Formatter(lang).vformat(cat[code], (), params)
+    # English counts: "1 units" reads "1 unit" (Indonesian nouns do not inflect)
+    if lang != "en":
+        return out
+    out = _ONE_PLURAL.sub(r"\1", out)
+    return _ONE_VERB.sub(lambda m: m.group(1) + " " + _SINGULAR_VERB[m.group(2)], out)
+
+
+_ONE_PLURAL = re.compile(r"(?<![\d.,])(\b1 (?:unit|pilot unit|employee|rater|item|period|rating|outcome|control unit))s\b")
+_SINGULAR_VERB = {"have": "has", "are": "is", "were": "was", "fall": "falls", "show": "shows", "rate": "rates"}
+_ONE_VERB = re.compile(r"(?<![\d.,])(\b1 (?:unit|pilot unit|employee|rater|item|period|rating|outcome|control unit))"
+                       r" (have|are|were|fall|show|rate)\b")
 
 
 __all__ = ["CATALOGS", "LANGS", "fields", "has", "msg"]

@@ -100,7 +100,7 @@ MESSAGES: dict[str, str] = {
     "summary.counts": ("Of {n} pilot units, {n_siap} may proceed (READY), {n_fix} must fix their appraisal first "
                        "(FIX FIRST), {n_hold} are on hold (HOLD) and {n_not_shown} have not shown a benefit "
                        "(NOT SHOWN)."),
-    "summary.failed": "{n} units could not be processed and are not judged; the details are in the run log.",
+    "summary.failed": "Not processed, and so not judged: {n} units; the details are in the run log.",
     "summary.fix": "What most often needs fixing: {what}.",
     "summary.hold": "Held because: {what}.",
     "summary.none_held": "No unit is on hold.",
@@ -239,6 +239,9 @@ MESSAGES: dict[str, str] = {
                       "item ratings are missing (items a rater skipped among those their role rates)."),
     "consistency.lead": ("Reliability of the 360° score (median item, {coef}) is {median:d2}; {n_below} of "
                          "{n_items} items fall below the limit {threshold:d2}."),
+    "consistency.lead.no_variation": ("Every one of the {n_items} items got one and the same score for every "
+                                      "employee: there is no difference between employees whose reliability could "
+                                      "be measured, and the ratings distinguish no one."),
     "calibration.lead": ("{n_sev} of the {n_assess} raters with at least {min_ratings} ratings ({share:pct}) rate "
                          "more than {severity:d1} points away from the other raters of the same employees (too "
                          "severe or too lenient); {n_other} more show central tendency or halo."),

@@ -246,6 +246,9 @@ MESSAGES: dict[str, str] = {
                       "yang menjadi bagian perannya)."),
     "consistency.lead": ("Reliabilitas skor 360° (median butir, {coef}) adalah {median:d2}; {n_below} dari "
                          "{n_items} butir di bawah batas {threshold:d2}."),
+    "consistency.lead.no_variation": ("Setiap butir dari {n_items} butir mendapat satu nilai yang sama untuk semua "
+                                      "pegawai: tidak ada perbedaan antarpegawai yang reliabilitasnya dapat diukur, "
+                                      "dan penilaian tidak membedakan siapa pun."),
     "calibration.lead": ("{n_sev} dari {n_assess} penilai yang memberi sedikitnya {min_ratings} penilaian "
                          "({share:pct}) menilai lebih dari {severity:d1} poin berbeda dari penilai lain untuk "
                          "pegawai yang sama (terlalu ketat atau terlalu longgar); {n_other} lainnya menunjukkan "
