@@ -201,3 +201,46 @@ def test_a_unit_without_ratings_says_so(degenerate):
     assert v.code == "TUNDA" and r["text"].startswith("no employee of this unit was rated")
     assert report.reason_text(r, "en", min_cell=5).startswith("no employee of this unit was rated")
     assert report.reason_text(r, "id").startswith("tidak ada pegawai unit ini yang dinilai")
+
+
+def test_a_rise_that_continues_the_units_earlier_trend_is_not_a_benefit(tmp_path):
+    """A unit the sample calls SIAP, its outcomes replaced by a steady trend against the
+    controls (IKM +2.5 and service days -0.5 per semester from 2023-S1 on) that simply goes on
+    after the pilot: the DiD shows a 'benefit' on both primary outcomes, and the unit read
+    SIAP. An evaluator reads the event study: the unit was already improving, and net of each
+    unit's own trend nothing is left, so the benefit is not shown (cause named)."""
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+
+    sample = ROOT / "data" / "sample"
+    if not (sample / "truth.json").exists():
+        pytest.skip("data/sample not available")
+    truth = json.loads((sample / "truth.json").read_text())["units"]
+    unit = next(u for u, t in truth.items() if t["expected_code"] == "SIAP" and t["first_treated"] == "2025-S1")
+    dst = tmp_path / "study"
+    shutil.copytree(sample, dst)
+    units = pd.read_csv(sample / "units.csv")
+    o = pd.read_csv(sample / "outcomes.csv")
+    periods = sorted(o["period"].unique())
+    ctrl = o[o["unit"].isin(units.loc[units["first_treated"].isna(), "unit"])].groupby("period")[
+        ["ikm", "service_days"]].mean()
+    mine = o["unit"] == unit
+    k = o.loc[mine, "period"].map({p: i for i, p in enumerate(periods)}).to_numpy()
+    rng = np.random.default_rng(1)
+    o.loc[mine, "ikm"] = ctrl.loc[o.loc[mine, "period"], "ikm"].to_numpy() + 2.5 * k - 5 + rng.normal(0, 0.3, k.size)
+    o.loc[mine, "service_days"] = (ctrl.loc[o.loc[mine, "period"], "service_days"].to_numpy() - 0.5 * k
+                                   + rng.normal(0, 0.05, k.size))
+    o.to_csv(dst / "outcomes.csv", index=False)
+    st = evaltools.load_study(dst / "study.toml")
+    imp = report.impact(st, unit, lang="en")
+    e = imp.results["outcomes"]["ikm"]
+    assert e["pval"] < 0.05 and e["effect"] > 0          # the plain DiD sees a rise ...
+    assert e["pretrend"] and e["benefit_pretrend"] and not e["benefit"]   # ... that the trend explains
+    v = report.verdict({"impact": imp}, lang="en")
+    assert v.code == "BELUM TERBUKTI"
+    r = _reason(v, "no_benefit")
+    assert "continues a trend of 2.3 per period" in r["text"] and r["pretrend"] == ["IKM", "Median service time"]
+    assert "already moved that way before the pilot" in report.reason_text(r, "en")
+    assert any("moving this way before the pilot" in n for n in imp.notes)

@@ -32,7 +32,7 @@ from scipy import optimize, stats
 from evaltools._errors import DataError
 from evaltools._notes import note as _note
 from evaltools._results import Estimate
-from evaltools.pilot._inference import unit_did_test
+from evaltools.pilot._inference import _pretrend_test, unit_did_test
 from evaltools.pilot._panel import _locate
 
 __all__ = ["unit_effect", "UnitEffect"]
@@ -138,6 +138,12 @@ class UnitEffect:
         ``period, treated, controls, gap, ci_low, ci_high, post``: the unit minus the mean
         of the controls per period, centred on its pre-period mean (the DiD per period), with
         the per-period prediction band of the same t test (``1 - alpha``).
+    pretrend : Estimate
+        ``pretrend_slope``: the unit's linear trend over its observed pre-periods minus the
+        controls' (outcome units per period), tested as the DiD is: :func:`unit_did_test`
+        of the unit's least-squares slope against each control's own slope (a placebo test
+        of parallel trends before the pilot; Granger 1969 in the event-study form of Autor
+        2003). ``nan`` with a note below two observed pre-periods.
 
     Examples
     --------
@@ -173,6 +179,7 @@ class UnitEffect:
     predictor_weights: pd.Series | None = None
     note: str = ""
     did_path: pd.DataFrame | None = None
+    pretrend: Estimate | None = None
 
     # the headline numbers read like attributes
     @property
@@ -488,6 +495,7 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
         notes.append(test.note)
     did = float(test.value)
     did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha)
+    pretrend = _pretrend_test(y, Yd, pre_rows, post_rows, alpha=alpha, power=power)
 
     # ---- placebo in space -----------------------------------------------------------
     gaps_pl = np.full((len(used), J), np.nan)
@@ -535,7 +543,8 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
     return _summary(unit, outcome, period=period, used_periods=[periods[i] for i in used], n_pre=n_pre,
                     n_obs=(len(pre_rows), len(post_rows)), donors=donors, w=w, n_top=n_top,
                     paths=(y, synth_path, gap), did_path=did_path, placebos=placebos, gaps_pl=gaps_pl,
-                    synth=synth, did=did, test=test, perm_ci=(perm_lo, perm_hi), V=V, notes=notes)
+                    synth=synth, did=did, test=test, perm_ci=(perm_lo, perm_hi), V=V, notes=notes,
+                    pretrend=pretrend)
 
 
 def _unit_sizes(data: pd.DataFrame, *, unit_col: str, size: str, members: list) -> np.ndarray:
@@ -552,7 +561,8 @@ def _unit_sizes(data: pd.DataFrame, *, unit_col: str, size: str, members: list) 
 def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre: int, n_obs: tuple[int, int],
              donors: list, w: np.ndarray, n_top: int, paths: tuple[np.ndarray, np.ndarray, np.ndarray],
              did_path: pd.DataFrame, placebos: pd.DataFrame, gaps_pl: np.ndarray, synth: Estimate, did: float,
-             test: Estimate, perm_ci: tuple[float, float], V: pd.Series | None, notes: list[str]) -> UnitEffect:
+             test: Estimate, perm_ci: tuple[float, float], V: pd.Series | None, notes: list[str],
+             pretrend: Estimate | None = None) -> UnitEffect:
     """The result: donor weights, the per-period paths, the placebo tables and the two estimates
     (the headline DiD test and the synthetic control) with one column set."""
     y, synth_path, gap = paths
@@ -579,7 +589,7 @@ def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre:
                        pval_perm=synth.extra["pval_gap"])
     return UnitEffect(unit=unit, outcome=outcome, synth=synth, did=did_est, weights=weights, gaps=gaps,
                       placebos=placebos, placebo_gaps=placebo_gaps, predictor_weights=V, note=note,
-                      did_path=did_path)
+                      did_path=did_path, pretrend=pretrend)
 
 
 def _predictor_matrix(data: pd.DataFrame, *, unit_col: str, period: str, covariates: list[str],

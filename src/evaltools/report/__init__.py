@@ -52,6 +52,10 @@ key                          default  rule
 ``benefit_alpha``            0.05     a benefit: the unit's interval beyond ``min_effect`` (0
                                       if not declared) on a primary outcome, Holm-adjusted p
                                       across the primary outcomes below this
+``pretrend_alpha``           0.05     a benefit is not counted when the unit was already moving
+                                      that way before the pilot (its pre-period slope against
+                                      the controls' has p below this) and the DiD net of each
+                                      unit's own trend shows no benefit
 ``mde_power``                0.80     power of the minimum detectable effect shown per outcome
 ``target_reliability``       0.80     reliability the "raters needed" figure aims for
 ``min_cell``                 5        briefing cells describing fewer people are suppressed

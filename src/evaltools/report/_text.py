@@ -161,6 +161,9 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
         params.setdefault("n", (rec.get("calibration") or {}).get("n_severity_flagged"))
     elif code == "no_benefit" and reason.get("why"):
         key = "reason.no_benefit.not_estimable"
+    elif code == "no_benefit" and reason.get("pretrend"):
+        key = "reason.no_benefit.pretrend"
+        params["outcomes"] = ", ".join(map(str, reason["pretrend"]))
     elif code == "few_subjects" and reason.get("value") == 0:
         key = "reason.few_subjects.none"
     if code in ("outcome_worse", "harm"):

@@ -242,6 +242,16 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    "synth_effect": _num(ue.synth.value), "did": _num(ue.did.value),
                    "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"], "unit_en": sp.get("unit_en", sp["unit"]),
                    "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
+                   # the unit's pre-period trend against the controls' and the DiD net of each trend
+                   "pretrend_slope": _num(getattr(ue.pretrend, "value", None)),
+                   "pretrend_pval": _num(getattr(ue.pretrend, "pval", None)),
+                   **{f"pretrend_adjusted_{k}": _num((ue.pretrend.extra if ue.pretrend is not None else {}).get(
+                       f"adjusted_{k}")) for k in ("effect", "ci_low", "ci_high", "pval")},
+                   "_p_benefit_adjusted": (_signed_p(ue.pretrend.extra["adjusted_effect"],
+                                                     ue.pretrend.extra["adjusted_se"],
+                                                     ue.pretrend.extra["adjusted_df"], me or 0.0, sign)
+                                           if ue.pretrend is not None and "adjusted_se" in ue.pretrend.extra
+                                           else math.nan),
                    # why there is no estimate, in the reader's language (the verdict names it)
                    "why": (None if _num(ue.effect) is not None else
                            _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
@@ -270,6 +280,11 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                              "uji coba), dengan pita 95%" if lang != "en" else "Difference-in-differences of the "
                              "unit against the control units per period (0 = first pilot period), with 95% band"),
                             plots.event_study_grid_svg(paths, lang=lang)))
+    for oc, e in per.items():
+        if e["benefit_pretrend"]:
+            sec.notes.append(text("impact.pretrend", lang, outcome=e["label"], slope=e["pretrend_slope"],
+                                  p=e["pretrend_pval"], adjusted=e["pretrend_adjusted_effect"],
+                                  lo=e["pretrend_adjusted_ci_low"], hi=e["pretrend_adjusted_ci_high"]))
     why = None
     if not per:   # no outcome could be estimated at all: say why (a unit missing from the outcomes table)
         in_panel = "unit" in panel and bool((panel["unit"].astype(str) == str(unit)).any())
@@ -282,6 +297,8 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
             r[("Benefit / harm" if lang == "en" else "Manfaat / bahaya")] = (
                 ("benefit" if lang == "en" else "manfaat") if per[oc]["benefit"] else
                 ("harm" if lang == "en" else "bahaya") if per[oc]["harm"] else
+                ("trend before the pilot" if lang == "en" else "tren sebelum uji coba")
+                if per[oc]["benefit_pretrend"] else
                 ("too small to see" if lang == "en" else "terlalu kecil untuk terlihat")
                 if per[oc]["too_small_to_see"] else "–")
         sec.tables.append(("", pd.DataFrame(rows)))
@@ -302,13 +319,21 @@ def _flag(per: dict[str, dict], th: Mapping[str, Any]) -> None:
         e["pval_benefit_holm"] = _num(p_b[prim.index(k)]) if k in prim else None
         e["pval_harm_holm"] = _num(p_h[keys.index(k)])
         e["benefit"] = bool(k in prim and np.isfinite(p_b[prim.index(k)]) and p_b[prim.index(k)] < th["benefit_alpha"])
+        # a unit already moving that way before the pilot: the benefit counts only if the DiD
+        # net of each unit's own trend still shows it
+        sign = 1.0 if e["higher_is_better"] else -1.0
+        e["pretrend"] = bool(e["pretrend_pval"] is not None and e["pretrend_pval"] < th["pretrend_alpha"])
+        e["benefit_pretrend"] = bool(e["benefit"] and e["pretrend"] and sign * e["pretrend_slope"] > 0
+                                     and not e["_p_benefit_adjusted"] < th["benefit_alpha"])
+        if e["benefit_pretrend"]:
+            e["benefit"] = False
         e["harm"] = bool(np.isfinite(p_h[keys.index(k)]) and p_h[keys.index(k)] < th["harm_alpha"])
         e["worse"] = e["harm"]
         ref = e["min_effect"] if e["min_effect"] is not None else (abs(e["pooled_effect"])
                                                                   if e["pooled_effect"] is not None else None)
         e["too_small_to_see"] = bool(not e["benefit"] and ref is not None and e["mde"] is not None
                                      and ref < e["mde"])
-        del e["_p_benefit"], e["_p_harm"]
+        del e["_p_benefit"], e["_p_harm"], e["_p_benefit_adjusted"]
 
 
 def _lead(per: dict, harm: list, benefit: list, lang: str) -> str:

@@ -22,6 +22,7 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "harm_alpha": 0.05,
     "require_benefit": True,
     "benefit_alpha": 0.05,
+    "pretrend_alpha": 0.05,
     "mde_power": 0.80,
     "target_reliability": 0.80,
     "min_cell": 5,

@@ -187,6 +187,9 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
                      _no_benefit_text(prim, outcomes, "id", why), _no_benefit_text(prim, outcomes, "en", why), lang)
         if why:   # no primary outcome could be estimated: the cause is the reason
             rs["why"] = why
+        trend = [_name(oc, outcomes[oc]) for oc in prim if outcomes[oc].get("benefit_pretrend")]
+        if trend:   # a change that only continues the unit's own earlier trend
+            rs["pretrend"] = trend
         reasons.append(rs)
     levels = {r["level"] for r in reasons}
     code = next((c for c in ("TUNDA", "PERBAIKI DULU", "BELUM TERBUKTI") if c in levels), "SIAP")
@@ -244,6 +247,20 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
             parts.append(f"{_name(oc, e)} " + (f"cannot be estimated ({e['why']})" if lang == "en"
                                               else f"tidak dapat diestimasi ({e['why']})") if e.get("why")
                          else f"{_name(oc, e)} –")
+            continue
+        if e.get("benefit_pretrend"):   # the DiD shows it, the unit's earlier trend explains it
+            d = _digits(e)
+            lo, hi = fmt(e.get("pretrend_adjusted_ci_low"), lang, d), fmt(e.get("pretrend_adjusted_ci_high"), lang, d)
+            if lang == "en":
+                parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, d)} ({_interval(e, lang)}) continues a "
+                             f"trend of {fmt(e.get('pretrend_slope'), lang, d)} per period against the control units "
+                             f"before the pilot (p {fmt(e.get('pretrend_pval'), lang, 3)}); net of each unit's own "
+                             f"trend {fmt(e.get('pretrend_adjusted_effect'), lang, d)} (95% interval {lo} to {hi})")
+            else:
+                parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, d)} ({_interval(e, lang)}) melanjutkan "
+                             f"tren {fmt(e.get('pretrend_slope'), lang, d)} per periode terhadap unit kontrol sebelum "
+                             f"uji coba (p {fmt(e.get('pretrend_pval'), lang, 3)}); tanpa tren masing-masing unit "
+                             f"{fmt(e.get('pretrend_adjusted_effect'), lang, d)} (interval 95% {lo} s.d. {hi})")
             continue
         small = e.get("too_small_to_see")
         if lang == "en":

@@ -219,7 +219,12 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.no_benefit": "no primary outcome shows a benefit yet",
     "reason.no_benefit.not_estimable": "the impact on public service cannot be estimated yet: {why}",
+    "reason.no_benefit.pretrend": ("no primary outcome shows a benefit yet: {outcomes} already moved that way "
+                                   "before the pilot, faster than the control units"),
     "impact.no_data": "the outcomes table holds no data for this unit",
+    "impact.pretrend": ("{outcome}: the unit was already moving this way before the pilot, {slope:d2} per "
+                        "period against the control units (p {p:p}); net of each unit's own trend the change is "
+                        "{adjusted:d2} (95% interval {lo:d2} to {hi:d2}), so the benefit is not counted."),
     "reason.benefit_not_shown": "no primary outcome shows a benefit yet",
     "reason.too_small_to_see": "the unit is too small to see an effect of the size sought (smallest detectable effect {mde:d2})",
     # level words

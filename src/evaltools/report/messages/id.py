@@ -225,7 +225,12 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.no_benefit": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.no_benefit.not_estimable": "dampak pada layanan publik belum dapat diestimasi: {why}",
+    "reason.no_benefit.pretrend": ("belum ada indikator utama yang menunjukkan manfaat: {outcomes} sudah bergerak "
+                                   "ke arah itu sebelum uji coba, lebih cepat daripada unit kontrol"),
     "impact.no_data": "tabel indikator kinerja unit (outcomes) tidak memuat data unit ini",
+    "impact.pretrend": ("{outcome}: unit ini sudah bergerak ke arah itu sebelum uji coba, {slope:d2} per "
+                        "periode terhadap unit kontrol (p {p:p}); tanpa tren masing-masing unit perubahannya "
+                        "{adjusted:d2} (interval 95% {lo:d2} s.d. {hi:d2}), sehingga manfaatnya tidak dihitung."),
     "reason.benefit_not_shown": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.too_small_to_see": "unit terlalu kecil untuk melihat efek sebesar yang dicari (efek terkecil yang dapat dilihat {mde:d2})",
     # level words of a reason
