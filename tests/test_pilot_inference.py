@@ -188,3 +188,11 @@ def test_unit_did_tests_equal_unit_effect_on_the_simulator():
         for a, b in [(ue.effect, row.effect), (ue.se, row.se), (ue.pval, row.pval), (ue.ci_low, row.ci_low),
                      (ue.mde, row.mde), (ue.pval_perm, row.pval_perm)]:
             assert a == pytest.approx(b, rel=1e-12)
+
+
+def test_unit_did_test_without_mde_is_the_same_test():
+    controls = np.array([0.4, -0.3, 0.1, 0.6, -0.2, 0.0, 0.3, -0.5])
+    full, bare = unit_did_test(3.0, controls), unit_did_test(3.0, controls, mde=False)
+    assert math.isnan(bare.mde) and full.mde > 0
+    assert (bare.value, bare.se, bare.pval, bare.ci_low, bare.ci_high, bare.pval_perm) == \
+        (full.value, full.se, full.pval, full.ci_low, full.ci_high, full.pval_perm)

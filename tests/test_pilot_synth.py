@@ -453,47 +453,61 @@ def test_pretrend_slope_and_trend_adjusted_did_match_ols_on_mpdta():
     assert pt.adjusted_effect == pytest.approx(resid.mean(), abs=1e-12)
 
 
-def _trend_panel(rng, *, J=8, T=7, g=4, trend=0.0, jump=0.0, noise=1.0):
-    """Unit and period effects plus noise; the first unit adds ``trend`` per period from the
-    start and ``jump`` from period ``g`` on."""
+def _trend_matrix(rng, *, J=8, T=7, g=4, trend=0.0, jump=0.0, noise=1.0):
+    """Periods x units: unit and period effects plus noise; the first unit adds ``trend`` per
+    period from the start and ``jump`` from period ``g`` on."""
     Y = rng.normal(70, 3, J + 1)[None, :] + rng.normal(0, 2, T)[:, None] + rng.normal(0, noise, (T, J + 1))
     Y[:, 0] += trend * np.arange(T)
     Y[g:, 0] += jump
-    return _panel(Y, [g] + [-1] * J)
+    return Y
+
+
+def _pretrend_of(Y, g=4):
+    # the test unit_effect runs (tested end to end on mpdta above), on the matrix itself
+    from evaltools.pilot._inference import _pretrend_test
+
+    T = Y.shape[0]
+    return _pretrend_test(Y[:, 0], Y[:, 1:], np.arange(g), np.arange(g, T), alpha=0.05, power=0.8)
 
 
 def test_pretrend_test_has_its_size_and_power_by_simulation():
     """Parallel trends (unit and period effects, iid noise; 8 controls, 4 pre-periods): the
-    pre-trend test rejects at about its 5 % level (400 panels: 0.025 .. 0.085); a unit
-    drifting 2 noise SDs per period away from its controls (its slope's prediction SE is
-    about 0.47 SD) is caught most of the time."""
-    rng = np.random.default_rng(20261202)
-    null = [unit_effect(_trend_panel(rng), unit="U000", outcome="ikm", placebo=False).pretrend.pval
-            for _ in range(400)]
-    assert 0.025 <= np.mean(np.array(null) < 0.05) <= 0.085
-    drift = [unit_effect(_trend_panel(rng, trend=2.0), unit="U000", outcome="ikm", placebo=False).pretrend.pval
-             for _ in range(100)]
-    assert np.mean(np.array(drift) < 0.05) >= 0.8
+    pre-trend test rejects at about its 5 % level (4,000 panels: 0.04 .. 0.06, about 3 SE); a
+    unit drifting 2 noise SDs per period away from its controls (its slope's prediction SE is
+    about 0.47 SD) is caught most of the time. unit_effect runs this test on its panel."""
+    rng = np.random.default_rng(1)
+    null = np.array([_pretrend_of(_trend_matrix(rng)).pval for _ in range(4000)])
+    assert 0.04 <= np.mean(null < 0.05) <= 0.06
+    drift = np.array([_pretrend_of(_trend_matrix(rng, trend=2.0)).pval for _ in range(400)])
+    assert np.mean(drift < 0.05) >= 0.85
+    Y = _trend_matrix(rng, trend=2.0)
+    ue = unit_effect(_panel(Y, [4] + [-1] * 8), unit="U000", outcome="ikm", placebo=False)
+    assert ue.pretrend.pval == pytest.approx(_pretrend_of(Y).pval, rel=1e-12)
 
 
 def test_trend_adjusted_did_covers_the_jump_when_the_unit_trends_by_simulation():
     """A unit drifting 0.8 per period that also jumps by 2 at the pilot: the plain DiD mixes
     the drift into the effect (its interval misses 2 most of the time), the DiD net of each
-    unit's trend covers 2 at about 95 % (300 panels: at least 0.9)."""
+    unit's trend covers 2 at about 95 % (2,000 panels: 0.935 .. 0.965)."""
+    from evaltools.pilot import unit_did_test
+
     rng = np.random.default_rng(7)
     cover = plain = 0
-    for _ in range(300):
-        ue = unit_effect(_trend_panel(rng, trend=0.8, jump=2.0, noise=0.5), unit="U000", outcome="ikm",
-                         placebo=False)
-        pt = ue.pretrend
+    n = 2000
+    for _ in range(n):
+        Y = _trend_matrix(rng, trend=0.8, jump=2.0, noise=0.5)
+        pt = _pretrend_of(Y)
         cover += pt.adjusted_ci_low <= 2.0 <= pt.adjusted_ci_high
-        plain += ue.ci_low <= 2.0 <= ue.ci_high
-    assert cover / 300 >= 0.9 and plain / 300 < 0.5
+        d = Y[4:].mean(axis=0) - Y[:4].mean(axis=0)
+        did = unit_did_test(d[0], d[1:], permutation=False, mde=False)
+        plain += did.ci_low <= 2.0 <= did.ci_high
+    assert 0.935 <= cover / n <= 0.965 and plain / n < 0.5
 
 
 def test_pretrend_needs_two_pre_periods():
     rng = np.random.default_rng(3)
-    ue = unit_effect(_trend_panel(rng, T=4, g=1), unit="U000", outcome="ikm", placebo=False)
+    ue = unit_effect(_panel(_trend_matrix(rng, T=4, g=1), [1] + [-1] * 8), unit="U000", outcome="ikm",
+                     placebo=False)
     from evaltools._notes import note
 
     assert math.isnan(ue.pretrend.value) and ue.pretrend.note == note("one_pre_period")

@@ -73,7 +73,7 @@ def _size_variance(d1: float, dc: np.ndarray, m1: float, mc: np.ndarray) -> tupl
 
 def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = None,
                   size_controls=None, alpha: float = 0.05, power: float = 0.8,
-                  permutation: bool = True) -> Estimate:
+                  permutation: bool = True, mde: bool = True) -> Estimate:
     """Difference-in-differences test of one treated unit against few controls.
 
     Parameters
@@ -91,6 +91,9 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
         Target power of the minimum detectable effect ``mde``.
     permutation : bool
         Also compute the exact placebo (permutation) p-value ``pval_perm``.
+    mde : bool
+        Also compute the minimum detectable effect (a root search on the noncentral t
+        power); ``False`` leaves it ``nan`` where nobody reads it.
 
     Returns
     -------
@@ -181,7 +184,8 @@ def unit_did_test(d_treated: float, d_controls, *, size_treated: float | None = 
     t = theta / se
     q = float(special.stdtrit(df, 1 - alpha / 2))
     extra["t"] = t
-    extra["mde"] = float(_mde_from_se(np.array([se]), alpha, power, df, "t")[0])
+    if mde:
+        extra["mde"] = float(_mde_from_se(np.array([se]), alpha, power, df, "t")[0])
     return Estimate(name="did_unit_t", value=theta, se=se, ci_low=theta - q * se, ci_high=theta + q * se,
                     pval=float(2 * special.stdtr(df, -abs(t))), n_subjects=N, note="; ".join(notes), extra=extra)
 
@@ -244,12 +248,12 @@ def _pretrend_test(y: np.ndarray, Yd: np.ndarray, pre_rows: np.ndarray, post_row
     tc = pre_rows.astype(float) - pre_rows.mean()
     sxx = float(tc @ tc)
     b1, bd = float(tc @ y[pre_rows]) / sxx, (tc @ Yd[pre_rows]) / sxx
-    test = unit_did_test(b1, bd, alpha=alpha, power=power)
+    test = unit_did_test(b1, bd, alpha=alpha, power=power, mde=False)
     # each unit's post-minus-pre change less its own pre-period trend carried over the gap
     span = float(post_rows.mean() - pre_rows.mean())
     adj = unit_did_test(float(np.mean(y[post_rows]) - np.mean(y[pre_rows])) - b1 * span,
                         Yd[post_rows].mean(axis=0) - Yd[pre_rows].mean(axis=0) - bd * span,
-                        alpha=alpha, power=power, permutation=False)
+                        alpha=alpha, power=power, permutation=False, mde=False)
     return Estimate(name="pretrend_slope", value=test.value, se=test.se, ci_low=test.ci_low, ci_high=test.ci_high,
                     pval=test.pval, n_subjects=int(Yd.shape[1]), note=test.note,
                     extra={"df": test.extra["df"], "pval_perm": test.extra["pval_perm"], "n_pre": len(pre_rows),
