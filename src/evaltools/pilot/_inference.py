@@ -225,7 +225,7 @@ def _wave_rows(pilots: list, d1: np.ndarray, dc: np.ndarray, first: Any, *, alph
 
 
 def _pretrend_test(y: np.ndarray, Yd: np.ndarray, pre_rows: np.ndarray, post_rows: np.ndarray, *, alpha: float,
-              power: float) -> Estimate:
+                   power: float) -> Estimate:
     """The unit's pre-period slope minus the controls', and the DiD net of each unit's trend.
 
     ``y`` is the pilot unit's outcome by period, ``Yd`` the controls' (periods x controls),

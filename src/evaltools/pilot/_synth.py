@@ -142,8 +142,9 @@ class UnitEffect:
         ``pretrend_slope``: the unit's linear trend over its observed pre-periods minus the
         controls' (outcome units per period), tested as the DiD is: :func:`unit_did_test`
         of the unit's least-squares slope against each control's own slope (a placebo test
-        of parallel trends before the pilot; Granger 1969 in the event-study form of Autor
-        2003). ``nan`` with a note below two observed pre-periods.
+        of parallel trends before the pilot; Angrist & Pischke 2009, sec. 5.2), with the DiD
+        net of each unit's own trend in ``extra`` (``adjusted_effect``, ``adjusted_ci_low``,
+        ...). ``nan`` with a note below two observed pre-periods.
 
     Examples
     --------
