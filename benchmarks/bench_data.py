@@ -11,7 +11,9 @@ folder: reading, validating and pseudonymizing ratings, units and outcomes into 
 with categorical ids. ``ratio`` is load time / floor time. Memory: the growth of the
 load's peak resident set over the process's resident set before the call, against the
 size of the floor's Arrow table (the target: at most 3x). Each side is the best of three
-runs in its process; the peak is the process's maximum over all three.
+runs in its process; the peak is the process's maximum over all three. For CSV.gz a third
+process times the gzip stream's inflation alone (decompressed and discarded; zlib inflates
+on one thread), beside the least wall time the load's CPU seconds allow on 2 cores.
 
 A second table breaks down the fixed cost on the sample (what a unit report pays on top of
 the ratings): a fresh process importing and loading once (against importing pyarrow and
@@ -46,6 +48,14 @@ if what == "floor":
     import pyarrow.csv, pyarrow.parquet
     read = (lambda: pyarrow.parquet.read_table(ratings)) if ratings.suffix == ".parquet" else \
         (lambda: pyarrow.csv.read_csv(ratings))
+elif what == "inflate":
+    import pyarrow as pa
+    def read():   # the gzip stream decompressed and discarded: zlib inflates on one thread
+        n = 0
+        with pa.input_stream(ratings, compression="gzip") as f:
+            while b := f.read(1 << 22):
+                n += len(b)
+        return n
 else:
     import pyarrow.compute, pyarrow.csv, pyarrow.dataset, pyarrow.parquet  # what load_study imports on use
     from evaltools import load_study
@@ -56,7 +66,7 @@ for _ in range(3):
     t0, c0 = time.perf_counter(), time.process_time()
     out = read()
     best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
-    rows = out.num_rows if what == "floor" else len(out.ratings)
+    rows = out.num_rows if what == "floor" else out if what == "inflate" else len(out.ratings)
     size = out.nbytes if what == "floor" else 0
     del out
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -126,6 +136,24 @@ print(json.dumps({"study.toml": cpu(lambda: _read_config(root)), "units table": 
 """
 
 
+def _host_speed() -> float:
+    """Milliseconds of a fixed single-threaded workload (``hmac.new`` SHA-256 of 100,000 short
+    ids, best of 3): the shared host's speed at the moment, printed beside the wall times so
+    that runs at a slower or a faster moment can be told apart."""
+    import hashlib
+    import hmac
+    import time
+
+    ids = [f"{198001012005011000 + i}".encode() for i in range(100_000)]
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for v in ids:
+            hmac.new(b"bench-key", v, hashlib.sha256).digest()
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
+
 def _child(what: str, folder: Path, ratings: Path) -> dict:
     env = {**os.environ, "EVALTOOLS_KEY": "bench-key"}
     res = subprocess.run([sys.executable, "-c", _CHILD, what, str(folder), str(ratings)], capture_output=True,
@@ -144,6 +172,7 @@ def main() -> None:
         sizes.append(("70 units x 200-400", {"seed": 7, "n_units": 70, "subjects_per_unit": (200, 400)}))
     rows = []
     load0 = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    speed0 = _host_speed()
     fixed: dict = {}
     with tempfile.TemporaryDirectory() as d:
         for label, kwargs in sizes:
@@ -154,10 +183,13 @@ def main() -> None:
                 ratings = next(p for p in folder.iterdir() if p.name.startswith("ratings"))
                 floor = _child("floor", folder, ratings)
                 ours = _child("load", folder, ratings)
+                # a gzip file is inflated by zlib on one thread before any parsing: that time
+                # alone bounds every reader of the file
+                inflate = _child("inflate", folder, ratings)["seconds"] if fmt == "csv.gz" else None
                 rows.append(dict(size=label, fmt=fmt, rows=ours["rows"], mb=ratings.stat().st_size / 1e6,
                                  floor=floor["seconds"], ours=ours["seconds"], floor_cpu=floor["cpu"],
                                  ours_cpu=ours["cpu"], table_gb=floor["table_gb"],
-                                 growth_gb=ours["peak_growth_gb"]))
+                                 growth_gb=ours["peak_growth_gb"], inflate=inflate))
                 print(f"done {label} {fmt}", file=sys.stderr)
                 if label == "sample" and fmt == "csv":
                     env = {**os.environ, "EVALTOOLS_KEY": "bench-key"}
@@ -170,13 +202,16 @@ def main() -> None:
                                          check=True, env=env)
                     fixed["steps"] = json.loads(res.stdout.strip().splitlines()[-1])
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    speed1 = _host_speed()
     lines = [
         "# evaltools.data.load_study benchmark",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {load0[0]:.1f} / {load0[1]:.1f} / "
         f"{load0[2]:.1f} (1/5/15 min) at the start and {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end of "
         f"the run (shared machine: wall times are noisy, CPU seconds much less so); "
-        f"Python {platform.python_version()}. Best of 3 in a fresh process per side.",
+        f"Python {platform.python_version()}. Best of 3 in a fresh process per side. Host speed (a fixed "
+        f"single-threaded workload, hmac.new of 100,000 ids; lower is faster): {speed0:.0f} ms at the start, "
+        f"{speed1:.0f} ms at the end.",
         "",
         "| study | ratings file | rating rows | file (MB) | floor: Arrow read alone (s) | load_study (s) | "
         "ratio load/floor | load_study rows/s | floor CPU (s) | load_study CPU (s) | CPU ratio | "
@@ -189,6 +224,16 @@ def main() -> None:
                      f"{r['floor_cpu']:.3f} | {r['ours_cpu']:.3f} | {r['ours_cpu'] / r['floor_cpu']:.2f}x | "
                      f"{r['rows'] / r['ours_cpu']:,.0f} | "
                      f"{r['table_gb']:.3f} | {r['growth_gb']:.3f} | {r['growth_gb'] / r['table_gb']:.2f}x |")
+    gz = [r for r in rows if r.get("inflate")]
+    if gz:
+        lines += ["", "| study | ratings file | gzip inflate alone (s) | load_study CPU (s) | "
+                  "least wall on 2 cores: CPU / 2 (s) | rows/s at that least wall | load_study wall (s) |",
+                  "|---|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['size']} | {r['fmt']} | {r['inflate']:.3f} | {r['ours_cpu']:.3f} | {r['ours_cpu'] / 2:.3f} | "
+                  f"{r['rows'] / (r['ours_cpu'] / 2):,.0f} | {r['ours']:.3f} |" for r in gz]
+        lines += ["", "Inflating a gzip stream is sequential (zlib on one thread, while Arrow parses the inflated "
+                  "blocks on the others). What bounds the load is its CPU: on 2 cores it cannot take less wall time "
+                  "than half its CPU seconds, however well the steps overlap."]
     lines += ["",
               "Wall-clock times depend on what else runs on the shared machine; CPU seconds (user + system, all "
               "threads, of the process) much less so: on 2 otherwise idle cores the wall time is at least half the "
