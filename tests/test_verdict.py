@@ -244,3 +244,20 @@ def test_a_rise_that_continues_the_units_earlier_trend_is_not_a_benefit(tmp_path
     assert "continues a trend of 2.3 per period" in r["text"] and r["pretrend"] == ["IKM", "Median service time"]
     assert "already moved that way before the pilot" in report.reason_text(r, "en")
     assert any("moving this way before the pilot" in n for n in imp.notes)
+
+
+def test_a_harm_that_began_before_the_pilot_is_still_held_and_says_so():
+    # the harm reason adds the earlier decline when the pre-trend test shows one (the hold stays:
+    # service is getting worse either way); without a pre-trend the text is as before
+    harm = {"effect": -6.1, "ci_low": -7.9, "ci_high": -4.3, "unit": "poin", "label": "IKM",
+            "higher_is_better": True, "pretrend": True, "pretrend_slope": -1.2, "pretrend_pval": 0.012}
+    imp = {"benefit": [], "harm": ["ikm"], "primary": [], "outcomes": {"ikm": harm}}
+    v = report.verdict({"impact": imp}, lang="en")
+    r = _reason(v, "outcome_worse")
+    assert v.code == "TUNDA"
+    assert r["text"].endswith("; it was already getting worse before the pilot (\u22121.2 per period against the "
+                              "control units, p 0.012)")
+    assert "sudah memburuk sebelum uji coba" in _reason(report.verdict({"impact": imp}), "outcome_worse")["text"]
+    calm = {**harm, "pretrend": False}
+    assert _reason(report.verdict({"impact": {**imp, "outcomes": {"ikm": calm}}}, lang="en"),
+                   "outcome_worse")["text"] == "IKM fell by 6.1 poin (95% interval \u22127.9 to \u22124.3)"

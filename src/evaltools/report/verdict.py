@@ -223,9 +223,17 @@ def _harm_text(oc: str, e: Mapping, lang: str) -> str:
     unit = e.get("unit_en") or e.get("unit") if lang == "en" else e.get("unit")
     unit = f" {unit}" if unit else ""
     size = fmt(abs(eff) if eff is not None else None, lang, _digits(e))
+    # a decline that began before the pilot: still a hold, but the reader learns it is not new
+    sign = 1.0 if e.get("higher_is_better", True) else -1.0
+    slope = _num(e.get("pretrend_slope"))
+    earlier = bool(e.get("pretrend")) and slope is not None and sign * slope < 0
     if lang == "en":
-        return f"{_name(oc, e)} {'rose' if up else 'fell'} by {size}{unit} ({_interval(e, lang)})"
-    return f"{_name(oc, e)} {'naik' if up else 'turun'} {size}{unit} ({_interval(e, lang)})"
+        return (f"{_name(oc, e)} {'rose' if up else 'fell'} by {size}{unit} ({_interval(e, lang)})"
+                + (f"; it was already getting worse before the pilot ({fmt(slope, lang, _digits(e))} per period "
+                   f"against the control units, p {fmt(e.get('pretrend_pval'), lang, 3)})" if earlier else ""))
+    return (f"{_name(oc, e)} {'naik' if up else 'turun'} {size}{unit} ({_interval(e, lang)})"
+            + (f"; indikator ini sudah memburuk sebelum uji coba ({fmt(slope, lang, _digits(e))} per periode "
+               f"terhadap unit kontrol, p {fmt(e.get('pretrend_pval'), lang, 3)})" if earlier else ""))
 
 
 def _not_estimable(prim: list, outcomes: Mapping, imp: Mapping) -> str | None:
