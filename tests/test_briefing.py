@@ -110,6 +110,16 @@ def test_no_reason_text_reveals_a_suppressed_count(min_cell, hidden):
     assert f"kurang dari {min_cell} pegawai" in texts[0]
 
 
+def test_a_unit_too_small_to_show_shows_no_effect_in_the_verdict_groups_either():
+    # summary.xlsx hides the own figures of a unit with fewer than min_cell rated employees; the
+    # briefing's verdict groups showed its effect on the primary outcomes all the same
+    rows = {r["unit"]: r for g in report.verdict_groups(_records(), study=_Study()).results["groups"]
+            for r in g["rows"]}
+    assert rows["Dinas B"]["effect"] == "\u2013" and "1" in rows["Dinas A"]["effect"]
+    sheet = report.summary_table(_records())["Angka kunci"]
+    assert sheet.loc[sheet["unit"] == "Dinas B", "effect"].isna().all()
+
+
 def test_calibration_consequences_hide_small_counts_and_their_complements():
     sec = report.calibration_consequences(_records(), min_cell=5)
     df = sec.tables[0][1]
