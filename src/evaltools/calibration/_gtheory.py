@@ -437,7 +437,15 @@ def raters_needed(g: pd.DataFrame, target: float = 0.8, *, n_items: float | None
     if B <= 0:
         return 1
     need = max(1, int(math.ceil(B / room - 1e-9)))
-    # guard the rounding of B / room at an exact integer: one fewer may already do
-    if need > 1 and s2p / (s2p + einf + B / (need - 1)) >= target - 1e-12:
+
+    def reached(n: int) -> bool:   # the D-study coefficient at n raters, as dstudy computes it
+        _, rel, ab = _dstudy_errors(g, np.array([float(n)]), ni, subject, rater, item)
+        return s2p / (s2p + (rel[0] if coef == "g_coef" else ab[0])) >= target - 1e-12
+
+    # the closed form's error at "infinitely many" raters (n = 1e12) and its rounding at an exact
+    # integer can put it one off: settle on the smallest n the D study itself says reaches it
+    while need > 1 and reached(need - 1):
         need -= 1
+    while not reached(need):
+        need += 1
     return need
