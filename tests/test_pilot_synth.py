@@ -174,7 +174,8 @@ def test_large_effect_detected():
 # the 2x2 DiD cross-check
 # ---------------------------------------------------------------------------------------
 
-def test_did_equals_twfe_regression_on_mpdta():
+def _mpdta_unit():
+    """mpdta (R did's example data), its first county treated in 2006, and that county's unit_effect."""
     path = REF / "mpdta.csv"
     if not path.exists():
         pytest.skip("../shared/reference/did/mpdta.csv not available")
@@ -183,6 +184,11 @@ def test_did_equals_twfe_regression_on_mpdta():
     target = int(mp.loc[mp["first.treat"] == 2006, "countyreal"].iloc[0])
     res = unit_effect(mp, unit=target, outcome="lemp", unit_col="countyreal", period="year",
                       first_treated="first.treat", placebo=False)
+    return mp, target, res
+
+
+def test_did_equals_twfe_regression_on_mpdta():
+    mp, target, res = _mpdta_unit()
     pool = mp[(mp["first.treat"] == 0) | (mp["countyreal"] == target)].copy()
     # two periods (pre/post means per county): the unit-FE DiD is OLS of the change on the
     # treatment dummy
@@ -430,13 +436,7 @@ def test_pretrend_slope_and_trend_adjusted_did_match_ols_on_mpdta():
     mean post-period residual of that difference from its extrapolated pre-period line."""
     from evaltools.pilot import unit_did_test
 
-    path = REF / "mpdta.csv"
-    if not path.exists():
-        pytest.skip("../shared/reference/did/mpdta.csv not available")
-    mp = pd.read_csv(path)
-    target = int(mp.loc[mp["first.treat"] == 2006, "countyreal"].iloc[0])
-    res = unit_effect(mp, unit=target, outcome="lemp", unit_col="countyreal", period="year",
-                      first_treated="first.treat", placebo=False)
+    mp, target, res = _mpdta_unit()
     wide = mp[(mp["first.treat"] == 0) | (mp["countyreal"] == target)].pivot(index="year", columns="countyreal",
                                                                               values="lemp")
     controls = wide.drop(columns=target)

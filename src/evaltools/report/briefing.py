@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._base import Section, _num
 from ._text import fmt, reason_text, text
-from .disclosure import suppress, suppress_count, suppress_frame
+from .disclosure import _small, suppress, suppress_count, suppress_frame
 from .messages import has
 from .thresholds import DEFAULT_THRESHOLDS
 from .verdict import VERDICTS
@@ -299,12 +299,6 @@ def deadline_for(code: str, lang: str = "id", config: Mapping | None = None) -> 
     return text("deadline.ready" if code == "ready" else "deadline.default", lang)
 
 
-def _small_unit(r: Mapping, min_cell: int) -> bool:
-    """Fewer than ``min_cell`` employees rated (but some): the unit's own figures stay hidden."""
-    n = _num((r.get("coverage") or {}).get("n_subjects"))
-    return n is not None and 0 < n < min_cell
-
-
 def _unit_effect(r: Mapping, info: Mapping, lang: str) -> str:
     outs = (r.get("impact") or {}).get("outcomes") or {}
     cells = []
@@ -354,7 +348,8 @@ def verdict_groups(records: Sequence[dict], *, config: Mapping | None = None, st
             rows.append({"unit": str(r.get("unit")), "href": f"units/{r['file']}.html" if r.get("file") else None,
                          "verdict": code, "label": text(code, lang) if has(code) else code,
                          # a unit too small to show shows none of its own figures (as summary.xlsx)
-                         "effect": ("–" if _small_unit(r, k) else _unit_effect(r, info, lang)),
+                         "effect": ("–" if _small((r.get("coverage") or {}).get("n_subjects"), k)
+                                    else _unit_effect(r, info, lang)),
                          "reason": reason_text(first, lang, min_cell=k, record=r) if first else
                          text("reason.ready", lang),
                          "reason_code": rc, "owner": owner_for(rc, lang, config),

@@ -231,6 +231,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         hib = sp["higher_is_better"]
         sign = 1.0 if hib else -1.0
         me = sp["min_effect"]
+        pt = ue.pretrend.extra if ue.pretrend is not None else {}
         mine = pool[pool["unit"].astype(str) == str(unit)]
         eb = mine.iloc[0].to_dict() if len(mine) else {}
         mu = _num(pool.attrs.get("pooled", {}).get("mu"))
@@ -245,13 +246,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    # the unit's pre-period trend against the controls' and the DiD net of each trend
                    "pretrend_slope": _num(getattr(ue.pretrend, "value", None)),
                    "pretrend_pval": _num(getattr(ue.pretrend, "pval", None)),
-                   **{f"pretrend_adjusted_{k}": _num((ue.pretrend.extra if ue.pretrend is not None else {}).get(
-                       f"adjusted_{k}")) for k in ("effect", "ci_low", "ci_high", "pval")},
-                   "_p_benefit_adjusted": (_signed_p(ue.pretrend.extra["adjusted_effect"],
-                                                     ue.pretrend.extra["adjusted_se"],
-                                                     ue.pretrend.extra["adjusted_df"], me or 0.0, sign)
-                                           if ue.pretrend is not None and "adjusted_se" in ue.pretrend.extra
-                                           else math.nan),
+                   **{f"pretrend_adjusted_{k}": _num(pt.get(f"adjusted_{k}"))
+                      for k in ("effect", "ci_low", "ci_high", "pval")},
+                   "_p_benefit_adjusted": (_signed_p(pt["adjusted_effect"], pt["adjusted_se"], pt["adjusted_df"],
+                                                     me or 0.0, sign) if "adjusted_se" in pt else math.nan),
                    # why there is no estimate, in the reader's language (the verdict names it)
                    "why": (None if _num(ue.effect) is not None else
                            _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
