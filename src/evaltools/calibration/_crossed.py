@@ -9,6 +9,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from evaltools._distinct import unique_codes
 from evaltools._errors import DataError, require_columns
 from evaltools._notes import note as _note
 
@@ -133,7 +134,7 @@ class _CrossedFit:
         # span the null space; in every case the rater block is block-diagonal over them
         bip = sp.csr_matrix((np.ones(n), (r, n_r + s)), shape=(n_r + n_s, n_r + n_s))
         ncomp, lab = connected_components(bip, directed=False)
-        _, comp = np.unique(lab[:n_r], return_inverse=True)
+        _, comp = unique_codes(lab[:n_r], ncomp, return_inverse=True)
         self.rater_component = comp.astype(np.int64)
         n_comp = int(comp.max()) + 1 if n_r else 0
         self.n_components = n_comp

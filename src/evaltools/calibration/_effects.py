@@ -11,6 +11,7 @@ import scipy.sparse as sp
 import scipy.stats
 from scipy.sparse.csgraph import connected_components
 
+from evaltools._distinct import unique_codes
 from evaltools._errors import DataError
 from evaltools._notes import note as _note
 
@@ -65,12 +66,12 @@ def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n
     if not (np.isfinite(s2r) and np.isfinite(s2e)) or s2r <= 0 or s2e <= 0:
         return _ZeroFit(n_r), _note("rater_var_zero")
     key = r.astype(np.int64) * n_s + s
-    cell, code = np.unique(key, return_inverse=True)
+    cell, code = unique_codes(key, n_r * n_s, return_inverse=True)
     m = np.bincount(code).astype(float)
     ybar = np.bincount(code, y) / m
     cr, cs = cell // n_s, cell % n_s
     w = 1.0 / (s2sr + s2e / m)
-    _, cc = np.unique(comp[cr], return_inverse=True)
+    _, cc = unique_codes(comp[cr], int(comp.max()) + 1, return_inverse=True)
     lam_s = 1.0 / max(s2s, 1e-8) if np.isfinite(s2s) else 1e8
     fit = _CrossedFit(ybar, cs, cr, cc.astype(np.int64), n_s, n_r, int(cc.max()) + 1, lam_s=lam_s,
                       lam_r=1.0 / s2r, w=w, groups=comp)
@@ -416,7 +417,8 @@ def _fit_severities(dz: Mapping[str, Any], *, estimator: str, latent: bool | str
     # scored one subject).
     s2sr, s2e = vc["subject:rater"], vc["residual"]
     rho = s2sr / (s2sr + s2e) if np.isfinite(s2e) and s2sr + s2e > 0 else 0.0
-    n_cells = np.bincount(np.unique(r.astype(np.int64) * dz["n_s"] + s) // dz["n_s"], minlength=n_r)
+    n_cells = np.bincount(unique_codes(r.astype(np.int64) * dz["n_s"] + s, n_r * dz["n_s"]) // dz["n_s"],
+                          minlength=n_r)
     deff = 1 + (n_rat / np.maximum(n_cells, 1) - 1) * rho
     k_se = 1.0
     if calibrate_se:
@@ -467,7 +469,8 @@ def _rater_design(d: pd.DataFrame, *, subject: str, rater: str, score: str, item
         nu, _ = _codes(pd.Series(i * (int(g.max()) + 1) + g))
         # a rating links its rater's roles only when someone else rated the same subject
         # (a self-rating of a person nobody else rated says nothing about the role's shift)
-        n_sr = np.bincount(np.unique(s.astype(np.int64) * n_r + r) // n_r, minlength=int(s.max()) + 1)
+        n_sr = np.bincount(unique_codes(s.astype(np.int64) * n_r + r, (int(s.max()) + 1) * n_r) // n_r,
+                           minlength=int(s.max()) + 1)
         seen = n_sr[s] >= 2
         blk, blk_names = _role_blocks(r[seen], g[seen], n_r, g_lab)
         if by_role:
@@ -475,7 +478,7 @@ def _rater_design(d: pd.DataFrame, *, subject: str, rater: str, score: str, item
     else:
         nu, blk = i, np.zeros(n_r, dtype=np.int64)
     n_p = int(s_person.max()) + 1
-    n_sub = np.bincount(np.unique(r * n_p + s_person) // n_p, minlength=n_r)
+    n_sub = np.bincount(unique_codes(r * n_p + s_person, n_r * n_p) // n_p, minlength=n_r)
     return {"y": y, "s": s, "r": r, "r_lab": r_lab, "n_r": n_r, "n_s": int(s.max()) + 1, "nu": nu, "blk": blk,
             "blk_names": blk_names, "n_sub": n_sub, "by_role": bool(role is not None and adjust_role and by_role)}
 
@@ -603,7 +606,7 @@ def role_effects(data: pd.DataFrame, *, subject: str, role: str, score: str, ite
     n_rat = np.bincount(g, minlength=n_g)
     out = pd.DataFrame({
         "severity": sev, "se": se, "ci_low": sev - z * se, "ci_high": sev + z * se,
-        "n_ratings": n_rat, "n_subjects": np.bincount(np.unique(g * n_s + s) // n_s, minlength=n_g),
+        "n_ratings": n_rat, "n_subjects": np.bincount(unique_codes(g * n_s + s, n_g * n_s) // n_s, minlength=n_g),
         "mean_score": np.bincount(g, y, n_g) / n_rat,
     }, index=pd.Index(g_lab, name=role))
     ref = out.loc[reference, "severity"] if reference is not None and reference in out.index else np.nan

@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
+from evaltools._distinct import unique_codes
 from evaltools._errors import DataError
 from evaltools._notes import note as _note
 
@@ -301,8 +302,9 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
         out["note"] = [((x + "; ") if x else "") + mnote for x in out["note"]]
     # facet sample sizes for the D study: raters per subject (per item when nested)
     n_sub = sizes[subject]
-    rater_obs = np.unique(codes[rater] * n_sub + codes[subject]).size / n_sub
-    item_obs = (np.unique(codes[item] * n_sub + codes[subject]).size / n_sub) if item is not None else 1.0
+    rater_obs = unique_codes(codes[rater] * n_sub + codes[subject], sizes[rater] * n_sub).size / n_sub
+    item_obs = (unique_codes(codes[item] * n_sub + codes[subject], sizes[item] * n_sub).size / n_sub
+                if item is not None else 1.0)
     out.attrs.update({
         "subject": subject, "rater": rater, "item": item, "method": how, "balanced": balanced,
         "n_subjects": n_sub, "n_raters": float(rater_obs), "n_items": float(item_obs),
@@ -318,14 +320,14 @@ def _dstudy_errors(g: pd.DataFrame, n_r: np.ndarray, n_i: np.ndarray,
     if comps is None:
         comps = {nm: nm.split(":") for nm in g.index if nm != "residual"}
     res_f = g.attrs.get("residual_facets", [subject, rater] + ([item] if item else []))
-    s2p = float(g.loc[subject, "variance"]) if subject in g.index else np.nan
+    variance = dict(zip(g.index, g["variance"].to_numpy(dtype=float)))   # one pass, not a lookup per term
+    s2p = float(variance.get(subject, np.nan))
     rel = np.zeros_like(n_r, dtype=float)
     ab = np.zeros_like(n_r, dtype=float)
-    for nm in g.index:
+    for nm, v in variance.items():
         facets = comps.get(nm, []) if nm != "residual" else res_f
         if nm == subject:
             continue
-        v = float(g.loc[nm, "variance"])
         div = np.ones_like(rel)
         if rater in facets:
             div = div * n_r

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
+from evaltools._distinct import unique_codes
+
 from ._crossed import _CrossedFit
 
 
@@ -91,14 +93,15 @@ def _split_half_factor(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarr
         m = half == h
         if not m.any():
             return math.nan
-        r_lab, rh = np.unique(r[m], return_inverse=True)
-        _, sh = np.unique(s[m], return_inverse=True)
-        _, nuh = np.unique(nu[m], return_inverse=True)
+        r_lab, rh = unique_codes(r[m], n_r, return_inverse=True)
+        _, sh = unique_codes(s[m], int(s.max()) + 1, return_inverse=True)
+        _, nuh = unique_codes(nu[m], int(nu.max()) + 1, return_inverse=True)
         fit = _CrossedFit(y[m], sh, rh, nuh, int(sh.max()) + 1, len(r_lab), int(nuh.max()) + 1,
                           groups=groups[r_lab])
         x, v = fit.contrast(ref[r_lab])
         n_h = np.bincount(rh, minlength=len(r_lab))
-        cells = np.bincount(np.unique(rh.astype(np.int64) * (int(sh.max()) + 1) + sh) // (int(sh.max()) + 1),
+        cells = np.bincount(unique_codes(rh.astype(np.int64) * (int(sh.max()) + 1) + sh,
+                                         len(r_lab) * (int(sh.max()) + 1)) // (int(sh.max()) + 1),
                             minlength=len(r_lab))
         est[h, r_lab], nh[h, r_lab] = -x, n_h
         var[h, r_lab] = v * (1 + (n_h / np.maximum(cells, 1) - 1) * rho)

@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from evaltools._distinct import unique_codes
+
 from ._crossed import _CrossedFit
 
 
@@ -32,7 +34,7 @@ def _halo_index(y: np.ndarray, s: np.ndarray, r: np.ndarray, n_r: int) -> tuple[
     (a halo rater barely differentiates items within a subject).
     """
     key = r.astype(np.int64) * (int(s.max()) + 1) + s
-    cell, cell_code = np.unique(key, return_inverse=True)
+    cell, cell_code = unique_codes(key, (int(r.max()) + 1) * (int(s.max()) + 1), return_inverse=True)
     cell_r = cell // (int(s.max()) + 1)
     n_cell = np.bincount(cell_code).astype(float)
     cell_mean = np.bincount(cell_code, y) / n_cell

@@ -31,6 +31,8 @@ across the outcomes of a study.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
@@ -140,6 +142,24 @@ def _power_from_se(effect, se, alpha, df, dist, tc=None):
     return np.clip(upper + lower, 0.0, 1.0)
 
 
+@functools.lru_cache(maxsize=256)
+def _standard_mde(alpha: float, target: float, df: float, dist: str) -> float:
+    """The MDE of a test with se = 1: the root of power(d) = target (Brent's method,
+    ~10 power evaluations, from the one-tail approximation's bracket); every pilot unit
+    of a study shares its (alpha, power, df)."""
+    if dist == "normal":
+        tc, top = None, float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target) + 1.0)
+    else:
+        tc = special.stdtrit(df, 1 - alpha / 2)
+        top = float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0)
+    f = lambda x: float(_power_from_se(x, 1.0, alpha, df, dist, tc)) - target  # noqa: E731
+    for _ in range(60):   # heavy t tails (df 1-2) can need a wider bracket
+        if f(top) > 0:
+            break
+        top *= 2.0
+    return float(optimize.brentq(f, 0.0, top, xtol=1e-13, rtol=1e-14))
+
+
 def _mde_from_se(se, alpha, target, df, dist):
     """Smallest |effect| with two-sided power ``target`` (vectorized bisection).
 
@@ -154,18 +174,12 @@ def _mde_from_se(se, alpha, target, df, dist):
         hi = (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0) * se
     hi = np.where(np.isfinite(hi), hi, np.nan)
     if se.size <= 8 and np.all(np.isfinite(hi)) and np.all(hi > 0) and np.all(np.asarray(target) > np.asarray(alpha)):
-        # a few values (one unit's test): Brent's method needs ~10 power evaluations, not ~45
+        # a few values (one unit's test): power depends on |effect| / se alone, so the MDE is
+        # se times the root for se = 1, solved once per (alpha, power, df) by Brent's method
         a_, t_, d_ = (np.broadcast_to(np.asarray(x, dtype=float), se.shape) for x in (alpha, target, df))
         out = np.empty_like(se)
         for i in np.ndindex(se.shape):
-            tc = None if dist == "normal" else special.stdtrit(d_[i], 1 - a_[i] / 2)
-            f = lambda x: float(_power_from_se(x, se[i], a_[i], d_[i], dist, tc)) - t_[i]  # noqa: E731
-            top = hi[i]
-            for _ in range(60):   # heavy t tails (df 1-2) can need a wider bracket
-                if f(top) > 0:
-                    break
-                top *= 2.0
-            out[i] = optimize.brentq(f, 0.0, top, xtol=1e-13 * se[i], rtol=1e-14)
+            out[i] = se[i] * _standard_mde(float(a_[i]), float(t_[i]), float(d_[i]), dist)
         return out
     for _ in range(200):
         mid = (lo + hi) / 2
@@ -333,7 +347,8 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
     unit-period, proportions 0.05 -> 0.035, unit SD 0.01; normal approximation) gives
     power 0.7861896:
 
-    >>> import math
+    >>> import functools
+import math
     >>> s2 = 0.0425 * (1 - 0.0425)          # binomial variance at the mean proportion
     >>> out = power(0.035 - 0.05, n_units=24, m=120, icc=0.01 ** 2 / (0.01 ** 2 + s2),
     ...             sd=math.sqrt(0.01 ** 2 + s2), design="stepped_wedge",

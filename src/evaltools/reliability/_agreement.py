@@ -216,14 +216,19 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     K = len(blocks)
     if not K:   # none of the coefficients asked for suits the level
         return pd.DataFrame(columns=[*groups.columns, *_OUT_COLUMNS])
-    out = groups.iloc[np.tile(np.arange(G), K)].reset_index(drop=True) if groups.shape[1] else \
-        pd.DataFrame(index=range(G * K))
+    # every column at once (inserting them one by one costs more than the coefficients);
+    # the header keeps the group columns' dtype, as the group frame gives it
+    tile = np.tile(np.arange(G), K)
+    cols: dict[str, Any] = {c: groups[c].take(tile).reset_index(drop=True) for c in groups.columns}
     for col in _OUT_COLUMNS:
         parts = [b[col] for b in blocks]
         if col in _TEXT_COLUMNS:   # a block's label is one string for its G rows, or one per row
             parts = [np.full(G, p, dtype=object) if isinstance(p, str) else np.asarray(p, dtype=object)
                      for p in parts]
-        out[col] = np.concatenate(parts)
+        cols[col] = np.concatenate(parts)
+    out = pd.DataFrame(cols, index=pd.RangeIndex(G * K))
+    if groups.shape[1]:
+        out.columns = out.columns.astype(groups.columns.dtype)
     if base.n_missing:
         # every block holds the G groups in group order
         per_group = (base.missing_by_group if base.missing_by_group is not None

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaltools._distinct import unique_codes
 from evaltools.asn import ORDINAL_ITEMS
 
 
@@ -166,8 +167,8 @@ def _target(period: pd.Series, subject: pd.Series) -> pd.Series:
             or subject.isna().any():
         return (_strings(period) + "|" + _strings(subject)).astype("category")
     n_s = max(len(subject.cat.categories), 1)
-    pair, codes = np.unique(period.cat.codes.to_numpy(np.int64) * n_s + subject.cat.codes.to_numpy(np.int64),
-                            return_inverse=True)
+    pair, codes = unique_codes(period.cat.codes.to_numpy(np.int64) * n_s + subject.cat.codes.to_numpy(np.int64),
+                               max(len(period.cat.categories), 1) * n_s, return_inverse=True)
     labels = (pd.Index(period.cat.categories.astype(str)).take(pair // n_s) + "|"
               + pd.Index(subject.cat.categories.astype(str)).take(pair % n_s))
     order = np.argsort(np.asarray(labels, dtype=object), kind="stable")

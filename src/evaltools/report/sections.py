@@ -15,6 +15,7 @@ import pandas as pd
 
 from evaltools import calibration as _calibration_lib
 from evaltools import plots, reliability
+from evaltools._distinct import unique_codes
 from evaltools.asn import ORDINAL_ITEMS
 
 from ._base import Section, _is_data_problem, _num, _numeric_items, _strings, _unit_ratings
@@ -129,7 +130,7 @@ def _coverage_counts_codes(r: pd.DataFrame, num: pd.DataFrame, roles: Sequence[s
 
     def distinct(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> np.ndarray:
         """Distinct b values per a value (length n_a)."""
-        return np.bincount(np.unique(a * n_b + b) // n_b, minlength=n_a)
+        return np.bincount(unique_codes(a * n_b + b, n_a * n_b) // n_b, minlength=n_a)
 
     subj, n_subj = codes(r, "subject")
     rat, n_r = codes(r, "rater")
@@ -146,7 +147,7 @@ def _coverage_counts_codes(r: pd.DataFrame, num: pd.DataFrame, roles: Sequence[s
     nr, n_nr = codes(num, "rater")
     ni, n_ni = codes(num, "item")
     items_per_role = distinct(nrl, n_nrl, ni, n_ni).astype(float)
-    pair, per_pair = np.unique((nrl * n_nt + nt) * n_nr + nr, return_counts=True)
+    pair, per_pair = unique_codes((nrl * n_nt + nt) * n_nr + nr, n_nrl * n_nt * n_nr, return_counts=True)
     pair_role = pair // (n_nt * n_nr)
     exp_role = np.bincount(pair_role, weights=items_per_role[pair_role], minlength=n_nrl)
     obs_role = np.bincount(pair_role, weights=per_pair, minlength=n_nrl)
