@@ -98,7 +98,8 @@ class _CrossedFit:
         if dense:
             XtS = np.r_[np.bincount(r * n_s + s, wt, n_r * n_s),
                         np.bincount(i * n_s + s, wt, n_i * n_s)].reshape(nx, n_s)
-            K = (XtS / ds) @ XtS.T
+            A = XtS / np.sqrt(ds)
+            K = A @ A.T          # A A' is a symmetric rank update (syrk): half the products of a gemm
             M = -K
             M[:n_r, n_r:] += np.bincount(r * n_i + i, wt, n_r * n_i).reshape(n_r, n_i)
             M[n_r:, :n_r] = M[:n_r, n_r:].T
@@ -185,7 +186,7 @@ class _CrossedFit:
             Sinv = np.linalg.pinv(Sm) if n_i else np.zeros((0, 0))
             # kept for refits with new scores (the normal matrix depends on the design only)
             self._W, self._Sinv, self._Mri = W, Sinv, Mri
-            self._solve_parts = (wt, s, r, i, n_s, XtS, ds)
+            self._solve_parts = (None if w is None else wt, s, r, i, n_s, XtS, ds)   # None: unweighted
             xi = Sinv @ (rhs[n_r:] - Mri.T @ u)
             xr = u - W @ xi
             x = np.r_[xr, xi]
@@ -264,8 +265,8 @@ class _CrossedFit:
             raise ValueError("refits need the dense solver")
         wt, s, r, i, n_s, XtS, ds = self._solve_parts
         n_r = self.n_r
-        Sty = np.bincount(s, weights=wt * y, minlength=n_s)
-        wy = wt * y
+        wy = y if wt is None else wt * y
+        Sty = np.bincount(s, weights=wy, minlength=n_s)
         rhs = np.r_[np.bincount(r, wy, n_r), np.bincount(i, wy, self.n_i)] - XtS @ (Sty / ds)
         u = np.zeros(n_r)
         for idx, Binv in self._blocks:

@@ -64,7 +64,7 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
         b /= sig
         # Phi(b) - Phi(a) without cancellation: from the upper tail where a > 0, i.e.
         # Z = sg (Q(sg a) - Q(sg b)) with Q(x) = Phi(-x) and sg the sign of a
-        sg = np.where(a > 0, 1.0, -1.0)
+        sg = np.copysign(1.0, a)                          # the side of a (either at a = 0)
         Z = ndtr(-sg * a)
         Z -= ndtr(-sg * b)
         Z *= sg

@@ -225,8 +225,7 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
     by_item = reliability.agreement(num, subject="target", rater="rater", score="score", level="interval", by="item",
                                     categories=cats, n_boot=0, coefficients=primary)
     # by role: each rater's mean over the 360° items, so a (employee, rater) pair is one rating
-    comp = num.groupby(["target", "rater", "rater_role"], observed=True, as_index=False)["score"].mean()
-    comp["rater_role"] = comp["rater_role"].astype(str)
+    comp = _rater_means(num)
     by_role = reliability.agreement(comp, subject="target", rater="rater", score="score", level="interval",
                                     by="rater_role", n_boot=0, coefficients=primary)
     pi = _pick_primary(by_item).copy()
@@ -242,7 +241,7 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
                 if pd.notna(v) and str(i) not in below and med - v > th["max_item_gap"] and pd.notna(h) and h < med]
     # items every employee got one and the same score on: no agreement to measure (the ICC is
     # undefined), and when that is every item the ratings tell no one apart
-    span = num.groupby("item", observed=True)["score"].agg(["min", "max"])
+    span = _item_span(num)
     flat = span[span["min"] == span["max"]]
     constant = [str(i) for i in flat.index]
     one_score = _num(flat["min"].iloc[0]) if len(flat) and flat["min"].nunique() == 1 else None
@@ -265,13 +264,15 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
     k = _k(th)
 
     def table(df: pd.DataFrame, key: str, head: str, names: Any) -> pd.DataFrame:
+        none = [np.nan] * len(df)
         out = pd.DataFrame({
             text(head, lang): [names(x) for x in df[key].astype(str)],
             text("value", lang): [fmt(v, lang) for v in df["value"]],
-            text("interval", lang): [_ci(a, b, lang) for a, b in zip(df.get("ci_low", df["value"] * np.nan),
-                                                                    df.get("ci_high", df["value"] * np.nan))],
-            text("n_targets", lang): df.get("n_subjects", pd.Series([np.nan] * len(df))).to_numpy(),
-            text("label", lang): df.get(label_col, pd.Series([""] * len(df))).fillna("").astype(str).to_numpy(),
+            text("interval", lang): [_ci(a, b, lang) for a, b in zip(df["ci_low"] if "ci_low" in df else none,
+                                                                    df["ci_high"] if "ci_high" in df else none)],
+            text("n_targets", lang): df["n_subjects"].to_numpy() if "n_subjects" in df else np.array(none),
+            text("label", lang): ([("" if pd.isna(x) else str(x)) for x in df[label_col]] if label_col in df
+                                  else [""] * len(df)),
         })
         return suppress_frame(out, [text("n_targets", lang)], min_cell=k, lang=lang)
 
@@ -282,14 +283,59 @@ def _consistency(study: Any, num: pd.DataFrame, *, thresholds: Mapping[str, Any]
         sec.figures.append((text("consistency", lang), plots.agreement_by_item_svg(
             pi, threshold=th["min_agreement"], lang=lang)))
     # a note explains an undefined value (a method detail: the page's annex)
-    both = pd.concat([pi, pr], ignore_index=True)
-    undefined = both[pd.to_numeric(both["value"], errors="coerce").isna()]
-    for _, row in undefined.iterrows():
-        if str(row.get("note", "") or ""):
-            what = row["item"] if pd.notna(row.get("item")) else role_label(row.get("rater_role"), lang)
-            _method_notes(sec).append(f"{what}: " + _localize(str(row["note"]), lang))
+    for df, key in ((pi, "item"), (pr, "rater_role")):
+        if "note" not in df:
+            continue
+        for name, v, note in zip(df[key], pd.to_numeric(df["value"], errors="coerce"), df["note"]):
+            if pd.isna(v) and str(note or "") and not pd.isna(note):
+                what = name if key == "item" else role_label(name, lang)
+                _method_notes(sec).append(f"{what}: " + _localize(str(note), lang))
     sec.raw.update(by_item=by_item, by_role=by_role)
     return sec
+
+
+def _all_categorical(d: pd.DataFrame, cols: Sequence[str]) -> bool:
+    return all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].isna().any() for c in cols)
+
+
+def _rater_means(num: pd.DataFrame) -> pd.DataFrame:
+    """Each (employee, rater, role)'s mean score over the items, as
+    ``groupby([...], observed=True, as_index=False)["score"].mean()`` gives it (the role as
+    text), from the ids' codes in one grouped sum when they are categorical."""
+    cols = ["target", "rater", "rater_role"]
+    if not _all_categorical(num, cols):
+        comp = num.groupby(cols, observed=True, as_index=False)["score"].mean()
+        comp["rater_role"] = comp["rater_role"].astype(str)
+        return comp
+    codes = [num[c].cat.codes.to_numpy(np.int64) for c in cols]
+    sizes = [max(len(num[c].cat.categories), 1) for c in cols]
+    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    cell, inv = unique_codes(key, sizes[0] * sizes[1] * sizes[2], return_inverse=True)
+    y = num["score"].to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    with np.errstate(invalid="ignore"):
+        mean = np.bincount(inv[ok], y[ok], len(cell)) / np.bincount(inv[ok], minlength=len(cell))
+    parts = (cell // (sizes[1] * sizes[2]), cell // sizes[2] % sizes[1], cell % sizes[2])
+    out = {c: pd.Categorical.from_codes(k, dtype=num[c].dtype) for c, k in zip(cols, parts)}
+    out["rater_role"] = np.asarray(num["rater_role"].cat.categories.astype(str), dtype=object)[parts[2]]
+    return pd.DataFrame({**out, "score": mean})
+
+
+def _item_span(num: pd.DataFrame) -> pd.DataFrame:
+    """Each item's lowest and highest score (``groupby("item")["score"].agg(["min", "max"])``)."""
+    if not _all_categorical(num, ["item"]):
+        return num.groupby("item", observed=True)["score"].agg(["min", "max"])
+    code = num["item"].cat.codes.to_numpy(np.int64)
+    y = num["score"].to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    code, y = code[ok], y[ok]
+    n = len(num["item"].cat.categories)
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo, code, y)
+    np.maximum.at(hi, code, y)
+    seen = np.bincount(code, minlength=n) > 0
+    index = pd.CategoricalIndex(pd.Categorical.from_codes(np.flatnonzero(seen), dtype=num["item"].dtype), name="item")
+    return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=index)
 
 
 def _is_flagged(fx: pd.DataFrame) -> pd.Series:
