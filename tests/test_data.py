@@ -423,3 +423,17 @@ def test_a_unit_rated_by_one_person_is_noted_whatever_form_the_nip_takes(tmp_pat
     st = load_study(write_study(tmp_path / "s", ratings=r))
     assert "1 unit(s) have a single rater: agreement is undefined there" in st.notes
     assert st.ratings.groupby("unit", observed=True)["rater"].nunique().tolist() == [2, 1]
+
+
+def test_panel_is_the_left_join_and_a_new_frame():
+    """Study.panel: the outcomes left-joined with the units table (pandas merge, one row per
+    unit and period); writing into it leaves the study's tables as they were."""
+    study = load_study(SAMPLE)
+    for st in (study, study.subset(study.pilot_units[:3])):
+        p = st.panel()
+        pd.testing.assert_frame_equal(p, st.outcomes.merge(st.units, on="unit", how="left", validate="many_to_one"),
+                                      check_exact=True)
+        ikm, region = st.outcomes["ikm"].iloc[0], st.units["region"].iloc[0]
+        p.loc[0, "ikm"] = -999.0
+        p.loc[:, "region"] = "elsewhere"
+        assert st.outcomes["ikm"].iloc[0] == ikm and st.units["region"].iloc[0] == region

@@ -156,6 +156,7 @@ class _CrossedFit:
         cov_diag = np.full(nx, np.nan)
         self._blocks: list[tuple[np.ndarray, np.ndarray]] = []
         self._W = self._Cdiag = None
+        self._design: tuple | None = None   # built by the first refit (fitted_for)
         if n_r == 0 or comp_size.max() <= dense_limit:
             # Block elimination: the rater block is block-diagonal over components, so
             # each component is factored on its own (a loop over components, i.e. units),
@@ -265,16 +266,26 @@ class _CrossedFit:
             raise ValueError("refits need the dense solver")
         wt, s, r, i, n_s, XtS, ds = self._solve_parts
         n_r = self.n_r
-        wy = y if wt is None else wt * y
-        Sty = np.bincount(s, weights=wy, minlength=n_s)
-        rhs = np.r_[np.bincount(r, wy, n_r), np.bincount(i, wy, self.n_i)] - XtS @ (Sty / ds)
+        if self._design is None:
+            # the incidence matrix [S | R | I] (three ones per row) and its weighted transpose:
+            # a refit is then two sparse products instead of three grouped sums and three gathers
+            n = s.size
+            X = sp.csr_matrix((np.ones(3 * n), np.c_[s, n_s + r, n_s + n_r + i].ravel(), np.arange(0, 3 * n + 1, 3)),
+                              shape=(n, n_s + n_r + self.n_i))
+            Xt = X.T.tocsr() if wt is None else sp.csr_matrix(
+                (np.repeat(wt, 3), X.indices, X.indptr), shape=X.shape).T.tocsr()
+            self._design = (X, Xt)
+        X, Xt = self._design
+        full = Xt @ y
+        Sty = full[:n_s]
+        rhs = full[n_s:] - XtS @ (Sty / ds)
         u = np.zeros(n_r)
         for idx, Binv in self._blocks:
             u[idx] = Binv @ rhs[idx]
         xi = self._Sinv @ (rhs[n_r:] - self._Mri.T @ u)
         x = np.r_[u - self._W @ xi, xi]
         a = (Sty - XtS.T @ x) / ds
-        return a[s] + x[r] + x[n_r + i]
+        return X @ np.r_[a, x]
 
     def _ref_weights(self, ref: np.ndarray | None) -> np.ndarray:
         """Reference weights normalised to 1 within each group (a group without

@@ -46,21 +46,49 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
     # subject and rater effects and on the items' deviations from their mean (SD = half
     # the scale's range) keeps every effect finite and barely moves the others.
     lam = float(np.var(y)) / (0.5 * (hi_s - lo_s)) ** 2
+    # the ratings ordered bottom category, inner categories, top category: each EM step
+    # then reads the open intervals as slices (one tail probability each, no infinities)
+    kind = np.where(y <= lo_s, 0, np.where(y >= hi_s, 2, 1))
+    order = np.argsort(kind, kind="stable")
+    y0 = y
+    y, s, r, nu = y[order], s[order], r[order], nu[order]
+    n_lo, n_hi = int(np.sum(kind == 0)), int(np.sum(kind == 2))
+    L, I, H = slice(0, n_lo), slice(n_lo, y.size - n_hi), slice(y.size - n_hi, y.size)
     fit = _CrossedFit(y, s, r, nu, n_s, n_r, n_i, lam_s=lam, lam_r=lam, lam_i=lam, want_cov=False)
     if fit._W is None or not y.size > n_s + n_r + n_i:
-        return y, "latent: design too large or too small for the EM refits; scores used as they are", 0.0
+        return y0, "latent: design too large or too small for the EM refits; scores used as they are", 0.0
     df = y.size - n_s - n_r - n_i
-    open_lo, open_hi = y <= lo_s, y >= hi_s
-    lo = np.where(open_lo, -np.inf, y - 0.5)
-    hi = np.where(open_hi, np.inf, y + 0.5)
+    lo_i, hi_i = y[I] - 0.5, y[I] + 0.5          # the inner categories' intervals
+    hi_l, lo_h = y[L] + 0.5, y[H] - 0.5          # the open ones' finite ends
     ndtr = scipy.special.ndtr
+
+    def tail(x: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+        # an open interval, y* > lo (upper; x = standardized lo) or y* < hi (x = standardized hi):
+        # the standardized conditional mean and variance of the truncated normal
+        Z = ndtr(-x) if upper else ndtr(x)
+        np.maximum(Z, 1e-300, out=Z)
+        Z /= _INV_SQRT_2PI
+        e = x * x
+        e *= -0.5
+        np.exp(e, out=e)
+        m1 = e / Z
+        t = x * m1
+        if not upper:
+            m1 = -m1
+            t = -t
+        t += 1.0
+        t -= m1 * m1
+        return m1, t
 
     def em_step(mu: np.ndarray, sig: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         # one pass per quantity, in place where a temporary would only be read once
         # (this runs some 30 times per unit on ~10,000 ratings)
-        a = lo - mu
+        m1 = np.empty_like(mu)
+        ta = np.empty_like(mu)
+        mi = mu[I]
+        a = lo_i - mi
         a /= sig
-        b = hi - mu
+        b = hi_i - mi
         b /= sig
         # Phi(b) - Phi(a) without cancellation: from the upper tail where a > 0, i.e.
         # Z = sg (Q(sg a) - Q(sg b)) with Q(x) = Phi(-x) and sg the sign of a
@@ -69,26 +97,27 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
         Z -= ndtr(-sg * b)
         Z *= sg
         np.maximum(Z, 1e-300, out=Z)
-        ea = a * a                                       # phi(a) sqrt(2 pi); 0 at the open ends
+        ea = a * a                                       # phi(a) sqrt(2 pi)
         ea *= -0.5
         np.exp(ea, out=ea)
         eb = b * b
         eb *= -0.5
         np.exp(eb, out=eb)
         Z /= _INV_SQRT_2PI                               # Z / phi's constant: m1 = (ea - eb) / Z
-        m1 = ea - eb
-        m1 /= Z
+        mm = ea - eb
+        mm /= Z
+        m1[I] = mm
+        a *= ea
+        b *= eb
+        a -= b
+        a /= Z
+        a += 1.0
+        a -= mm * mm
+        ta[I] = a
+        m1[L], ta[L] = tail((hi_l - mu[L]) / sig, False)
+        m1[H], ta[H] = tail((lo_h - mu[H]) / sig, True)
         zc = m1 * sig
         zc += mu
-        with np.errstate(invalid="ignore"):             # inf * 0 at the open ends
-            ta = a * ea
-            tb = b * eb
-        ta[open_lo] = 0.0                               # a phi(a) -> 0 as a -> -inf
-        tb[open_hi] = 0.0
-        ta -= tb
-        ta /= Z
-        ta += 1.0
-        ta -= m1 * m1
         np.clip(ta, 0.0, None, out=ta)
         cvar = ta
         cvar *= sig * sig
@@ -128,7 +157,8 @@ def _latent_scores(y: np.ndarray, s: np.ndarray, r: np.ndarray, nu: np.ndarray, 
         if not np.all(np.isfinite(tn)):
             tn = t2            # the extrapolation failed: go on from the second EM step
         mu, sig = tn[:-1], math.exp(tn[-1])
-    return z, note, float(np.mean(cvar))
+    back = np.argsort(order)
+    return z[back], note, float(np.mean(cvar))
 
 
 def _ceiling_matters(y: np.ndarray, score_range: tuple[float, float] | None) -> bool:

@@ -90,7 +90,17 @@ class Study:
 
     def panel(self) -> pd.DataFrame:
         """Outcomes joined with the units table: one row per (unit, period)."""
-        return self.outcomes.merge(self.units, on="unit", how="left", validate="many_to_one")
+        o, u = self.outcomes, self.units
+        other = [c for c in u.columns if c != "unit"]
+        if ("unit" in o and "unit" in u and o["unit"].dtype == u["unit"].dtype and not set(other) & set(o.columns)
+                and u["unit"].is_unique):
+            # the left join as positions (a merge costs a unit report more than its DiD tests)
+            pos = pd.Index(u["unit"]).get_indexer(o["unit"])
+            if (pos >= 0).all():
+                cols = {c: o[c].reset_index(drop=True) for c in o.columns}   # Series: copy-on-write keeps the study apart
+                cols.update({c: u[c].array.take(pos) for c in other})
+                return pd.DataFrame(cols)
+        return o.merge(u, on="unit", how="left", validate="many_to_one")
 
     def subset(self, units: Iterable[str]) -> "Study":
         """The same study restricted to ``units`` (ratings, units and outcomes).

@@ -419,8 +419,9 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
     used = np.r_[pre_idx, post_idx]
 
     donors = [u for u in Y.columns if u != unit and (ft_pos.get(u, -1) < 0 or ft_pos.get(u, -1) > last_post)]
-    y = Y[unit].to_numpy()[used]
-    Yd = Y[donors].to_numpy()[used] if donors else np.empty((len(used), 0))
+    Ym = Y.to_numpy()
+    y = Ym[used, Y.columns.get_loc(unit)]
+    Yd = Ym[np.ix_(used, Y.columns.get_indexer(donors))] if donors else np.empty((len(used), 0))
     complete = ~np.isnan(Yd).any(axis=0)
     if (~complete).any():
         notes.append(_note("donors_missing", n=int((~complete).sum()), outcome=outcome))
@@ -495,7 +496,7 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
     if test.note:
         notes.append(test.note)
     did = float(test.value)
-    did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha)
+    did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha, periods=[periods[i] for i in used])
     pretrend = _pretrend_test(y, Yd, pre_rows, post_rows, alpha=alpha, power=power)
 
     # ---- placebo in space -----------------------------------------------------------
@@ -571,7 +572,6 @@ def _summary(unit: Any, outcome: str, *, period: str, used_periods: list, n_pre:
     order = np.argsort(-w, kind="mergesort")
     weights = pd.DataFrame({"unit": [donors[i] for i in order], "weight": w[order]})
     top = ", ".join(f"{donors[i]} ({w[i]:.2f})" for i in order[:n_top] if w[i] > 5e-3)
-    did_path.insert(0, "period", used_periods)
     gaps = pd.DataFrame({"period": used_periods, "treated": y, "synthetic": synth_path, "gap": gap,
                          "post": np.r_[np.zeros(n_pre, bool), np.ones(len(used_periods) - n_pre, bool)]})
     placebo_gaps = pd.DataFrame(gaps_pl, index=pd.Index(used_periods, name=period), columns=donors)
@@ -634,7 +634,7 @@ def _placebo_gaps(Yd: np.ndarray, targets: np.ndarray) -> np.ndarray:
 _TEST_FIELDS = ("t", "df", "mde", "pval_perm", "s_controls", "method")
 
 
-def _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha) -> pd.DataFrame:
+def _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha, *, periods: list) -> pd.DataFrame:
     """The DiD per period with the per-period band of the prediction t test.
 
     gap_t = (y_t - mean_c Y_ct) - mean over pre-periods of the same; each donor's own gap
@@ -656,7 +656,8 @@ def _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha) -> pd.DataFrame:
         lo, hi = gap - q, gap + q
     post = np.zeros(T, bool)
     post[n_pre:] = True
-    return pd.DataFrame({"treated": y, "controls": ctrl, "gap": gap, "ci_low": lo, "ci_high": hi, "post": post})
+    return pd.DataFrame({"period": periods, "treated": y, "controls": ctrl, "gap": gap, "ci_low": lo,
+                         "ci_high": hi, "post": post})
 
 
 def _placebo_interval(est: float, placebo_vals: np.ndarray, alpha: float) -> tuple[float, float]:

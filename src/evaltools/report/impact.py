@@ -232,8 +232,8 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         sign = 1.0 if hib else -1.0
         me = sp["min_effect"]
         pt = ue.pretrend.extra if ue.pretrend is not None else {}
-        mine = pool[pool["unit"].astype(str) == str(unit)]
-        eb = mine.iloc[0].to_dict() if len(mine) else {}
+        mine = np.flatnonzero(np.asarray(pool["unit"], dtype=object).astype(str) == str(unit))
+        eb = pool.iloc[int(mine[0])].to_dict() if len(mine) else {}
         mu = _num(pool.attrs.get("pooled", {}).get("mu"))
         per[oc] = {"effect": _num(ue.effect), "se": _num(ue.se), "df": _num(ue.df),
                    "ci_low": _num(ue.ci_low), "ci_high": _num(ue.ci_high), "pval": _num(ue.pval),
