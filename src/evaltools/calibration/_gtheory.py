@@ -22,11 +22,19 @@ from ._crossed import _clean, _codes
 # generalizability theory
 # ---------------------------------------------------------------------------
 
-def _term_codes(codes: dict[str, np.ndarray], sizes: dict[str, int], term: tuple[str, ...]) -> tuple[np.ndarray, int]:
+def _term_codes(codes: dict[str, np.ndarray], sizes: dict[str, int], term: tuple[str, ...],
+                dense: bool = True) -> tuple[np.ndarray, int]:
+    """Codes of a term's levels (its facets' cells) and their number; ``dense=False`` keeps
+    the levels in order of appearance (the REML optimizer's path depends on that order)."""
     key = np.zeros(len(next(iter(codes.values()))), dtype=np.int64)
+    size = 1
     for f in term:
         key = key * sizes[f] + codes[f]
-    c, u = pd.factorize(key)
+        size *= sizes[f]
+    if dense and size <= max(8 * key.size, 1 << 15):   # a unit's terms: a mask over the cells, no hashing
+        u, c = unique_codes(key, size, return_inverse=True)
+    else:
+        c, u = pd.factorize(key)
     return c.astype(np.int64), len(u)
 
 
@@ -45,17 +53,21 @@ def _henderson1(y: np.ndarray, terms: list[tuple[str, ...]], tcodes: dict[tuple,
     A = np.zeros((m + 2, m + 2))
     T = np.zeros(m + 2)
     A[:, 0] = n
+    counts: dict[tuple, np.ndarray] = {}   # squared cell counts of each union of terms
     for ia, a in enumerate(terms):
         ca, na = tcodes[a]
         cnt_a = np.bincount(ca, minlength=na).astype(float)
         tot = np.bincount(ca, y, na)
         T[ia] = np.sum(tot ** 2 / cnt_a)
         for ib, b in enumerate(terms):
-            cu, nu = union_code(tuple(sorted(set(a) | set(b))))
-            cnt_u = np.bincount(cu, minlength=nu).astype(float)
+            key = tuple(sorted(set(a) | set(b)))
+            cu, nu = union_code(key)
+            if key not in counts:
+                counts[key] = np.bincount(cu, minlength=nu).astype(float) ** 2
+            cnt_u2 = counts[key]
             a_of_u = np.empty(nu, dtype=np.int64)
             a_of_u[cu] = ca
-            A[ia, 1 + ib] = np.sum(cnt_u ** 2 / cnt_a[a_of_u])
+            A[ia, 1 + ib] = np.sum(cnt_u2 / cnt_a[a_of_u])
         A[ia, m + 1] = na
     # mean
     T[m] = y.sum() ** 2 / n
@@ -250,7 +262,7 @@ def gstudy(data: pd.DataFrame, *, subject: str, rater: str, score: str, item: st
     def tc(term: tuple) -> tuple[np.ndarray, int]:
         term = tuple(f for f in facets if f in term)
         if term not in cache:
-            cache[term] = _term_codes(codes, sizes, term)
+            cache[term] = _term_codes(codes, sizes, term, dense=method == "anova")
         return cache[term]
 
     all_terms = [t for k in range(1, len(facets) + 1) for t in itertools.combinations(facets, k)]
