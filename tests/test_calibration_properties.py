@@ -228,3 +228,28 @@ def test_latent_scores_converge_when_an_item_is_scored_top_by_everyone(seed):
                          item="item", role="rater_role", latent=True)
     both = fx["severity_fixed"].reindex(rest.index)
     assert np.corrcoef(both, rest["severity_fixed"])[0, 1] > 0.95
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["atasan", "rekan_kerja", "bawahan", "diri_sendiri", "10", "9"]), min_size=1,
+                max_size=40), st.booleans())
+def test_text_codes_of_a_categorical_are_those_of_its_text(values, extra_category):
+    """_text_codes(s) is _codes(s.astype(str)): the same codes and labels, from the categories."""
+    from evaltools.calibration._crossed import _codes, _text_codes
+    cats = sorted(set(values)) + (["unused"] if extra_category else [])
+    s = pd.Series(pd.Categorical(values, categories=cats[::-1]))
+    (a, la), (b, lb) = _codes(s.astype(str)), _text_codes(s)
+    assert np.array_equal(a, b) and la.equals(lb)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 7), min_size=1, max_size=40), st.permutations(list(range(8))), st.booleans())
+def test_codes_of_a_categorical_are_factorize_sorted(values, order, ordered):
+    """_codes on a categorical (from its codes) is pd.factorize(sort=True): codes and levels."""
+    from evaltools.calibration._crossed import _codes
+    cats = [f"c{i}" for i in order]
+    s = pd.Series(pd.Categorical([f"c{v}" for v in values], categories=cats, ordered=ordered))
+    codes, levels = pd.factorize(s, sort=True)
+    ours, our_levels = _codes(s)
+    assert np.array_equal(codes, ours) and pd.Index(levels).equals(our_levels)
+    assert type(pd.Index(levels)) is type(our_levels)

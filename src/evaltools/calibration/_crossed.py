@@ -46,8 +46,31 @@ def _clean(data: pd.DataFrame, ids: Sequence[str | None], score: str, *, what: s
 
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(s, sort=True)``: codes in the order of the sorted levels, and the levels."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and not s.hasnans:
+        # a categorical's codes ranked among the categories present (no hashing)
+        cc = s.cat.codes.to_numpy(np.int64)
+        present, codes = unique_codes(cc, len(s.cat.categories), return_inverse=True)
+        return codes.astype(np.int64, copy=False), pd.CategoricalIndex(pd.Categorical.from_codes(present,
+                                                                                                  dtype=s.dtype))
     codes, uniques = pd.factorize(s, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``_codes(s.astype(str))``: for a categorical, from its categories' text (a unit's
+    ratings name four roles; converting 10,000 rows to text to find them is the cost)."""
+    if not isinstance(s.dtype, pd.CategoricalDtype) or s.hasnans:
+        return _codes(s.astype(str))
+    cc = s.cat.codes.to_numpy(np.int64)
+    present = unique_codes(cc, len(s.cat.categories))
+    labels = np.asarray(s.cat.categories.astype(str), dtype=object)[present]
+    if len(set(labels)) < len(labels):        # two categories with one text: as the text says
+        return _codes(s.astype(str))
+    order = np.argsort(labels, kind="stable")
+    rank = np.zeros(len(s.cat.categories), np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return rank[cc], pd.Index(labels[order])
 
 
 # ---------------------------------------------------------------------------

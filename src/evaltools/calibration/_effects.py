@@ -15,7 +15,7 @@ from evaltools._distinct import unique_codes
 from evaltools._errors import DataError
 from evaltools._notes import note as _note
 
-from ._crossed import _CrossedFit, _clean, _codes
+from ._crossed import _CrossedFit, _clean, _codes, _text_codes
 from ._latent import _ceiling_matters, _latent_scores
 from ._reference import _REFERENCE_TEXT, _severity_scores, _split_half_factor
 from ._spread import _spread_and_halo
@@ -78,6 +78,14 @@ def _rater_blup(y: np.ndarray, s: np.ndarray, r: np.ndarray, comp: np.ndarray, n
     return fit, fit.note
 
 
+def _bipartite_components(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int) -> tuple[int, np.ndarray]:
+    """Connected components of the graph with an edge a_k -- b_k (nodes a first, then b);
+    one edge per pair is enough for the undirected search."""
+    n = n_a + n_b
+    adj = sp.csr_matrix((np.ones(a.size), (a, n_a + b)), shape=(n, n))
+    return connected_components(adj, directed=False)
+
+
 def _role_blocks(r: np.ndarray, g: np.ndarray, n_r: int, g_lab: pd.Index) -> tuple[np.ndarray, list[str]]:
     """Blocks of roles linked by raters who rate in more than one of them.
 
@@ -89,8 +97,7 @@ def _role_blocks(r: np.ndarray, g: np.ndarray, n_r: int, g_lab: pd.Index) -> tup
     block labels (roles joined by ``+``).
     """
     n_g = len(g_lab)
-    adj = sp.csr_matrix((np.ones(r.size), (r, g)), shape=(n_r, n_g))
-    _, lab = connected_components(sp.bmat([[None, adj], [adj.T, None]]).tocsr(), directed=False)
+    _, lab = _bipartite_components(r, g, n_r, n_g)
     blk, uniq = pd.factorize(lab[:n_r])
     role_blk = pd.Index(uniq).get_indexer(lab[n_r:])
     names = ["+".join(str(x) for x in g_lab[role_blk == b]) for b in range(len(uniq))]
@@ -465,7 +472,7 @@ def _rater_design(d: pd.DataFrame, *, subject: str, rater: str, score: str, item
     i = _codes(d[item])[0] if item is not None else np.zeros(len(d), dtype=np.int64)
     blk_names: list[str] = []
     if role is not None and adjust_role:
-        g, g_lab = _codes(d[role].astype(str))
+        g, g_lab = _text_codes(d[role])
         nu, _ = _codes(pd.Series(i * (int(g.max()) + 1) + g))
         # a rating links its rater's roles only when someone else rated the same subject
         # (a self-rating of a person nobody else rated says nothing about the role's shift)
@@ -502,8 +509,7 @@ def _role_groups(r: np.ndarray, s: np.ndarray, g: np.ndarray, g_lab: pd.Index, b
     cnt = np.bincount(r * n_g + g, minlength=n_r * n_g).reshape(n_r, n_g)
     prim = cnt.argmax(axis=1)
     n_s = int(s.max()) + 1
-    adj = sp.csr_matrix((np.ones(r.size), (r, s)), shape=(n_r, n_s))
-    _, lab = connected_components(sp.bmat([[None, adj], [adj.T, None]]).tocsr(), directed=False)
+    _, lab = _bipartite_components(r, s, n_r, n_s)
     kb = pd.factorize(lab[:n_r].astype(np.int64) * (int(blk.max()) + 1) + blk)[0]
     n_kb = int(kb.max()) + 1
     usable = np.zeros((n_kb, n_g))

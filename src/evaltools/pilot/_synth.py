@@ -393,7 +393,9 @@ def unit_effects(data: pd.DataFrame, *, unit, outcomes: Sequence[str], unit_col:
                       first_treated=first_treated, covariates=covariates, size=kw.get("size"),
                       alpha=kw.get("alpha", 0.05))
     outcomes = list(outcomes)
-    wide = data.pivot(index=period, columns=unit_col, values=outcomes) if outcomes else None
+    # every outcome by period x unit, on the located periods, once for all of them
+    wide = data.pivot(index=period, columns=unit_col, values=outcomes).reindex(index=located[1]).astype(float) \
+        if outcomes else None
     return {oc: _unit_effect(data, located, outcome=oc, unit_col=unit_col, period=period, covariates=covariates,
                              Y=wide[oc], **kw) for oc in outcomes}
 
@@ -404,8 +406,8 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
                  Y: pd.DataFrame | None = None) -> UnitEffect:
     unit, periods, ft_pos, g = located
     # Y: the outcome by period x unit (unit_effects pivots all outcomes at once)
-    Y = (data.pivot(index=period, columns=unit_col, values=outcome) if Y is None else Y).reindex(
-        index=periods).astype(float)
+    if Y is None:   # (unit_effects passes it on the located periods already)
+        Y = data.pivot(index=period, columns=unit_col, values=outcome).reindex(index=periods).astype(float)
     notes: list[str] = []
     empty = _empty_result(unit, outcome)
 

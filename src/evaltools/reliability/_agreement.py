@@ -219,7 +219,7 @@ def agreement(data: pd.DataFrame, *, subject: str, rater: str, score: str, level
     # every column at once (inserting them one by one costs more than the coefficients);
     # the header keeps the group columns' dtype, as the group frame gives it
     tile = np.tile(np.arange(G), K)
-    cols: dict[str, Any] = {c: groups[c].take(tile).reset_index(drop=True) for c in groups.columns}
+    cols: dict[str, Any] = {c: groups[c].array.take(tile) for c in groups.columns}
     for col in _OUT_COLUMNS:
         parts = [b[col] for b in blocks]
         if col in _TEXT_COLUMNS:   # a block's label is one string for its G rows, or one per row

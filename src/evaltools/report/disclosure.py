@@ -67,7 +67,8 @@ def suppression_mask(counts: pd.DataFrame, min_cell: int = 5, *, totals: Sequenc
     A  False  False  False
     B  False   True   True
     """
-    vals = counts.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    vals = np.column_stack([pd.to_numeric(counts[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                            for c in counts.columns]) if counts.shape[1] else np.zeros((len(counts), 0))
     hide = (vals > 0) & (vals < min_cell)
     col = {c: i for i, c in enumerate(counts.columns)}
     nonzero = np.nan_to_num(vals, nan=0.0) > 0
