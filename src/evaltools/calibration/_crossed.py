@@ -344,7 +344,11 @@ class _CrossedFit:
             BW = Binv @ Wl
             cw[idx] = BW[np.arange(len(idx)), gl]
             wcw[np.asarray(gu, np.int64)] = np.einsum("jg,jg->g", Wl, BW)
-        Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
+        if ng * n_r <= 1 << 20:   # a unit's few groups: the weights as a dense matrix
+            Wg = np.zeros((ng, n_r))
+            Wg[grp, np.arange(n_r)] = wn
+        else:
+            Wg = sp.csr_matrix((wn, (grp, np.arange(n_r))), shape=(ng, n_r))
         Q = (Wg @ self._W).T                     # n_i x groups: W' w_g
         SQ = self._Sinv @ Q
         cw += np.einsum("ri,ir->r", self._W, SQ[:, grp])
