@@ -347,8 +347,7 @@ def power(effect, *, n_units, m, icc, sd=1.0, design: str = "cluster", periods_b
     unit-period, proportions 0.05 -> 0.035, unit SD 0.01; normal approximation) gives
     power 0.7861896:
 
-    >>> import functools
-import math
+    >>> import math
     >>> s2 = 0.0425 * (1 - 0.0425)          # binomial variance at the mean proportion
     >>> out = power(0.035 - 0.05, n_units=24, m=120, icc=0.01 ** 2 / (0.01 ** 2 + s2),
     ...             sd=math.sqrt(0.01 ** 2 + s2), design="stepped_wedge",

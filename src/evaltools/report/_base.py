@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -190,3 +190,48 @@ def _item_kinds(study: Any, items: Iterable[str]) -> dict[str, str]:
 def _numeric_items(study: Any, r: pd.DataFrame) -> list[str]:
     kinds = _item_kinds(study, pd.unique(r["item"]))
     return [i for i, k in kinds.items() if k == "numeric"]
+
+
+def _all_categorical(d: pd.DataFrame, cols: Sequence[str]) -> bool:
+    return all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].isna().any() for c in cols)
+
+
+def _rater_means(num: pd.DataFrame) -> pd.DataFrame:
+    """Each (employee, rater, role)'s mean score over the items, as
+    ``groupby([...], observed=True, as_index=False)["score"].mean()`` gives it (the role as
+    text), from the ids' codes in one grouped sum when they are categorical."""
+    cols = ["target", "rater", "rater_role"]
+    if not _all_categorical(num, cols):
+        comp = num.groupby(cols, observed=True, as_index=False)["score"].mean()
+        comp["rater_role"] = comp["rater_role"].astype(str)
+        return comp
+    codes = [num[c].cat.codes.to_numpy(np.int64) for c in cols]
+    sizes = [max(len(num[c].cat.categories), 1) for c in cols]
+    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    cell, inv = unique_codes(key, sizes[0] * sizes[1] * sizes[2], return_inverse=True)
+    y = num["score"].to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    with np.errstate(invalid="ignore"):
+        mean = np.bincount(inv[ok], y[ok], len(cell)) / np.bincount(inv[ok], minlength=len(cell))
+    parts = (cell // (sizes[1] * sizes[2]), cell // sizes[2] % sizes[1], cell % sizes[2])
+    out = {c: pd.Categorical.from_codes(k, dtype=num[c].dtype) for c, k in zip(cols, parts)}
+    out["rater_role"] = np.asarray(num["rater_role"].cat.categories.astype(str), dtype=object)[parts[2]]
+    return pd.DataFrame({**out, "score": mean})
+
+
+def _item_span(num: pd.DataFrame) -> pd.DataFrame:
+    """Each item's lowest and highest score (``groupby("item")["score"].agg(["min", "max"])``)."""
+    if not _all_categorical(num, ["item"]):
+        return num.groupby("item", observed=True)["score"].agg(["min", "max"])
+    code = num["item"].cat.codes.to_numpy(np.int64)
+    y = num["score"].to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    code, y = code[ok], y[ok]
+    n = len(num["item"].cat.categories)
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo, code, y)
+    np.maximum.at(hi, code, y)
+    seen = np.bincount(code, minlength=n) > 0
+    index = pd.CategoricalIndex(pd.Categorical.from_codes(np.flatnonzero(seen), dtype=num["item"].dtype), name="item")
+    return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=index)
+
