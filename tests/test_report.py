@@ -493,3 +493,28 @@ def test_atasan_hasil_perilaku_from_codes_equal_the_grouped_means():
     check.hypothesis.inner_test([("2024-S1", "s1", "atasan", ORDINAL_ITEMS[0], 2.0),
                                  ("2024-S1", "s1", "atasan", ORDINAL_ITEMS[0], float("nan")),
                                  ("2024-S1", "s1", "atasan", ORDINAL_ITEMS[1], 3.0)])
+
+
+def test_rater_means_and_item_spans_are_the_groupbys():
+    """report._base._rater_means and _item_span (grouped sums on the ids' codes) give the pandas
+    groupby frames exactly, with missing scores and with an item whose scores are all missing."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    if not (sample / "study.toml").exists():
+        pytest.skip("data/sample is not there")
+    import evaltools
+    from evaltools.report._base import _item_span, _numeric_items, _rater_means, _unit_ratings
+
+    st = evaltools.load_study(sample)
+    r = _unit_ratings(st, st.pilot_units[0])
+    num = r[r["item"].isin(_numeric_items(st, r))].reset_index(drop=True)
+    gaps = num.copy()
+    gaps.loc[::7, "score"] = np.nan
+    gaps.loc[gaps["item"] == gaps["item"].iloc[0], "score"] = np.nan
+    for d in (num, gaps):
+        means = d.groupby(["target", "rater", "rater_role"], observed=True, as_index=False)["score"].mean()
+        means["rater_role"] = means["rater_role"].astype(str)
+        pd.testing.assert_frame_equal(_rater_means(d), means, check_exact=True)
+        pd.testing.assert_frame_equal(_item_span(d), d.groupby("item", observed=True)["score"].agg(["min", "max"]),
+                                      check_exact=True)
+    plain = num.astype({"item": str})        # not categorical: the groupby itself
+    assert _item_span(plain).equals(plain.groupby("item")["score"].agg(["min", "max"]))

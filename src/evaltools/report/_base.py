@@ -225,13 +225,13 @@ def _item_span(num: pd.DataFrame) -> pd.DataFrame:
         return num.groupby("item", observed=True)["score"].agg(["min", "max"])
     code = num["item"].cat.codes.to_numpy(np.int64)
     y = num["score"].to_numpy(dtype=float)
-    ok = ~np.isnan(y)
-    code, y = code[ok], y[ok]
     n = len(num["item"].cat.categories)
+    seen = np.bincount(code, minlength=n) > 0       # an item with missing scores only: nan, as groupby
+    ok = ~np.isnan(y)
     lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
-    np.minimum.at(lo, code, y)
-    np.maximum.at(hi, code, y)
-    seen = np.bincount(code, minlength=n) > 0
+    np.minimum.at(lo, code[ok], y[ok])
+    np.maximum.at(hi, code[ok], y[ok])
+    lo[np.isinf(lo)], hi[np.isinf(hi)] = np.nan, np.nan
     index = pd.CategoricalIndex(pd.Categorical.from_codes(np.flatnonzero(seen), dtype=num["item"].dtype), name="item")
     return pd.DataFrame({"min": lo[seen], "max": hi[seen]}, index=index)
 
