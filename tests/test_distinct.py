@@ -25,3 +25,12 @@ def test_large_code_space_goes_to_numpy():
     key = np.array([10 ** 9, 3, 10 ** 9])
     values, inverse = unique_codes(key, 10 ** 9 + 1, return_inverse=True)
     assert values.tolist() == [3, 10 ** 9] and inverse.tolist() == [1, 0, 1]
+
+
+def test_codes_outside_the_space_go_to_numpy():
+    """A missing categorical code (-1) or a code past ``size`` is not folded into the mask."""
+    key = np.array([2, -1, 2, 0])
+    for size in (3, 2):
+        ours = unique_codes(key, size, return_inverse=True, return_counts=True)
+        ref = np.unique(key, return_inverse=True, return_counts=True)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, ref))

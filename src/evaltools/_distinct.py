@@ -25,7 +25,8 @@ def unique_codes(key: np.ndarray, size: int, *, return_inverse: bool = False,
     (array([1, 3, 5]), array([2, 0, 2, 1]), array([1, 1, 2]))
     """
     key = np.asarray(key)
-    if key.ndim != 1 or key.size == 0 or size > max(_DENSE_FACTOR * key.size, _DENSE_FLOOR):
+    if (key.ndim != 1 or key.size == 0 or size > max(_DENSE_FACTOR * key.size, _DENSE_FLOOR)
+            or key.min() < 0 or key.max() >= size):   # outside the space (a missing code): as numpy does
         return np.unique(key, return_inverse=return_inverse, return_counts=return_counts)
     if return_counts:
         cnt = np.bincount(key, minlength=size)
