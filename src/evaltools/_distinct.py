@@ -9,6 +9,11 @@ import numpy as np
 _DENSE_FACTOR, _DENSE_FLOOR = 8, 1 << 15
 
 
+def dense_space(n: int, size: int) -> bool:
+    """Whether ``n`` codes below ``size`` are cheaper to scan as a mask than to hash."""
+    return size <= max(_DENSE_FACTOR * n, _DENSE_FLOOR)
+
+
 def unique_codes(key: np.ndarray, size: int, *, return_inverse: bool = False,
                  return_counts: bool = False):
     """``np.unique(key, return_inverse=, return_counts=)`` for non-negative integer codes
@@ -25,7 +30,7 @@ def unique_codes(key: np.ndarray, size: int, *, return_inverse: bool = False,
     (array([1, 3, 5]), array([2, 0, 2, 1]), array([1, 1, 2]))
     """
     key = np.asarray(key)
-    if (key.ndim != 1 or key.size == 0 or size > max(_DENSE_FACTOR * key.size, _DENSE_FLOOR)
+    if (key.ndim != 1 or key.size == 0 or not dense_space(key.size, size)
             or key.min() < 0 or key.max() >= size):   # outside the space (a missing code): as numpy does
         return np.unique(key, return_inverse=return_inverse, return_counts=return_counts)
     if return_counts:

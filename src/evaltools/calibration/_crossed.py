@@ -62,15 +62,14 @@ def _text_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     ratings name four roles; converting 10,000 rows to text to find them is the cost)."""
     if not isinstance(s.dtype, pd.CategoricalDtype) or s.hasnans:
         return _codes(s.astype(str))
-    cc = s.cat.codes.to_numpy(np.int64)
-    present = unique_codes(cc, len(s.cat.categories))
-    labels = np.asarray(s.cat.categories.astype(str), dtype=object)[present]
+    codes, levels = _codes(s)                 # the categories present, in category order
+    labels = np.asarray(levels.astype(str), dtype=object)
     if len(set(labels)) < len(labels):        # two categories with one text: as the text says
         return _codes(s.astype(str))
     order = np.argsort(labels, kind="stable")
-    rank = np.zeros(len(s.cat.categories), np.int64)
-    rank[present[order]] = np.arange(len(order))
-    return rank[cc], pd.Index(labels[order])
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(labels[order])
 
 
 # ---------------------------------------------------------------------------

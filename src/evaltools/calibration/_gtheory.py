@@ -11,7 +11,7 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
-from evaltools._distinct import unique_codes
+from evaltools._distinct import dense_space, unique_codes
 from evaltools._errors import DataError
 from evaltools._notes import note as _note
 
@@ -31,7 +31,7 @@ def _term_codes(codes: dict[str, np.ndarray], sizes: dict[str, int], term: tuple
     for f in term:
         key = key * sizes[f] + codes[f]
         size *= sizes[f]
-    if dense and size <= max(8 * key.size, 1 << 15):   # a unit's terms: a mask over the cells, no hashing
+    if dense and dense_space(key.size, size):   # a unit's terms: a mask over the cells, no hashing
         u, c = unique_codes(key, size, return_inverse=True)
     else:
         c, u = pd.factorize(key)

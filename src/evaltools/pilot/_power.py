@@ -142,16 +142,21 @@ def _power_from_se(effect, se, alpha, df, dist, tc=None):
     return np.clip(upper + lower, 0.0, 1.0)
 
 
+def _mde_bracket(alpha, target, df, dist):
+    """The one-tail approximation of the MDE at se = 1, plus one: (z_{1-a/2} + z_{power}) + 1
+    (t quantiles for the t test; Bloom 1995), the top of the root search's bracket."""
+    if dist == "normal":
+        return stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target) + 1.0
+    return stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0
+
+
 @functools.lru_cache(maxsize=256)
 def _standard_mde(alpha: float, target: float, df: float, dist: str) -> float:
     """The MDE of a test with se = 1: the root of power(d) = target (Brent's method,
     ~10 power evaluations, from the one-tail approximation's bracket); every pilot unit
     of a study shares its (alpha, power, df)."""
-    if dist == "normal":
-        tc, top = None, float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target) + 1.0)
-    else:
-        tc = special.stdtrit(df, 1 - alpha / 2)
-        top = float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0)
+    tc = None if dist == "normal" else special.stdtrit(df, 1 - alpha / 2)
+    top = float(_mde_bracket(alpha, target, df, dist))
     f = lambda x: float(_power_from_se(x, 1.0, alpha, df, dist, tc)) - target  # noqa: E731
     for _ in range(60):   # heavy t tails (df 1-2) can need a wider bracket
         if f(top) > 0:
@@ -168,10 +173,7 @@ def _mde_from_se(se, alpha, target, df, dist):
     """
     se = np.asarray(se, dtype=float)
     lo = np.zeros_like(se)
-    if dist == "normal":
-        hi = (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target) + 1.0) * se
-    else:
-        hi = (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(target, df) + 1.0) * se
+    hi = _mde_bracket(alpha, target, df, dist) * se
     hi = np.where(np.isfinite(hi), hi, np.nan)
     if se.size <= 8 and np.all(np.isfinite(hi)) and np.all(hi > 0) and np.all(np.asarray(target) > np.asarray(alpha)):
         # a few values (one unit's test): power depends on |effect| / se alone, so the MDE is

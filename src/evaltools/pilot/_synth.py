@@ -393,9 +393,8 @@ def unit_effects(data: pd.DataFrame, *, unit, outcomes: Sequence[str], unit_col:
                       first_treated=first_treated, covariates=covariates, size=kw.get("size"),
                       alpha=kw.get("alpha", 0.05))
     outcomes = list(outcomes)
-    # every outcome by period x unit, on the located periods, once for all of them
-    wide = data.pivot(index=period, columns=unit_col, values=outcomes).reindex(index=located[1]).astype(float) \
-        if outcomes else None
+    wide = (data.pivot(index=period, columns=unit_col, values=outcomes).reindex(index=located[1]).astype(float)
+            if outcomes else None)   # every outcome by period x unit on the located periods, once
     return {oc: _unit_effect(data, located, outcome=oc, unit_col=unit_col, period=period, covariates=covariates,
                              Y=wide[oc], **kw) for oc in outcomes}
 
@@ -498,7 +497,8 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
     if test.note:
         notes.append(test.note)
     did = float(test.value)
-    did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha, periods=[periods[i] for i in used])
+    used_periods = [periods[i] for i in used]
+    did_path = _did_path(y, Yd, pre_rows, post_rows, n_pre, alpha, periods=used_periods)
     pretrend = _pretrend_test(y, Yd, pre_rows, post_rows, alpha=alpha, power=power)
 
     # ---- placebo in space -----------------------------------------------------------
@@ -544,7 +544,7 @@ def _unit_effect(data: pd.DataFrame, located: tuple, *, outcome: str, unit_col: 
     synth = Estimate(name="synthetic_control", value=effect, ci_low=ci_lo, ci_high=ci_hi, pval=pval,
                      n_subjects=J, extra={"pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
                                           "rmspe_ratio": ratio, "pval_gap": pval_gap})
-    return _summary(unit, outcome, period=period, used_periods=[periods[i] for i in used], n_pre=n_pre,
+    return _summary(unit, outcome, period=period, used_periods=used_periods, n_pre=n_pre,
                     n_obs=(len(pre_rows), len(post_rows)), donors=donors, w=w, n_top=n_top,
                     paths=(y, synth_path, gap), did_path=did_path, placebos=placebos, gaps_pl=gaps_pl,
                     synth=synth, did=did, test=test, perm_ci=(perm_lo, perm_hi), V=V, notes=notes,

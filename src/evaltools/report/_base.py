@@ -193,7 +193,8 @@ def _numeric_items(study: Any, r: pd.DataFrame) -> list[str]:
 
 
 def _all_categorical(d: pd.DataFrame, cols: Sequence[str]) -> bool:
-    return all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].isna().any() for c in cols)
+    """Every column of ``cols`` a categorical without missing values (codes are then ids)."""
+    return all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].hasnans for c in cols)
 
 
 def _rater_means(num: pd.DataFrame) -> pd.DataFrame:

@@ -18,8 +18,8 @@ from evaltools import plots, reliability
 from evaltools._distinct import unique_codes
 from evaltools.asn import ORDINAL_ITEMS
 
-from ._base import (Section, _is_data_problem, _item_span, _num, _numeric_items, _rater_means, _strings,
-                    _unit_ratings)
+from ._base import (Section, _all_categorical, _is_data_problem, _item_span, _num, _numeric_items, _rater_means,
+                    _strings, _unit_ratings)
 from ._text import _ci, _localize, fmt, reason_text, role_label, text
 from .disclosure import suppress_count, suppress_frame, suppression_mask
 from .impact import impact
@@ -103,7 +103,7 @@ def _coverage_counts(r: pd.DataFrame, num: pd.DataFrame, roles: Sequence[str]) -
     categoricals without gaps, as a Study holds them; else by pandas grouping.
     """
     keys = ("subject", "rater", "target", "rater_role", "item")
-    if all(isinstance(d[c].dtype, pd.CategoricalDtype) and not d[c].hasnans for d in (r, num) for c in keys):
+    if _all_categorical(r, keys) and _all_categorical(num, keys):
         return _coverage_counts_codes(r, num, roles)
     per_target = r.groupby("target", observed=True)["rater"].nunique().to_numpy(float)
     role = _strings(num["rater_role"])
