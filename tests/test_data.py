@@ -178,6 +178,27 @@ def test_key_file(tmp_path, monkeypatch):
     assert load_study(folder).ratings["rater"].str.startswith("P-").all()
 
 
+def test_a_key_file_problem_comes_after_the_tables_problems(tmp_path, monkeypatch):
+    # the key is read before validation (the identifiers are hashed while the duplicate keys
+    # are checked), but the tables' problems are still what a user sees first
+    monkeypatch.delenv("EVALTOOLS_TEST_KEY")
+    toml = TOML.replace('key_env = "EVALTOOLS_TEST_KEY"', 'key_env = "EVALTOOLS_TEST_KEY"\nkey_file = "absent.key"')
+    bad = _ratings()
+    bad.loc[2, "nilai"] = "9"
+    err = _load_error(tmp_path, toml=toml, ratings=bad)
+    assert _find(err, "nilai") and not [p for p in err.problems if p.column == "study.key_file"]
+    err = _load_error(tmp_path / "valid", toml=toml)
+    assert err.column == "study.key_file" and "does not exist" in str(err)
+
+
+def test_pseudonyms_hashed_during_validation_are_pseudonymize(tmp_path):
+    study = load_study(write_study(tmp_path / "s"))
+    raw = _ratings()
+    key = os.environ["EVALTOOLS_TEST_KEY"].encode()
+    for column, source in (("subject", "nip"), ("rater", "nip_penilai")):
+        assert set(study.ratings[column].astype(str)) == set(pseudonymize(raw[source].astype(str), key))
+
+
 def test_identifier_detection():
     s = pd.Series(["196608011988031001", "1966 0801 198803 1 001", "123456789", "Siti Rahmawati", "Sukarno",
                    "Ir. H. Joko Widodo", "Budi Santoso, S.Kom.", "S0001", "rater_12", "P-0123456789abcdef"])

@@ -83,8 +83,15 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
             raise
         units_t, unit_notes, outcomes_t, outcome_notes = small.result()
     notes += unit_notes
+    # the key is read now so that the identifiers are hashed while the duplicate keys are
+    # checked; a problem with it is raised after the tables' own problems, as before
+    try:
+        key_loaded: tuple[bytes | None, str] | DataError = _load_key(conf.cfg, root, conf.file)
+    except DataError as exc:
+        key_loaded = exc
     rat.validate(periods=conf.periods, roles=conf.roles, known_units=units_t.known, units_file=str(conf.files["units"]),
-                 scales=conf.scales, items_cfg=conf.items_cfg, default_scale=conf.default_scale)
+                 scales=conf.scales, items_cfg=conf.items_cfg, default_scale=conf.default_scale,
+                 key=None if isinstance(key_loaded, DataError) else key_loaded[0])
     if rat.dropped:
         notes.append(f"{rat.path.name}: column(s) {', '.join(rat.dropped)} not mapped in [columns.ratings] were "
                      "not read")
@@ -97,7 +104,9 @@ def load_study(path: str | os.PathLike, *, units: Iterable[str] | None = None) -
         raise DataError(problems, truncated=sum(c.more for c in cols))
 
     # -- pseudonymize: every identifier column; names were never read
-    key, key_source = _load_key(conf.cfg, root, conf.file)
+    if isinstance(key_loaded, DataError):
+        raise key_loaded
+    key, key_source = key_loaded
     key_help = (f"set the environment variable {conf.section.get('key_env', DEFAULT_KEY_ENV)} or name a key_file "
                 "in study.toml")
     ratings = rat.frame(key, key_help, conf.periods, conf.roles)

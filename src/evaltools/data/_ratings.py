@@ -171,6 +171,8 @@ class _RatingsReader:
         self.labels: pd.Categorical | pd.Series | None = None
         #: units rated by a single rater only, counted by :meth:`validate` (None: records it rejects)
         self.lone_units: int | None = None
+        #: (key, pseudonyms per identifier column) hashed by :meth:`validate`, for :meth:`frame`
+        self._hashed: tuple[bytes, dict[str, np.ndarray]] | None = None
 
     def norm(self, c: str) -> tuple:
         """Distinct values of identifier column ``c``: raw, normalized, codes into and the distinct normalized."""
@@ -182,7 +184,9 @@ class _RatingsReader:
         code = self.codes[c][i]
         return "nan" if code < 0 else str(self.uniques[c][code])
 
-    def validate(self, *, periods, roles, known_units, units_file, scales, items_cfg, default_scale) -> None:
+    def validate(self, *, periods, roles, known_units, units_file, scales, items_cfg, default_scale,
+                 key: bytes | None = None) -> None:
+        """Check every column; with ``key``, a valid table's identifiers are hashed meanwhile (for :meth:`frame`)."""
         keys = ("period", "unit", "subject", "rater", "item")
         # the duplicate-key pass is array arithmetic and a sort (numpy releases the GIL): on a
         # side thread while the checks below run; its problems are still reported last
@@ -190,6 +194,9 @@ class _RatingsReader:
             dup = side.submit(self._repeated_key, keys) if all(k in self.codes for k in keys) else None
             damaged = self._check(periods=periods, roles=roles, known_units=known_units, units_file=units_file,
                                   scales=scales, items_cfg=items_cfg, default_scale=default_scale)
+            if key is not None and not self.col.problems and all(c in self.codes for c in ID_COLUMNS):
+                # the hashing holds the GIL, the duplicate pass hardly needs it: side by side
+                self._hashed = (key, self.hash_ids(key))
             if dup is not None:
                 gid, repeats = dup.result()
                 if not damaged:
@@ -390,7 +397,8 @@ class _RatingsReader:
             later = [c for c in ID_COLUMNS if c in build] if key is not None else []
             done = {c: pool.submit(f) for c, f in build.items() if c not in later}
             if key is not None:
-                hashed_of = self.hash_ids(key)
+                hashed_of = self._hashed[1] if self._hashed is not None and self._hashed[0] == key else \
+                    self.hash_ids(key)
             done.update({c: pool.submit(build[c]) for c in later})
             out: dict[str, Any] = {c: done[c].result() for c in build}
         out["score"] = self.score
