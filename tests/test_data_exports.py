@@ -234,6 +234,27 @@ def test_declared_encoding_is_read(tmp_path):
     assert study.units["region"].tolist()[2] == "Kota Padang \u00e9"
 
 
+def _bad_byte_in(folder, column):
+    r = _ratings().astype(str)
+    r.loc[4, column] = r.loc[4, column] + "\u00e9"
+    text = r.to_csv(index=False)
+    (folder / "ratings.csv").write_bytes(text.encode("utf-8").replace("\u00e9".encode("utf-8"), b"\xe9"))
+    return folder
+
+
+@pytest.mark.parametrize("column", ["nip", "nilai", "periode"])
+def test_a_bad_byte_in_any_ratings_column_is_found(tmp_path, column):
+    # the ratings' text is checked for UTF-8 on its distinct values: a value seen once is still found
+    err = _error(_bad_byte_in(write_study(tmp_path / "s"), column))
+    assert err.file.endswith("ratings.csv") and err.row == 6 and err.column == column and "UTF-8" in str(err)
+
+
+def test_a_bad_byte_in_a_name_column_does_not_stop_the_load(tmp_path):
+    # names are never read (nor reported): a cp1252 name is no reason to refuse the study
+    study = load_study(_bad_byte_in(write_study(tmp_path / "s"), "nama"))
+    assert "subject_name" not in study.ratings.columns and len(study.ratings) == len(_ratings())
+
+
 def test_cp1252_in_gzipped_ratings(tmp_path):
     import gzip
 
