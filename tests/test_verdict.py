@@ -80,6 +80,34 @@ def test_impact_record_fields(studies):
     assert imp.results["primary"] == ["ikm", "service_days"]
 
 
+def _outcome(effect, lo, hi, mde, pooled, higher_is_better=True, p_harm=1.0):
+    return {"primary": True, "_p_benefit": 0.9, "_p_harm": p_harm, "_p_benefit_adjusted": 0.9,
+            "higher_is_better": higher_is_better, "pretrend_pval": None, "pretrend_slope": None,
+            "min_effect": None, "pooled_effect": pooled, "mde": mde, "effect": effect, "ci_low": lo, "ci_high": hi}
+
+
+def test_a_clear_harm_is_never_too_small_to_see():
+    # an independent check's study: the programme-wide effect is small (units of +6, -6 and 0
+    # cancel out) and below a harmed unit's MDE; its interval excludes any benefit, so the
+    # unit has seen what it needed to and is no "unit too small to judge"
+    from evaltools.report.impact import _flag
+    per = {"ikm": _outcome(-6.9, -8.7, -5.1, mde=2.4, pooled=1.5, p_harm=0.0004),
+           "days": _outcome(1.9, 1.6, 2.2, mde=0.4, pooled=-0.33, higher_is_better=False, p_harm=0.0001),
+           "flat": _outcome(1.6, 0.0, 3.3, mde=2.2, pooled=1.5),
+           "less": _outcome(0.2, -0.4, 0.8, mde=2.2, pooled=1.5)}   # rules out 1.5: smaller than sought
+    _flag(per, report.DEFAULT_THRESHOLDS)
+    assert per["ikm"]["harm"] and not per["ikm"]["too_small_to_see"]
+    assert per["days"]["harm"] and not per["days"]["too_small_to_see"]
+    assert per["flat"]["too_small_to_see"] and not per["less"]["too_small_to_see"]
+
+
+def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):
+    for sim, st in studies:
+        for u in _units(sim, "harm"):
+            for e in report.impact(st, u).results["outcomes"].values():
+                assert not (e["harm"] and e["too_small_to_see"])
+
+
 def test_fix_first_wins_over_not_shown_and_hold_over_everything():
     base = {"coverage": {"n_subjects": 40, "raters_per_subject": 2.0, "missing_share": 0.0},
             "impact": {"benefit": [], "harm": [], "primary": [], "outcomes": {}}}

@@ -73,7 +73,8 @@ direction) and ``unit`` (a word for the reason text). Holm's adjustment across p
 outcomes (benefit) and across all outcomes (harm) keeps a unit where the pilot changed
 nothing from SIAP with probability at least 1 - ``benefit_alpha``/2, however many outcomes
 it has. ``too_small_to_see`` marks an outcome whose ``min_effect`` (else the programme-wide
-pooled effect) is below the unit's minimum detectable effect.
+pooled effect) is below the unit's minimum detectable effect, where the unit's interval
+does not rule that benefit out (a clear harm is seen, whatever the MDE).
 
 References
 ----------

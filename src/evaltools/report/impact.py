@@ -69,6 +69,24 @@ def outcome_spec(study: Any) -> dict[str, dict]:
 _POOLED_CACHE: dict[int, tuple[Any, dict]] = {}
 
 
+def _rules_out_benefit(ci_low: Any, ci_high: Any, sign: Any, effect: Any) -> np.ndarray:
+    """Whether an interval excludes a benefit as large as ``effect`` (``sign`` +1: higher is better).
+
+    The end of the interval on the better side is below the benefit sought, so the data
+    say the change is smaller than that (or a harm); an interval not known rules nothing
+    out. Element-wise over arrays.
+
+    Examples
+    --------
+    >>> _rules_out_benefit([-8.7, 0.0, np.nan], [-5.1, 3.3, np.nan], 1.0, 1.5).tolist()
+    [True, False, False]
+    >>> bool(_rules_out_benefit(1.6, 2.2, -1.0, 0.5))   # fewer days is better: 1.6-2.2 more days rules out 0.5 fewer
+    True
+    """
+    better = np.fmax(np.multiply(sign, np.asarray(ci_low, float)), np.multiply(sign, np.asarray(ci_high, float)))
+    return np.isfinite(better) & (better < np.asarray(effect, float))
+
+
 def _pooled_table(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
     """Every pilot unit's DiD test and its empirical-Bayes effect (programme-wide pool)."""
     entry = _POOLED_CACHE.get(id(study))
@@ -189,10 +207,11 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     shows a benefit with probability at most ``benefit_alpha / 2`` and is held for harm with
     probability at most ``harm_alpha / 2`` whatever the number of outcomes.
 
-    ``too_small_to_see`` (per outcome): no benefit shown and the effect that matters --
+    ``too_small_to_see`` (per outcome): no benefit shown, the effect that matters --
     ``min_effect`` if declared, else the size of the programme-wide pooled effect -- is
-    below this unit's MDE: the design could not have seen it. The unit-level flag is set
-    when every primary outcome is too small to see.
+    below this unit's MDE (the design could not have seen it), and the unit's 95% interval
+    does not rule that benefit out (a unit with a clear harm is no unit too small to
+    judge). The unit-level flag is set when every primary outcome is too small to see.
 
     ``pooled``: the :func:`pooled_tests` table of the whole study (a DataFrame or a Parquet
     path) when ``study`` is one unit's partition; by default it is computed from ``study``.
@@ -329,8 +348,11 @@ def _flag(per: dict[str, dict], th: Mapping[str, Any]) -> None:
         e["worse"] = e["harm"]
         ref = e["min_effect"] if e["min_effect"] is not None else (abs(e["pooled_effect"])
                                                                   if e["pooled_effect"] is not None else None)
+        # a unit whose interval excludes the benefit sought (a clear harm, or a clear "less than
+        # that") has seen what it needed to, however large its MDE
         e["too_small_to_see"] = bool(not e["benefit"] and ref is not None and e["mde"] is not None
-                                     and ref < e["mde"])
+                                     and ref < e["mde"]
+                                     and not _rules_out_benefit(e["ci_low"], e["ci_high"], sign, ref))
         del e["_p_benefit"], e["_p_harm"], e["_p_benefit_adjusted"]
 
 

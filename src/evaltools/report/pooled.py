@@ -16,7 +16,7 @@ from evaltools._multitest import adjust_pvalues as adjust
 
 from ._base import Section, _is_data_problem, _num
 from ._text import _ci, fmt, text
-from .impact import _pooled_table, _signed_p, outcome_spec
+from .impact import _pooled_table, _rules_out_benefit, _signed_p, outcome_spec
 from .records import _jsonable
 
 
@@ -41,8 +41,8 @@ def pooled_effect(study: Any, *, lang: str = "id", outcomes: Sequence[str] | Non
     study.toml; default this wave's number of pilot units), from tau^2 and the median unit
     SE (``pilot.pooled_mde`` / ``pilot.pooled_power``, at the outcome's ``min_effect`` or
     else the programme-wide effect). ``n_too_small_to_see`` counts the pilot units with no
-    benefit shown whose minimum detectable effect exceeds that effect: "not shown" there
-    means "too small to see with this design".
+    benefit shown whose minimum detectable effect exceeds that effect and whose interval
+    does not rule it out: "not shown" there means "too small to see with this design".
 
     Examples
     --------
@@ -173,8 +173,11 @@ def _add_programme(study: Any, rows: list[dict], res: dict, lang: str) -> None:
             if target > 0:
                 nxt_pow = _num(pilot.pooled_power(target, tau2=tau2, se=se_typ, n_units=planned)["power"].iloc[0])
         # units whose design could not see the effect that matters (as the unit reports say)
-        mde_u = t.assign(unit=t["unit"].astype(str)).set_index("unit")["mde"].reindex(units).to_numpy(float)
-        n_small = int(np.sum(~shown & (mde_u > target))) if target > 0 else 0
+        by_unit = t.assign(unit=t["unit"].astype(str)).set_index("unit").reindex(units)
+        mde_u = by_unit["mde"].to_numpy(float)
+        seen = _rules_out_benefit(by_unit["ci_low"], by_unit["ci_high"], 1.0 if spec[oc]["higher_is_better"] else -1.0,
+                                  target)
+        n_small = int(np.sum(~shown & (mde_u > target) & ~seen)) if target > 0 else 0
         est.update({"n_too_small_to_see": n_small, "programme_effect": _num(pooled.get("mu")), "programme_ci_low": _num(pooled.get("ci_low")),
                     "programme_ci_high": _num(pooled.get("ci_high")), "programme_pval": _num(pooled.get("pval")),
                     "tau2": tau2, "i2": _num(pooled.get("i2")), "share_benefit": share, "n_units": n_units,
