@@ -74,7 +74,7 @@ def test_impact_record_fields(studies):
     imp = report.impact(st, _units(sim, "calibrated")[0])
     e = imp.results["outcomes"]["ikm"]
     for key in ("effect", "ci_low", "ci_high", "pval", "pval_perm", "mde", "eb_effect", "eb_ci_low", "eb_ci_high",
-                "benefit", "harm", "too_small_to_see", "primary"):
+                "benefit", "harm", "too_small_to_see", "sought_effect", "rules_out_sought", "primary"):
         assert key in e
     assert (e["ci_low"] > 0 or e["ci_high"] < 0) == (e["pval"] < 0.05)
     assert imp.results["primary"] == ["ikm", "service_days"]
@@ -99,6 +99,16 @@ def test_a_clear_harm_is_never_too_small_to_see():
     assert per["ikm"]["harm"] and not per["ikm"]["too_small_to_see"]
     assert per["days"]["harm"] and not per["days"]["too_small_to_see"]
     assert per["flat"]["too_small_to_see"] and not per["less"]["too_small_to_see"]
+    assert per["less"]["rules_out_sought"] and per["less"]["sought_effect"] == 1.5
+    assert not per["flat"]["rules_out_sought"] and per["ikm"]["rules_out_sought"]
+    # the reason names the cause: no benefit of the size sought (not "too small to see")
+    v = report.verdict({"coverage": {"n_subjects": 40, "raters_per_subject": 2.0, "missing_share": 0.0},
+                        "impact": {"benefit": [], "harm": [], "primary": ["flat", "less"],
+                                   "outcomes": {k: {**per[k], "label": k} for k in ("flat", "less")}}}, lang="en")
+    text = next(r["text"] for r in v.reasons if r["code"] == "no_benefit")
+    assert "FLAT 1.6 (95% interval 0.0 to 3.3; smallest detectable 2.2; too small to see here)" in text
+    assert "LESS 0.20 (95% interval \u22120.40 to 0.80; smallest detectable 2.20; a benefit of 1.50 sought lies " \
+           "outside the interval)" in text
 
 
 def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):

@@ -212,6 +212,8 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     below this unit's MDE (the design could not have seen it), and the unit's 95% interval
     does not rule that benefit out (a unit with a clear harm is no unit too small to
     judge). The unit-level flag is set when every primary outcome is too small to see.
+    ``sought_effect`` is that effect (when above 0) and ``rules_out_sought`` says the
+    interval excludes it: no benefit of the size sought, rather than none seen.
 
     ``pooled``: the :func:`pooled_tests` table of the whole study (a DataFrame or a Parquet
     path) when ``study`` is one unit's partition; by default it is computed from ``study``.
@@ -317,7 +319,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                 ("trend before the pilot" if lang == "en" else "tren sebelum uji coba")
                 if per[oc]["benefit_pretrend"] else
                 ("too small to see" if lang == "en" else "terlalu kecil untuk terlihat")
-                if per[oc]["too_small_to_see"] else "–")
+                if per[oc]["too_small_to_see"] else
+                ("smaller than sought" if lang == "en" else "lebih kecil dari yang dicari")
+                if per[oc]["rules_out_sought"] else "–")
         sec.tables.append(("", pd.DataFrame(rows)))
     sec.lead = _lead(per, harm, benefit, lang)
     return sec
@@ -350,9 +354,11 @@ def _flag(per: dict[str, dict], th: Mapping[str, Any]) -> None:
                                                                   if e["pooled_effect"] is not None else None)
         # a unit whose interval excludes the benefit sought (a clear harm, or a clear "less than
         # that") has seen what it needed to, however large its MDE
+        ruled_out = ref is not None and bool(_rules_out_benefit(e["ci_low"], e["ci_high"], sign, ref))
         e["too_small_to_see"] = bool(not e["benefit"] and ref is not None and e["mde"] is not None
-                                     and ref < e["mde"]
-                                     and not _rules_out_benefit(e["ci_low"], e["ci_high"], sign, ref))
+                                     and ref < e["mde"] and not ruled_out)
+        e["sought_effect"] = _num(ref) if ref is not None and ref > 0 else None
+        e["rules_out_sought"] = bool(not e["benefit"] and e["sought_effect"] is not None and ruled_out)
         del e["_p_benefit"], e["_p_harm"], e["_p_benefit_adjusted"]
 
 

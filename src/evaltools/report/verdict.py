@@ -271,13 +271,20 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
                              f"{fmt(e.get('pretrend_adjusted_effect'), lang, d)} (interval 95% {lo} s.d. {hi})")
             continue
         small = e.get("too_small_to_see")
+        # the interval excludes the benefit sought: the cause is named (no benefit of that size)
+        below = (not small and e.get("rules_out_sought") and not e.get("harm")
+                 and e.get("sought_effect") is not None)
+        sought = fmt(e.get("sought_effect"), lang, _digits(e)) if below else ""
         if lang == "en":
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
-                         f"detectable {fmt(e.get('mde'), lang, _digits(e))}" + ("; too small to see here)" if small else ")"))
+                         f"detectable {fmt(e.get('mde'), lang, _digits(e))}"
+                         + ("; too small to see here)" if small else
+                            f"; a benefit of {sought} sought lies outside the interval)" if below else ")"))
         else:
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
                          f"yang terdeteksi {fmt(e.get('mde'), lang, _digits(e))}"
-                         + ("; terlalu kecil untuk terlihat di sini)" if small else ")"))
+                         + ("; terlalu kecil untuk terlihat di sini)" if small else
+                            f"; manfaat {sought} yang dicari berada di luar interval)" if below else ")"))
     if lang == "en":
         return "no benefit shown on a primary outcome" + (": " + "; ".join(parts) if parts else "")
     return "belum terbukti ada manfaat pada indikator utama" + (": " + "; ".join(parts) if parts else "")
