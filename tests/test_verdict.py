@@ -106,9 +106,12 @@ def test_a_clear_harm_is_never_too_small_to_see():
                         "impact": {"benefit": [], "harm": [], "primary": ["flat", "less"],
                                    "outcomes": {k: {**per[k], "label": k} for k in ("flat", "less")}}}, lang="en")
     text = next(r["text"] for r in v.reasons if r["code"] == "no_benefit")
+    v_id = report.verdict({"impact": {"benefit": [], "harm": [], "primary": ["less"],
+                                      "outcomes": {"less": {**per["less"], "label": "less"}}}})
+    assert "manfaat yang dicari, 1,50, berada di luar interval)" in v_id.reasons[-1]["text"]
     assert "FLAT 1.6 (95% interval 0.0 to 3.3; smallest detectable 2.2; too small to see here)" in text
-    assert "LESS 0.20 (95% interval \u22120.40 to 0.80; smallest detectable 2.20; a benefit of 1.50 sought lies " \
-           "outside the interval)" in text
+    assert "LESS 0.20 (95% interval \u22120.40 to 0.80; smallest detectable 2.20; the benefit sought, 1.50, " \
+           "lies outside the interval)" in text
 
 
 def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):

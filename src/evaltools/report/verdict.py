@@ -279,12 +279,12 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
                          f"detectable {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; too small to see here)" if small else
-                            f"; a benefit of {sought} sought lies outside the interval)" if below else ")"))
+                            f"; the benefit sought, {sought}, lies outside the interval)" if below else ")"))
         else:
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
                          f"yang terdeteksi {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; terlalu kecil untuk terlihat di sini)" if small else
-                            f"; manfaat {sought} yang dicari berada di luar interval)" if below else ")"))
+                            f"; manfaat yang dicari, {sought}, berada di luar interval)" if below else ")"))
     if lang == "en":
         return "no benefit shown on a primary outcome" + (": " + "; ".join(parts) if parts else "")
     return "belum terbukti ada manfaat pada indikator utama" + (": " + "; ".join(parts) if parts else "")
