@@ -114,6 +114,40 @@ def test_a_clear_harm_is_never_too_small_to_see():
            "lies outside the interval)" in text
 
 
+def test_no_benefit_where_every_interval_excludes_it_names_that_cause_and_its_action():
+    from evaltools.report.impact import _flag
+    from evaltools.report.sections import verdict_section
+    per = {"ikm": _outcome(-1.1, -4.3, 2.2, mde=4.5, pooled=4.0),
+           "days": _outcome(-0.1, -0.8, 0.6, mde=0.9, pooled=-1.0, higher_is_better=False),
+           "flat": _outcome(1.6, 0.0, 3.3, mde=2.2, pooled=1.5)}
+    _flag(per, report.DEFAULT_THRESHOLDS)
+
+    def record(prim):
+        return {"impact": {"benefit": [], "harm": [], "primary": prim,
+                           "outcomes": {k: {**per[k], "label": k.upper()} for k in prim}}}
+
+    ruled, mixed = record(["ikm", "days"]), record(["ikm", "flat"])
+    v = report.verdict(ruled, lang="en")
+    (r,) = [r for r in v.reasons if r["code"] == "no_benefit"]
+    assert v.code == "BELUM TERBUKTI" and r["ruled_out"] == ["IKM", "DAYS"]
+    assert report.reason_text(r, "en") == ("no primary outcome shows the benefit sought, and the 95% intervals of "
+                                           "IKM, DAYS exclude it")
+    todo = verdict_section(v, lang="en").results["todo"]
+    assert todo[0]["text"].startswith("Review how the pilot was carried out")
+    assert verdict_section(report.verdict(ruled), lang="id").results["todo"][0]["text"].startswith(
+        "Tinjau pelaksanaan uji coba")
+    # one outcome still too small to see: more periods may show it, the usual action stands
+    vm = report.verdict(mixed, lang="en")
+    assert "ruled_out" not in vm.reasons[-1]
+    assert verdict_section(vm, lang="en").results["todo"][0]["text"].startswith("Observe one more period")
+    # the briefing's actions keep the two apart, each with its units
+    recs = [{"unit": "A", "status": "ok", "verdict": {"code": v.code, "reasons": v.reasons}},
+            {"unit": "B", "status": "ok", "verdict": {"code": vm.code, "reasons": vm.reasons}}]
+    acts = report.briefing.actions(recs, lang="en").tables[0][1]
+    by_text = dict(zip(acts.iloc[:, 0].str[:12], acts.iloc[:, 1]))
+    assert by_text == {"Review how t": "A", "Observe one ": "B"}
+
+
 def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):
     for sim, st in studies:
         for u in _units(sim, "harm"):

@@ -131,6 +131,21 @@ def _localize(note: Any, lang: str, *, outcome_labels: Mapping[str, str] | None 
 _REASON_COUNTS = {"few_subjects": "value", "raters_flagged": "n"}
 
 
+def action_key(reason: Mapping[str, Any]) -> str:
+    """The catalog key of what to do about a verdict reason: ``action.<code>``, or the variant
+    the reason's cause calls for (no benefit where every primary interval excludes it).
+
+    Examples
+    --------
+    >>> action_key({"code": "no_benefit"}), action_key({"code": "no_benefit", "ruled_out": ["IKM"]})
+    ('action.no_benefit', 'action.no_benefit.ruled_out')
+    """
+    code = str(reason.get("code"))
+    if code == "no_benefit" and reason.get("ruled_out"):
+        return "action.no_benefit.ruled_out"
+    return f"action.{code}"
+
+
 def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | None = None,
                 record: Mapping[str, Any] | None = None) -> str:
     """A verdict reason as the reader sees it: catalog ``reason.<code>`` filled from the reason.
@@ -164,6 +179,9 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
     elif code == "no_benefit" and reason.get("pretrend"):
         key = "reason.no_benefit.pretrend"
         params["outcomes"] = ", ".join(map(str, reason["pretrend"]))
+    elif code == "no_benefit" and reason.get("ruled_out"):
+        key = "reason.no_benefit.ruled_out"
+        params["outcomes"] = ", ".join(map(str, reason["ruled_out"]))
     elif code == "few_subjects" and reason.get("value") == 0:
         key = "reason.few_subjects.none"
     if code in ("outcome_worse", "harm"):

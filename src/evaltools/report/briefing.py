@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Section, _num
-from ._text import fmt, reason_text, text
+from ._text import action_key, fmt, reason_text, text
 from .disclosure import _small, suppress, suppress_count, suppress_frame
 from .messages import has
 from .thresholds import DEFAULT_THRESHOLDS
@@ -525,15 +525,15 @@ def actions(records: Sequence[dict], *, lang: str = "id", config: Mapping | None
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     sec = Section(key="actions", title=text("actions", lang))
-    by_code: dict[str, list[str]] = {}
+    by_action: dict[tuple[str, str], list[str]] = {}
     for r in _ok(records):
         for rs in _reasons(r):
-            by_code.setdefault(str(rs.get("code")), []).append(str(r.get("unit")))
+            by_action.setdefault((action_key(rs), str(rs.get("code"))), []).append(str(r.get("unit")))
     rows = []
-    for code, units in by_code.items():
-        if not has(f"action.{code}"):
+    for (act, code), units in by_action.items():
+        if not has(act):
             continue
-        rows.append({text("action", lang): text(f"action.{code}", lang, target=th["target_reliability"]),
+        rows.append({text("action", lang): text(act, lang, target=th["target_reliability"]),
                      text("unit", lang): ", ".join(sorted(set(units))),
                      text("owner", lang): owner_for(code, lang, config),
                      text("deadline", lang): deadline_for(code, lang, config)})

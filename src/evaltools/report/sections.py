@@ -20,7 +20,7 @@ from evaltools.asn import ORDINAL_ITEMS
 
 from ._base import (Section, _all_categorical, _is_data_problem, _item_span, _num, _numeric_items, _rater_means,
                     _strings, _unit_ratings)
-from ._text import _ci, _localize, fmt, reason_text, role_label, text
+from ._text import _ci, _localize, action_key, fmt, reason_text, role_label, text
 from .disclosure import suppress_count, suppress_frame, suppression_mask
 from .impact import impact
 from .messages import has
@@ -624,9 +624,13 @@ def verdict_section(v: Any, sections: Mapping[str, Any] | None = None, *, config
     rs = [{"code": r.get("code"), "level": r.get("level"),
            "text": reason_text(r, lang, min_cell=k, record=record)} for r in reasons]
     todo = []
-    for c in dict.fromkeys(str(r.get("code")) for r in reasons):
-        todo.append({"code": c, "text": text(f"action.{c}", lang, target=th["target_reliability"])
-                     if has(f"action.{c}") else next(x["text"] for x in rs if x["code"] == c),
+    first: dict[str, Mapping] = {}
+    for r in reasons:
+        first.setdefault(str(r.get("code")), r)
+    for c, r in first.items():
+        act = action_key(r)
+        todo.append({"code": c, "text": text(act, lang, target=th["target_reliability"])
+                     if has(act) else next(x["text"] for x in rs if x["code"] == c),
                      "owner": owner_for(c, lang, config), "deadline": deadline_for(c, lang, config)})
     if not todo:
         todo.append({"code": "ready", "text": text("action.ready", lang), "owner": owner_for("ready", lang, config),

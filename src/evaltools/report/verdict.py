@@ -190,6 +190,10 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
         trend = [_name(oc, outcomes[oc]) for oc in prim if outcomes[oc].get("benefit_pretrend")]
         if trend:   # a change that only continues the unit's own earlier trend
             rs["pretrend"] = trend
+        elif prim and not why and all(outcomes[oc].get("rules_out_sought") for oc in prim):
+            # every primary interval excludes the benefit sought: evidence of no such benefit, not
+            # a want of evidence, so more periods are not the remedy
+            rs["ruled_out"] = [_name(oc, outcomes[oc]) for oc in prim]
         reasons.append(rs)
     levels = {r["level"] for r in reasons}
     code = next((c for c in ("TUNDA", "PERBAIKI DULU", "BELUM TERBUKTI") if c in levels), "SIAP")

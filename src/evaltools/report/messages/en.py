@@ -190,6 +190,9 @@ MESSAGES: dict[str, str] = {
     "action.outcome_worse": "Hold the rollout in this unit and find out why service got worse.",
     "action.harm": "Hold the rollout in this unit and find out why service got worse.",
     "action.no_benefit": "Observe one more period or widen the coverage before deciding on the rollout.",
+    "action.no_benefit.ruled_out": ("Review how the pilot was carried out in this unit before extending it: its "
+                                    "results already exclude the benefit sought, so more periods are unlikely to "
+                                    "show it."),
     "action.benefit_not_shown": "Observe one more period or widen the coverage before deciding on the rollout.",
     "action.too_small_to_see": "Pool the evidence with other units or observe more periods: this unit is too small to see its effect alone.",
     "action.ready": "Go on to the next wave; keep the calibration meeting before predikat are set.",
@@ -219,6 +222,8 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.no_benefit": "no primary outcome shows a benefit yet",
     "reason.no_benefit.not_estimable": "the impact on public service cannot be estimated yet: {why}",
+    "reason.no_benefit.ruled_out": ("no primary outcome shows the benefit sought, and the 95% intervals of "
+                                    "{outcomes} exclude it"),
     "reason.no_benefit.pretrend": ("no primary outcome shows a benefit yet: {outcomes} already moved that way "
                                    "before the pilot, faster than the control units"),
     "impact.no_data": "the outcomes table holds no data for this unit",

@@ -194,6 +194,9 @@ MESSAGES: dict[str, str] = {
     "action.outcome_worse": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.harm": "Tunda perluasan di unit ini dan telusuri mengapa layanan memburuk.",
     "action.no_benefit": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
+    "action.no_benefit.ruled_out": ("Tinjau pelaksanaan uji coba di unit ini sebelum memperluasnya: hasilnya sudah "
+                                    "menutup kemungkinan manfaat yang dicari, sehingga menambah periode pengamatan "
+                                    "kecil kemungkinan menunjukkannya."),
     "action.benefit_not_shown": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
     "action.too_small_to_see": "Gabungkan bukti dengan unit lain atau tambah periode pengamatan: unit ini terlalu kecil untuk melihat efeknya sendiri.",
     "action.ready": "Lanjutkan ke gelombang berikutnya; pertahankan rapat kalibrasi sebelum predikat ditetapkan.",
@@ -225,6 +228,8 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.no_benefit": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.no_benefit.not_estimable": "dampak pada layanan publik belum dapat diestimasi: {why}",
+    "reason.no_benefit.ruled_out": ("belum ada indikator utama yang menunjukkan manfaat yang dicari, dan interval "
+                                    "95% {outcomes} tidak mencakupnya"),
     "reason.no_benefit.pretrend": ("belum ada indikator utama yang menunjukkan manfaat: {outcomes} sudah bergerak "
                                    "ke arah itu sebelum uji coba, lebih cepat daripada unit kontrol"),
     "impact.no_data": "tabel indikator kinerja unit (outcomes) tidak memuat data unit ini",
