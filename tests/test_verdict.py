@@ -130,8 +130,10 @@ def test_no_benefit_where_every_interval_excludes_it_names_that_cause_and_its_ac
     v = report.verdict(ruled, lang="en")
     (r,) = [r for r in v.reasons if r["code"] == "no_benefit"]
     assert v.code == "BELUM TERBUKTI" and r["ruled_out"] == ["IKM", "DAYS"]
-    assert report.reason_text(r, "en") == ("no primary outcome shows the benefit sought, and the 95% intervals of "
-                                           "IKM, DAYS exclude it")
+    assert report.reason_text(r, "en") == ("no primary outcome shows the benefit sought: it lies outside the 95% "
+                                           "interval of IKM and DAYS")
+    assert report.reason_text(r) == ("belum ada indikator utama yang menunjukkan manfaat yang dicari: manfaat itu "
+                                     "berada di luar interval 95% IKM dan DAYS")
     todo = verdict_section(v, lang="en").results["todo"]
     assert todo[0]["text"].startswith("Review how the pilot was carried out")
     assert verdict_section(report.verdict(ruled), lang="id").results["todo"][0]["text"].startswith(

@@ -181,7 +181,9 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
         params["outcomes"] = ", ".join(map(str, reason["pretrend"]))
     elif code == "no_benefit" and reason.get("ruled_out"):
         key = "reason.no_benefit.ruled_out"
-        params["outcomes"] = ", ".join(map(str, reason["ruled_out"]))
+        names = [str(n) for n in reason["ruled_out"]]
+        last = (" and " if lang == "en" else " dan ") + names[-1] if len(names) > 1 else names[-1]
+        params["outcomes"] = ", ".join(names[:-1]) + last
     elif code == "few_subjects" and reason.get("value") == 0:
         key = "reason.few_subjects.none"
     if code in ("outcome_worse", "harm"):

@@ -222,8 +222,8 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} got worse after the pilot: {effect:d2} (95% interval {ci_low:d2} to {ci_high:d2})",
     "reason.no_benefit": "no primary outcome shows a benefit yet",
     "reason.no_benefit.not_estimable": "the impact on public service cannot be estimated yet: {why}",
-    "reason.no_benefit.ruled_out": ("no primary outcome shows the benefit sought, and the 95% intervals of "
-                                    "{outcomes} exclude it"),
+    "reason.no_benefit.ruled_out": ("no primary outcome shows the benefit sought: it lies outside the 95% "
+                                    "interval of {outcomes}"),
     "reason.no_benefit.pretrend": ("no primary outcome shows a benefit yet: {outcomes} already moved that way "
                                    "before the pilot, faster than the control units"),
     "impact.no_data": "the outcomes table holds no data for this unit",

@@ -228,8 +228,8 @@ MESSAGES: dict[str, str] = {
     "reason.harm": "{outcome} memburuk setelah uji coba: {effect:d2} (interval 95% {ci_low:d2} s.d. {ci_high:d2})",
     "reason.no_benefit": "belum ada indikator utama yang menunjukkan manfaat",
     "reason.no_benefit.not_estimable": "dampak pada layanan publik belum dapat diestimasi: {why}",
-    "reason.no_benefit.ruled_out": ("belum ada indikator utama yang menunjukkan manfaat yang dicari, dan interval "
-                                    "95% {outcomes} tidak mencakupnya"),
+    "reason.no_benefit.ruled_out": ("belum ada indikator utama yang menunjukkan manfaat yang dicari: manfaat itu "
+                                    "berada di luar interval 95% {outcomes}"),
     "reason.no_benefit.pretrend": ("belum ada indikator utama yang menunjukkan manfaat: {outcomes} sudah bergerak "
                                    "ke arah itu sebelum uji coba, lebih cepat daripada unit kontrol"),
     "impact.no_data": "tabel indikator kinerja unit (outcomes) tidak memuat data unit ini",
