@@ -150,6 +150,33 @@ def test_no_benefit_where_every_interval_excludes_it_names_that_cause_and_its_ac
     assert by_text == {"Review how t": "A", "Observe one ": "B"}
 
 
+def test_one_control_unit_left_is_the_cause_named_not_a_row_of_dashes(tmp_path):
+    # an independent check's design: four pilot units and one never-treated control; the
+    # prediction test needs at least two control units, so no effect has an interval
+    sim = simulate.simulate_study(seed=5, n_units=6, n_regions=1, subjects_per_unit=(6, 7))
+    st = evaltools.load_study(sim.write(tmp_path / "s"))
+    never = st.units.loc[st.units["first_treated"].isna(), "unit"].tolist()
+    keep = [u for u in st.units["unit"] if u not in never[1:]]     # one control unit left
+    one = st.subset(keep)
+    unit = one.pilot_units[0]
+    imp = report.impact(one, unit, lang="en").results
+    e = next(iter(imp["outcomes"].values()))
+    assert e["effect"] is not None and e["ci_low"] is None
+    assert e["why"] == "only one control unit is left for the periods after the pilot, and a test needs at least two"
+    v = report.verdict({"impact": imp}, lang="en")
+    r = v.reasons[-1]
+    assert r["code"] == "no_benefit" and "a test needs at least two" in r["why"]
+    assert report.reason_text(r, "en").startswith("the impact on public service cannot be estimated yet: only one")
+    assert "– to –" not in r["text"]
+    # with an interval on one primary outcome and none on another, each is said for what it is
+    mixed = {"benefit": [], "harm": [], "primary": ["a", "b"],
+             "outcomes": {"a": {"effect": 1.0, "ci_low": -1.0, "ci_high": 3.0, "mde": 2.0, "label": "Alpha"},
+                          "b": {"effect": -5.1, "ci_low": None, "ci_high": None, "label": "Beta",
+                                "why": "only one control unit is left"}}}
+    text = report.verdict({"impact": mixed}, lang="en").reasons[-1]["text"]
+    assert "B \u22125.1 (no interval: only one control unit is left)" in text and "A 1.0 (95% interval" in text
+
+
 def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):
     for sim, st in studies:
         for u in _units(sim, "harm"):

@@ -69,6 +69,15 @@ def outcome_spec(study: Any) -> dict[str, dict]:
 _POOLED_CACHE: dict[int, tuple[Any, dict]] = {}
 
 
+def _no_interval(ue: Any, lang: str) -> str | None:
+    """Why an estimated effect has no interval (None when it has one): one control unit left
+    (the prediction test's df = controls - 1 is 0), or another cause."""
+    if _num(ue.se) is not None and _num(ue.ci_low) is not None:
+        return None
+    df = _num(ue.df)
+    return text("why.one_control" if df is not None and df < 1 else "why.no_interval", lang)
+
+
 def _rules_out_benefit(ci_low: Any, ci_high: Any, sign: Any, effect: Any) -> np.ndarray:
     """Whether an interval excludes a benefit as large as ``effect`` (``sign`` +1: higher is better).
 
@@ -271,8 +280,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                       for k in ("effect", "ci_low", "ci_high", "pval")},
                    "_p_benefit_adjusted": (_signed_p(pt["adjusted_effect"], pt["adjusted_se"], pt["adjusted_df"],
                                                      me or 0.0, sign) if "adjusted_se" in pt else math.nan),
-                   # why there is no estimate, in the reader's language (the verdict names it)
-                   "why": (None if _num(ue.effect) is not None else
+                   # why there is no estimate, or no interval to weigh it by, in the reader's language
+                   # (the verdict names it)
+                   "why": (_no_interval(ue, lang) if _num(ue.effect) is not None else
                            _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
                    "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
                    "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}

@@ -241,8 +241,12 @@ def _harm_text(oc: str, e: Mapping, lang: str) -> str:
 
 
 def _not_estimable(prim: list, outcomes: Mapping, imp: Mapping) -> str | None:
-    """Why no primary outcome has an estimate (the impact section's words), or None when one has."""
-    if any(_num(outcomes[oc].get("effect")) is not None for oc in prim):
+    """Why no primary outcome has an estimate to weigh (the impact section's words), or None when one has.
+
+    An effect without an interval (one control unit left) cannot be weighed either: its cause
+    is the reason, not a row of dashes.
+    """
+    if any(_num(outcomes[oc].get("effect")) is not None and not outcomes[oc].get("why") for oc in prim):
         return None
     whys = list(dict.fromkeys(str(outcomes[oc].get("why")) for oc in prim if outcomes[oc].get("why")))
     return "; ".join(whys) or (str(imp["why"]) if imp.get("why") else None)
@@ -259,6 +263,10 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
             parts.append(f"{_name(oc, e)} " + (f"cannot be estimated ({e['why']})" if lang == "en"
                                               else f"tidak dapat diestimasi ({e['why']})") if e.get("why")
                          else f"{_name(oc, e)} –")
+            continue
+        if e.get("why"):   # an effect with nothing to weigh it by (one control unit left)
+            parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ("
+                         + ("no interval: " if lang == "en" else "tanpa interval: ") + f"{e['why']})")
             continue
         if e.get("benefit_pretrend"):   # the DiD shows it, the unit's earlier trend explains it
             d = _digits(e)

@@ -242,6 +242,9 @@ MESSAGES: dict[str, str] = {
     "why.few_subjects": "fewer than two employees rated",
     "why.no_numeric": "no 360° item ratings",
     "why.data": "this unit's data are not enough for this calculation (technical details in the run log)",
+    "why.one_control": ("only one control unit is left for the periods after the pilot, and a test needs at least "
+                        "two"),
+    "why.no_interval": "the effect's uncertainty cannot be estimated from these data",
     "why.no_units": "fewer than 4 units left for the next wave",
     "header.lead": "{study} · Region: {region} · Pilot start: {start}",
     "coverage.lead": ("{n_subjects} employees were rated by {n_raters} raters ({n_ratings} ratings over {n_periods} "

@@ -247,6 +247,9 @@ MESSAGES: dict[str, str] = {
     "why.one_subject": "hanya satu pegawai dinilai",
     "why.few_subjects": "kurang dari dua pegawai dinilai",
     "why.no_numeric": "tidak ada penilaian butir 360°",
+    "why.one_control": ("hanya satu unit kontrol yang tersisa untuk periode setelah uji coba, sedangkan uji "
+                        "memerlukan sedikitnya dua"),
+    "why.no_interval": "ketidakpastian efeknya tidak dapat diestimasi dari data ini",
     "why.data": "data unit ini tidak mencukupi untuk perhitungan ini (rincian teknis di log proses)",
     "why.no_units": "kurang dari 4 unit tersisa untuk gelombang berikutnya",
     "header.lead": "{study} · Wilayah: {region} · Mulai uji coba: {start}",
