@@ -184,6 +184,18 @@ def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies)
                 assert not (e["harm"] and e["too_small_to_see"])
 
 
+def test_a_count_reads_as_a_whole_number():
+    # coverage counts arrive as numpy or Python integers, and as floats from an older record
+    import numpy as np
+    for n in (5, np.int64(5)):
+        v = report.verdict({"coverage": {"n_subjects": n}}, lang="en")
+        r = next(r for r in v.reasons if r["code"] == "few_subjects")
+        assert r["value"] == 5 and isinstance(r["value"], int) and "only 5 employees" in r["text"]
+        assert report.reason_text(r, "en") == "only 5 employees rated (minimum 10)"
+    assert report.reason_text({"code": "few_subjects", "value": 5.0, "threshold": 10}) == \
+        "hanya 5 pegawai dinilai (minimal 10)"
+
+
 def test_fix_first_wins_over_not_shown_and_hold_over_everything():
     base = {"coverage": {"n_subjects": 40, "raters_per_subject": 2.0, "missing_share": 0.0},
             "impact": {"benefit": [], "harm": [], "primary": [], "outcomes": {}}}

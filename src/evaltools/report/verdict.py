@@ -5,6 +5,7 @@ The rules and their thresholds are documented in :mod:`evaltools.report`.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,7 +69,10 @@ class Verdict:
 
 
 def _reason(code: str, level: str, value: Any, limit: Any, id_text: str, en_text: str, lang: str) -> dict:
-    return {"code": code, "level": level, "value": _num(value) if not isinstance(value, (list, str)) else value,
+    # a count stays an integer ("5 employees", never "5.00")
+    value = (int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else
+             _num(value) if not isinstance(value, (list, str)) else value)
+    return {"code": code, "level": level, "value": value,
             "threshold": limit, "text": en_text if lang == "en" else id_text}
 
 

@@ -203,7 +203,7 @@ MESSAGES: dict[str, str] = {
     "failures.none": "Every unit was processed.",
     "failures.one": "This unit could not be processed; the technical details are in the run log ({log}).",
     # verdict reasons
-    "reason.few_subjects": "only {value} employees rated (minimum {threshold})",
+    "reason.few_subjects": "only {value:d0} employees rated (minimum {threshold})",
     "reason.few_subjects.none": "no employee of this unit was rated: the ratings file holds no ratings for it",
     "reason.few_subjects.suppressed": "fewer than {k} employees rated (minimum {threshold})",
     "reason.agreement_poor": "rating reliability is very low (median item {value:d2}, limit {threshold:d2})",

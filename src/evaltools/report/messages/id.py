@@ -207,7 +207,7 @@ MESSAGES: dict[str, str] = {
     "failures.none": "Semua unit berhasil diproses.",
     "failures.one": "Unit ini tidak dapat diproses; rincian teknis ada di log proses ({log}).",
     # verdict reasons (reason.<code>; parameters from the reason's fields)
-    "reason.few_subjects": "hanya {value} pegawai dinilai (minimal {threshold})",
+    "reason.few_subjects": "hanya {value:d0} pegawai dinilai (minimal {threshold})",
     "reason.few_subjects.none": ("tidak ada pegawai unit ini yang dinilai: berkas penilaian tidak memuat penilaian "
                                  "untuk unit ini"),
     "reason.few_subjects.suppressed": "kurang dari {k} pegawai dinilai (minimal {threshold})",
