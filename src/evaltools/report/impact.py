@@ -222,7 +222,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     does not rule that benefit out (a unit with a clear harm is no unit too small to
     judge). The unit-level flag is set when every primary outcome is too small to see.
     ``sought_effect`` is that effect (when above 0) and ``rules_out_sought`` says the
-    interval excludes it: no benefit of the size sought, rather than none seen.
+    interval excludes it: no benefit of the size sought, rather than none seen. ``why``
+    says, in the reader's language, why an outcome has no estimate, or an estimate but no
+    interval (one control unit left: the prediction test needs two); None otherwise.
 
     ``pooled``: the :func:`pooled_tests` table of the whole study (a DataFrame or a Parquet
     path) when ``study`` is one unit's partition; by default it is computed from ``study``.
