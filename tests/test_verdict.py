@@ -177,6 +177,21 @@ def test_one_control_unit_left_is_the_cause_named_not_a_row_of_dashes(tmp_path):
     assert "B \u22125.1 (no interval: only one control unit is left)" in text and "A 1.0 (95% interval" in text
 
 
+def test_an_effect_short_of_a_declared_min_effect_says_so():
+    # an independent check's unit: IKM rose clearly (4.1 to 9.5) but the study declares that
+    # only 8 points matter; the reason says the 8 is not shown to be reached
+    from evaltools.report.impact import _flag
+    per = {"ikm": {**_outcome(6.8, 4.1, 9.5, mde=3.6, pooled=6.0), "min_effect": 8.0}}
+    _flag(per, report.DEFAULT_THRESHOLDS)
+    e = per["ikm"]
+    assert not e["too_small_to_see"] and not e["rules_out_sought"] and e["sought_effect"] == 8.0
+    rec = {"impact": {"benefit": [], "harm": [], "primary": ["ikm"], "outcomes": {"ikm": {**e, "label": "IKM"}}}}
+    assert report.verdict(rec, lang="en").reasons[-1]["text"].endswith(
+        "IKM 6.8 (95% interval 4.1 to 9.5; smallest detectable 3.6; not shown to reach the benefit sought, 8.0)")
+    assert report.verdict(rec).reasons[-1]["text"].endswith(
+        "belum terbukti mencapai manfaat yang dicari, 8,0)")
+
+
 def test_harmed_units_of_the_simulated_studies_are_not_too_small_to_see(studies):
     for sim, st in studies:
         for u in _units(sim, "harm"):

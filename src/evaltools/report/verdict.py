@@ -290,17 +290,23 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
         # the interval excludes the benefit sought: the cause is named (no benefit of that size)
         below = (not small and e.get("rules_out_sought") and not e.get("harm")
                  and e.get("sought_effect") is not None)
-        sought = fmt(e.get("sought_effect"), lang, _digits(e)) if below else ""
+        # a declared min_effect is what the benefit is tested against: an effect that may reach
+        # it but is not shown to is said so (it may well be above zero)
+        short = (not small and not below and not e.get("harm") and e.get("min_effect") is not None
+                 and e.get("sought_effect") is not None)
+        sought = fmt(e.get("sought_effect"), lang, _digits(e)) if below or short else ""
         if lang == "en":
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; smallest "
                          f"detectable {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; too small to see here)" if small else
-                            f"; the benefit sought, {sought}, lies outside the interval)" if below else ")"))
+                            f"; the benefit sought, {sought}, lies outside the interval)" if below else
+                            f"; not shown to reach the benefit sought, {sought})" if short else ")"))
         else:
             parts.append(f"{_name(oc, e)} {fmt(e.get('effect'), lang, _digits(e))} ({_interval(e, lang)}; efek terkecil "
                          f"yang terdeteksi {fmt(e.get('mde'), lang, _digits(e))}"
                          + ("; terlalu kecil untuk terlihat di sini)" if small else
-                            f"; manfaat yang dicari, {sought}, berada di luar interval)" if below else ")"))
+                            f"; manfaat yang dicari, {sought}, berada di luar interval)" if below else
+                            f"; belum terbukti mencapai manfaat yang dicari, {sought})" if short else ")"))
     if lang == "en":
         return "no benefit shown on a primary outcome" + (": " + "; ".join(parts) if parts else "")
     return "belum terbukti ada manfaat pada indikator utama" + (": " + "; ".join(parts) if parts else "")
