@@ -110,6 +110,29 @@ def test_no_reason_text_reveals_a_suppressed_count(min_cell, hidden):
     assert f"kurang dari {min_cell} pegawai" in texts[0]
 
 
+def test_the_summary_tells_too_small_to_see_from_a_benefit_ruled_out():
+    # three units not shown to benefit: one whose design is too small, one whose every primary
+    # interval excludes the benefit sought, one too small on a secondary outcome only
+    def nb(unit, outcomes, primary, ruled=False):
+        reason = {"code": "no_benefit", "level": "BELUM TERBUKTI", "value": 1, "threshold": 0.05, "text": "x",
+                  **({"ruled_out": ["IKM"]} if ruled else {})}
+        r = _rec(unit, "BELUM TERBUKTI", [reason])
+        r["impact"] = {"primary": primary, "outcomes": outcomes}
+        return r
+    small = {"effect": 1.0, "ci_low": -2.0, "ci_high": 4.0, "too_small_to_see": True}
+    clear = {"effect": -1.0, "ci_low": -4.0, "ci_high": 1.0, "too_small_to_see": False, "rules_out_sought": True}
+    recs = [nb("Dinas A", {"ikm": small}, ["ikm"]),
+            nb("Dinas B", {"ikm": clear, "cases": small}, ["ikm"], ruled=True),
+            nb("Dinas C", {"ikm": {**clear, "rules_out_sought": False}, "cases": small}, ["ikm"])]
+    summary = report.briefing_header(recs, lang="en").results["summary"]
+    assert ("3 units have not shown a clear benefit; for 1 of them the design is too small to see an effect of the "
+            "size sought, and for 1 the results exclude it.") in summary
+    assert "pada 1 hasilnya menutup kemungkinan manfaat itu." in " ".join(
+        report.briefing_header(recs).results["summary"])
+    only_ruled = report.briefing_header(recs[1:2], lang="en").results["summary"]
+    assert "1 unit has not shown a clear benefit; for 1 of them the results exclude the benefit sought." in only_ruled
+
+
 def test_a_unit_too_small_to_show_shows_no_effect_in_the_verdict_groups_either():
     # summary.xlsx hides the own figures of a unit with fewer than min_cell rated employees; the
     # briefing's verdict groups showed its effect on the primary outcomes all the same

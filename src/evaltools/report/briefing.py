@@ -158,11 +158,21 @@ def _harm_units(records: Sequence[dict]) -> list[dict]:
     return [r for r in _ok(records) if any(rs.get("code") in ("outcome_worse", "harm") for rs in _reasons(r))]
 
 
+def _ruled_out(r: Mapping) -> bool:
+    """Every primary outcome's interval excludes the benefit sought (evidence of no such benefit)."""
+    return any(rs.get("code") == "no_benefit" and rs.get("ruled_out") for rs in _reasons(r))
+
+
 def _too_small(r: Mapping) -> bool:
+    """A primary outcome of the unit is too small to see (the unit-level flag, or one outcome's)."""
+    if _ruled_out(r):
+        return False
     imp = r.get("impact") or {}
     if imp.get("too_small_to_see"):
         return True
-    return any((e or {}).get("too_small_to_see") for e in (imp.get("outcomes") or {}).values()) or any(
+    outcomes = imp.get("outcomes") or {}
+    primary = imp.get("primary") or list(outcomes)
+    return any((outcomes.get(oc) or {}).get("too_small_to_see") for oc in primary) or any(
         rs.get("code") == "too_small_to_see" for rs in _reasons(r))
 
 
@@ -237,7 +247,9 @@ def briefing_header(records: Sequence[dict], *, study_name: str = "", lang: str 
     n_not = counts.get("BELUM TERBUKTI", 0)
     if n_not:
         n_small = sum(1 for r in ok if _code(r) == "BELUM TERBUKTI" and _too_small(r))
-        sentences.append(text("summary.not_shown", lang, n_not_shown=n_not, n_small=n_small))
+        n_ruled = sum(1 for r in ok if _code(r) == "BELUM TERBUKTI" and _ruled_out(r))
+        key = "summary.not_shown" + (".both" if n_small and n_ruled else ".ruled_out" if n_ruled else "")
+        sentences.append(text(key, lang, n_not_shown=n_not, n_small=n_small, n_ruled=n_ruled))
     sentences.append(_effect_sentence(pooled, info, lang))
     sentences.append(_risk(records, pooled, lang))
     moved = [_moves(r).get("n_moved") for r in ok]

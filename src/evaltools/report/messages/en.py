@@ -106,6 +106,11 @@ MESSAGES: dict[str, str] = {
     "summary.none_held": "No unit is on hold.",
     "summary.not_shown": ("{n_not_shown} units have not shown a clear benefit; for {n_small} of them the design is "
                           "too small to see an effect of the size sought."),
+    "summary.not_shown.ruled_out": ("{n_not_shown} units have not shown a clear benefit; for {n_ruled} of them the "
+                                    "results exclude the benefit sought."),
+    "summary.not_shown.both": ("{n_not_shown} units have not shown a clear benefit; for {n_small} of them the design "
+                               "is too small to see an effect of the size sought, and for {n_ruled} the results "
+                               "exclude it."),
     "summary.effect": ("Across the programme, {outcome} {direction} {size} (95% interval {ci_low} to {ci_high}) "
                        "in pilot units against control units{verdict}."),
     "summary.effect_none": "The pooled pilot effect could not be computed.",

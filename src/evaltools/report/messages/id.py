@@ -110,6 +110,11 @@ MESSAGES: dict[str, str] = {
     "summary.none_held": "Tidak ada unit yang ditunda.",
     "summary.not_shown": ("{n_not_shown} unit belum menunjukkan manfaat yang jelas; pada {n_small} di antaranya "
                           "rancangan terlalu kecil untuk melihat efek sebesar yang dicari."),
+    "summary.not_shown.ruled_out": ("{n_not_shown} unit belum menunjukkan manfaat yang jelas; pada {n_ruled} di "
+                                    "antaranya hasilnya menutup kemungkinan manfaat yang dicari."),
+    "summary.not_shown.both": ("{n_not_shown} unit belum menunjukkan manfaat yang jelas; pada {n_small} di antaranya "
+                               "rancangan terlalu kecil untuk melihat efek sebesar yang dicari, dan pada {n_ruled} "
+                               "hasilnya menutup kemungkinan manfaat itu."),
     "summary.effect": ("Secara keseluruhan, {outcome} {direction} {size} (interval 95% {ci_low} s.d. {ci_high}) "
                        "di unit uji coba dibanding unit kontrol{verdict}."),
     "summary.effect_none": "Efek gabungan uji coba belum dapat dihitung.",
