@@ -74,7 +74,7 @@ def test_impact_record_fields(studies):
     imp = report.impact(st, _units(sim, "calibrated")[0])
     e = imp.results["outcomes"]["ikm"]
     for key in ("effect", "ci_low", "ci_high", "pval", "pval_perm", "mde", "eb_effect", "eb_ci_low", "eb_ci_high",
-                "benefit", "harm", "too_small_to_see", "sought_effect", "rules_out_sought", "primary"):
+                "benefit", "harm", "too_small_to_see", "sought_effect", "rules_out_sought", "why_code", "primary"):
         assert key in e
     assert (e["ci_low"] > 0 or e["ci_high"] < 0) == (e["pval"] < 0.05)
     assert imp.results["primary"] == ["ikm", "service_days"]
@@ -167,6 +167,9 @@ def test_one_control_unit_left_is_the_cause_named_not_a_row_of_dashes(tmp_path):
     r = v.reasons[-1]
     assert r["code"] == "no_benefit" and "a test needs at least two" in r["why"]
     assert report.reason_text(r, "en").startswith("the impact on public service cannot be estimated yet: only one")
+    assert e["why_code"] == "one_control" and r["why_code"] == "one_control"
+    from evaltools.report.sections import verdict_section
+    assert verdict_section(v, lang="en").results["todo"][-1]["text"].startswith("Keep at least two comparable units")
     assert "– to –" not in r["text"]
     # with an interval on one primary outcome and none on another, each is said for what it is
     mixed = {"benefit": [], "harm": [], "primary": ["a", "b"],

@@ -133,7 +133,8 @@ _REASON_COUNTS = {"few_subjects": "value", "raters_flagged": "n"}
 
 def action_key(reason: Mapping[str, Any]) -> str:
     """The catalog key of what to do about a verdict reason: ``action.<code>``, or the variant
-    the reason's cause calls for (no benefit where every primary interval excludes it).
+    the reason's cause calls for (no benefit where every primary interval excludes it; no
+    test with one control unit left).
 
     Examples
     --------
@@ -143,6 +144,8 @@ def action_key(reason: Mapping[str, Any]) -> str:
     code = str(reason.get("code"))
     if code == "no_benefit" and reason.get("ruled_out"):
         return "action.no_benefit.ruled_out"
+    if code == "no_benefit" and reason.get("why_code") == "one_control":
+        return "action.no_benefit.one_control"
     return f"action.{code}"
 
 

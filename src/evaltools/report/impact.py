@@ -69,13 +69,13 @@ def outcome_spec(study: Any) -> dict[str, dict]:
 _POOLED_CACHE: dict[int, tuple[Any, dict]] = {}
 
 
-def _no_interval(ue: Any, lang: str) -> str | None:
-    """Why an estimated effect has no interval (None when it has one): one control unit left
-    (the prediction test's df = controls - 1 is 0), or another cause."""
+def _no_interval(ue: Any) -> str | None:
+    """The catalog code of why an estimated effect has no interval (None when it has one):
+    one control unit left (the prediction test's df = controls - 1 is 0), or another cause."""
     if _num(ue.se) is not None and _num(ue.ci_low) is not None:
         return None
     df = _num(ue.df)
-    return text("why.one_control" if df is not None and df < 1 else "why.no_interval", lang)
+    return "one_control" if df is not None and df < 1 else "no_interval"
 
 
 def _rules_out_benefit(ci_low: Any, ci_high: Any, sign: Any, effect: Any) -> np.ndarray:
@@ -225,6 +225,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     interval excludes it: no benefit of the size sought, rather than none seen. ``why``
     says, in the reader's language, why an outcome has no estimate, or an estimate but no
     interval (one control unit left: the prediction test needs two); None otherwise.
+    ``why_code`` names the latter cause (``one_control``, ``no_interval``).
 
     ``pooled``: the :func:`pooled_tests` table of the whole study (a DataFrame or a Parquet
     path) when ``study`` is one unit's partition; by default it is computed from ``study``.
@@ -284,8 +285,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                                                      me or 0.0, sign) if "adjusted_se" in pt else math.nan),
                    # why there is no estimate, or no interval to weigh it by, in the reader's language
                    # (the verdict names it)
-                   "why": (_no_interval(ue, lang) if _num(ue.effect) is not None else
+                   "why": ((text(f"why.{_no_interval(ue)}", lang) if _no_interval(ue) else None)
+                           if _num(ue.effect) is not None else
                            _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
+                   "why_code": _no_interval(ue) if _num(ue.effect) is not None else None,
                    "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
                    "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}
         rows.append({"_oc": oc, text("outcome", lang): label, text("effect", lang): fmt(ue.effect, lang),

@@ -191,6 +191,8 @@ def verdict(sections: Mapping[str, Section | Mapping], thresholds: Mapping[str, 
                      _no_benefit_text(prim, outcomes, "id", why), _no_benefit_text(prim, outcomes, "en", why), lang)
         if why:   # no primary outcome could be estimated: the cause is the reason
             rs["why"] = why
+            if prim and all(outcomes[oc].get("why_code") == "one_control" for oc in prim):
+                rs["why_code"] = "one_control"   # its remedy is a control unit, not another period
         trend = [_name(oc, outcomes[oc]) for oc in prim if outcomes[oc].get("benefit_pretrend")]
         if trend:   # a change that only continues the unit's own earlier trend
             rs["pretrend"] = trend

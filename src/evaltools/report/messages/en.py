@@ -198,6 +198,8 @@ MESSAGES: dict[str, str] = {
     "action.no_benefit.ruled_out": ("Review how the pilot was carried out in this unit before extending it: its "
                                     "results already exclude the benefit sought, so more periods are unlikely to "
                                     "show it."),
+    "action.no_benefit.one_control": ("Keep at least two comparable units out of the pilot (control units) for the "
+                                      "periods after its start, so that its effect can be tested."),
     "action.benefit_not_shown": "Observe one more period or widen the coverage before deciding on the rollout.",
     "action.too_small_to_see": "Pool the evidence with other units or observe more periods: this unit is too small to see its effect alone.",
     "action.ready": "Go on to the next wave; keep the calibration meeting before predikat are set.",

@@ -202,6 +202,8 @@ MESSAGES: dict[str, str] = {
     "action.no_benefit.ruled_out": ("Tinjau pelaksanaan uji coba di unit ini sebelum memperluasnya: hasilnya sudah "
                                     "menutup kemungkinan manfaat yang dicari, sehingga menambah periode pengamatan "
                                     "kecil kemungkinan menunjukkannya."),
+    "action.no_benefit.one_control": ("Pertahankan sedikitnya dua unit sebanding di luar uji coba (unit kontrol) "
+                                      "untuk periode setelah uji coba dimulai, agar efeknya dapat diuji."),
     "action.benefit_not_shown": "Lanjutkan pengamatan satu periode lagi atau perbesar cakupan sebelum memutuskan perluasan.",
     "action.too_small_to_see": "Gabungkan bukti dengan unit lain atau tambah periode pengamatan: unit ini terlalu kecil untuk melihat efeknya sendiri.",
     "action.ready": "Lanjutkan ke gelombang berikutnya; pertahankan rapat kalibrasi sebelum predikat ditetapkan.",
