@@ -180,6 +180,20 @@ def test_one_control_unit_left_is_the_cause_named_not_a_row_of_dashes(tmp_path):
     assert "B \u22125.1 (no interval: only one control unit is left)" in text and "A 1.0 (95% interval" in text
 
 
+def test_a_held_unit_gets_one_action_for_its_harm_not_a_second_for_the_benefit():
+    from evaltools.report.sections import verdict_section
+    harm = {"effect": -6.1, "ci_low": -7.9, "ci_high": -4.3, "unit": "poin", "label": "IKM", "primary": True,
+            "rules_out_sought": True, "sought_effect": 2.0}
+    v = report.verdict({"impact": {"benefit": [], "harm": ["ikm"], "primary": ["ikm"], "outcomes": {"ikm": harm}}},
+                       lang="en")
+    assert [r["code"] for r in v.reasons] == ["outcome_worse", "no_benefit"]   # both reasons stay
+    todo = verdict_section(v, lang="en").results["todo"]
+    assert [t["code"] for t in todo] == ["outcome_worse"]
+    acts = report.briefing.actions([{"unit": "A", "status": "ok", "verdict": {"code": v.code, "reasons": v.reasons}}],
+                                   lang="en").tables[0][1]
+    assert acts.iloc[:, 0].str.startswith("Hold the rollout").tolist() == [True]
+
+
 def test_an_effect_short_of_a_declared_min_effect_says_so():
     # an independent check's unit: IKM rose clearly (4.1 to 9.5) but the study declares that
     # only 8 points matter; the reason says the 8 is not shown to be reached

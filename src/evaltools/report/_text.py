@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evaltools import _notes
@@ -129,6 +129,19 @@ def _localize(note: Any, lang: str, *, outcome_labels: Mapping[str, str] | None 
 
 # count parameters of a reason: hidden below min_cell (the ".suppressed" message is used)
 _REASON_COUNTS = {"few_subjects": "value", "raters_flagged": "n"}
+
+
+def acted_on(reasons: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The reasons whose actions a unit is given: a harm's "hold and find out why" already
+    covers the benefit it does not show, so a held unit gets no second, no-benefit action.
+
+    Examples
+    --------
+    >>> [r["code"] for r in acted_on([{"code": "outcome_worse"}, {"code": "no_benefit"}])]
+    ['outcome_worse']
+    """
+    harmed = any(r.get("code") in ("outcome_worse", "harm") for r in reasons)
+    return [r for r in reasons if not (harmed and r.get("code") == "no_benefit")]
 
 
 def action_key(reason: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Section, _num
-from ._text import action_key, fmt, reason_text, text
+from ._text import acted_on, action_key, fmt, reason_text, text
 from .disclosure import _small, suppress, suppress_count, suppress_frame
 from .messages import has
 from .thresholds import DEFAULT_THRESHOLDS
@@ -539,7 +539,7 @@ def actions(records: Sequence[dict], *, lang: str = "id", config: Mapping | None
     sec = Section(key="actions", title=text("actions", lang))
     by_action: dict[tuple[str, str], list[str]] = {}
     for r in _ok(records):
-        for rs in _reasons(r):
+        for rs in acted_on(_reasons(r)):
             by_action.setdefault((action_key(rs), str(rs.get("code"))), []).append(str(r.get("unit")))
     rows = []
     for (act, code), units in by_action.items():

@@ -20,7 +20,7 @@ from evaltools.asn import ORDINAL_ITEMS
 
 from ._base import (Section, _all_categorical, _is_data_problem, _item_span, _num, _numeric_items, _rater_means,
                     _strings, _unit_ratings)
-from ._text import _ci, _localize, action_key, fmt, reason_text, role_label, text
+from ._text import _ci, _localize, acted_on, action_key, fmt, reason_text, role_label, text
 from .disclosure import suppress_count, suppress_frame, suppression_mask
 from .impact import impact
 from .messages import has
@@ -625,7 +625,7 @@ def verdict_section(v: Any, sections: Mapping[str, Any] | None = None, *, config
            "text": reason_text(r, lang, min_cell=k, record=record)} for r in reasons]
     todo = []
     first: dict[str, Mapping] = {}
-    for r in reasons:
+    for r in acted_on(reasons):
         first.setdefault(str(r.get("code")), r)
     for c, r in first.items():
         act = action_key(r)
