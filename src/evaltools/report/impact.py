@@ -268,6 +268,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
         mine = np.flatnonzero(np.asarray(pool["unit"], dtype=object).astype(str) == str(unit))
         eb = pool.iloc[int(mine[0])].to_dict() if len(mine) else {}
         mu = _num(pool.attrs.get("pooled", {}).get("mu"))
+        gap = _no_interval(ue) if _num(ue.effect) is not None else None   # an estimate with no interval
         per[oc] = {"effect": _num(ue.effect), "se": _num(ue.se), "df": _num(ue.df),
                    "ci_low": _num(ue.ci_low), "ci_high": _num(ue.ci_high), "pval": _num(ue.pval),
                    "pval_perm": _num(ue.pval_perm), "mde": _num(ue.mde), "method": ue.method,
@@ -285,10 +286,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                                                      me or 0.0, sign) if "adjusted_se" in pt else math.nan),
                    # why there is no estimate, or no interval to weigh it by, in the reader's language
                    # (the verdict names it)
-                   "why": ((text(f"why.{_no_interval(ue)}", lang) if _no_interval(ue) else None)
-                           if _num(ue.effect) is not None else
+                   "why": ((text(f"why.{gap}", lang) if gap else None) if _num(ue.effect) is not None else
                            _localize(ue.note, lang, outcome_labels={oc: label}) if ue.note else text("why.data", lang)),
-                   "why_code": _no_interval(ue) if _num(ue.effect) is not None else None,
+                   "why_code": gap,
                    "_p_benefit": _signed_p(ue.effect, ue.se, ue.df, me or 0.0, sign),
                    "_p_harm": _signed_p(ue.effect, ue.se, ue.df, 0.0, -sign)}
         rows.append({"_oc": oc, text("outcome", lang): label, text("effect", lang): fmt(ue.effect, lang),
