@@ -129,6 +129,8 @@ def _localize(note: Any, lang: str, *, outcome_labels: Mapping[str, str] | None 
 
 # count parameters of a reason: hidden below min_cell (the ".suppressed" message is used)
 _REASON_COUNTS = {"few_subjects": "value", "raters_flagged": "n"}
+#: reason codes that record a harm (records and catalogs use both)
+HARM_CODES = ("outcome_worse", "harm")
 
 
 def acted_on(reasons: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -140,7 +142,7 @@ def acted_on(reasons: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     >>> [r["code"] for r in acted_on([{"code": "outcome_worse"}, {"code": "no_benefit"}])]
     ['outcome_worse']
     """
-    harmed = any(r.get("code") in ("outcome_worse", "harm") for r in reasons)
+    harmed = any(r.get("code") in HARM_CODES for r in reasons)
     return [r for r in reasons if not (harmed and r.get("code") == "no_benefit")]
 
 
@@ -202,7 +204,7 @@ def reason_text(reason: Mapping[str, Any], lang: str = "id", *, min_cell: int | 
         params["outcomes"] = ", ".join(names[:-1]) + last
     elif code == "few_subjects" and reason.get("value") == 0:
         key = "reason.few_subjects.none"
-    if code in ("outcome_worse", "harm"):
+    if code in HARM_CODES:
         params["outcome"] = reason.get("label") or reason.get("outcome")
         if code == "outcome_worse":
             params.setdefault("effect", reason.get("value"))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import Section, _num
-from ._text import acted_on, action_key, fmt, reason_text, text
+from ._text import HARM_CODES, acted_on, action_key, fmt, reason_text, text
 from .disclosure import _small, suppress, suppress_count, suppress_frame
 from .messages import has
 from .thresholds import DEFAULT_THRESHOLDS
@@ -155,7 +155,7 @@ def _short(code: str, lang: str) -> str:
 
 
 def _harm_units(records: Sequence[dict]) -> list[dict]:
-    return [r for r in _ok(records) if any(rs.get("code") in ("outcome_worse", "harm") for rs in _reasons(r))]
+    return [r for r in _ok(records) if any(rs.get("code") in HARM_CODES for rs in _reasons(r))]
 
 
 def _ruled_out(r: Mapping) -> bool:

@@ -289,9 +289,9 @@ def _no_benefit_text(prim: list, outcomes: Mapping, lang: str, why: str | None =
                              f"{fmt(e.get('pretrend_adjusted_effect'), lang, d)} (interval 95% {lo} s.d. {hi})")
             continue
         small = e.get("too_small_to_see")
-        # the interval excludes the benefit sought: the cause is named (no benefit of that size)
-        below = (not small and e.get("rules_out_sought") and not e.get("harm")
-                 and e.get("sought_effect") is not None)
+        # the interval excludes the benefit sought: the cause is named (no benefit of that size);
+        # rules_out_sought implies a sought effect and an outcome not too small to see
+        below = bool(e.get("rules_out_sought")) and not e.get("harm")
         # a declared min_effect is what the benefit is tested against: an effect that may reach
         # it but is not shown to is said so (it may well be above zero)
         short = (not small and not below and not e.get("harm") and e.get("min_effect") is not None
