@@ -256,6 +256,17 @@ def test_duplicate_key(tmp_path):
     assert p.column == "periode,unit_kerja,nip,nip_penilai,indikator"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=0, max_size=60), st.sampled_from(["as drawn", "sorted", "reversed"]))
+def test_any_repeat_is_a_repeated_value(values, order):
+    """The sort-based repeat test agrees with counting the distinct values, in any record order."""
+    from evaltools.data._validate import _any_repeat
+
+    gid = np.asarray(values, np.int64)
+    gid = {"as drawn": gid, "sorted": np.sort(gid), "reversed": np.sort(gid)[::-1].copy()}[order]
+    assert _any_repeat(gid) == (len(set(values)) < len(values))
+
+
 def test_unit_missing_from_units(tmp_path):
     r = _ratings()
     r.loc[1, "unit_kerja"] = "Dinas Kesehatan Kota Binjal"
