@@ -23,6 +23,8 @@ _EXPORTS = {
     "unit_effect": "_synth",
     "unit_effects": "_synth",
     "UnitEffect": "_synth",
+    "control_window": "_window",
+    "ControlWindow": "_window",
     # one pilot unit against few controls, and partial pooling across pilot units
     "unit_did_test": "_inference",
     "unit_did_tests": "_inference",

@@ -243,16 +243,21 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
     given_by = _pooled_by_outcome(pooled)   # {} without a pooled table
     present = [oc for oc in names if oc in panel]
     effects: dict = {}
+    window = None
     try:  # the panel checked and the unit located once for all outcomes
-        effects = pilot.unit_effects(panel, unit=unit, outcomes=present, alpha=alpha, power=th["mde_power"])
+        # in a rollout where (almost) every unit pilots, later waves are the controls until they start
+        window = pilot.control_window(panel, unit=unit)
+        effects = pilot.unit_effects(panel, unit=unit, outcomes=present, alpha=alpha, power=th["mde_power"],
+                                     post_periods=window.post_periods)
     except Exception as exc:
         if not _is_data_problem(exc):
             raise       # an outcome the panel cannot give: each one alone below, with its own reason
+    post_periods = window.post_periods if window is not None else None
     for oc in present:
         label = info.get(oc, {}).get("label_en" if lang == "en" else "label", oc)
         try:
             ue = effects[oc] if oc in effects else pilot.unit_effect(panel, unit=unit, outcome=oc, alpha=alpha,
-                                                                     power=th["mde_power"])
+                                                                     power=th["mde_power"], post_periods=post_periods)
             given = given_by.get(str(oc))
             pool = given if given is not None else _pooled_table(study, oc, alpha, th["mde_power"])
         except Exception as exc:
@@ -277,6 +282,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    "synth_effect": _num(ue.synth.value), "did": _num(ue.did.value),
                    "higher_is_better": hib, "primary": sp["primary"], "min_effect": me, "unit": sp["unit"], "unit_en": sp.get("unit_en", sp["unit"]),
                    "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
+                   # the post periods measured (None: all) and whether later waves served as controls
+                   "post_periods": post_periods,
+                   "controls": window.controls if window is not None and post_periods is not None else "never",
+                   "window_end": str(window.last_period) if window is not None else None,
                    # the unit's pre-period trend against the controls' and the DiD net of each trend
                    "pretrend_slope": _num(getattr(ue.pretrend, "value", None)),
                    "pretrend_pval": _num(getattr(ue.pretrend, "pval", None)),
@@ -319,6 +328,9 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
             sec.notes.append(text("impact.pretrend", lang, outcome=e["label"], slope=e["pretrend_slope"],
                                   p=e["pretrend_pval"], adjusted=e["pretrend_adjusted_effect"],
                                   lo=e["pretrend_adjusted_ci_low"], hi=e["pretrend_adjusted_ci_high"]))
+    if window is not None and post_periods is not None and per:
+        sec.notes.append(text("impact.not_yet_window", lang, k=post_periods, start=window.first_period,
+                              end=window.last_period, n=window.n_controls))
     why = None
     if not per:   # no outcome could be estimated at all: say why (a unit missing from the outcomes table)
         in_panel = "unit" in panel and bool((panel["unit"].astype(str) == str(unit)).any())

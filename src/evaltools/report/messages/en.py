@@ -234,6 +234,9 @@ MESSAGES: dict[str, str] = {
     "reason.no_benefit.pretrend": ("no primary outcome shows a benefit yet: {outcomes} already moved that way "
                                    "before the pilot, faster than the control units"),
     "impact.no_data": "the outcomes table holds no data for this unit",
+    "impact.not_yet_window": ("Measured over the first {k:d0} pilot period(s), {start} to {end}, against the {n:d0} "
+                              "units that had not started the pilot by then: no unit stays out of the pilot for "
+                              "long enough to compare the later periods with."),
     "impact.pretrend": ("{outcome}: the unit was already moving this way before the pilot, {slope:d2} per "
                         "period against the control units (p {p:p}); net of each unit's own trend the change is "
                         "{adjusted:d2} (95% interval {lo:d2} to {hi:d2}), so the benefit is not counted."),

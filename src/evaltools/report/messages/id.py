@@ -240,6 +240,9 @@ MESSAGES: dict[str, str] = {
     "reason.no_benefit.pretrend": ("belum ada indikator utama yang menunjukkan manfaat: {outcomes} sudah bergerak "
                                    "ke arah itu sebelum uji coba, lebih cepat daripada unit kontrol"),
     "impact.no_data": "tabel indikator kinerja unit (outcomes) tidak memuat data unit ini",
+    "impact.not_yet_window": ("Diukur pada {k:d0} periode pertama uji coba, {start} s.d. {end}, terhadap {n:d0} unit "
+                              "yang belum memulai uji coba saat itu: tidak ada unit yang cukup lama di luar uji "
+                              "coba untuk membandingkan periode sesudahnya."),
     "impact.pretrend": ("{outcome}: unit ini sudah bergerak ke arah itu sebelum uji coba, {slope:d2} per "
                         "periode terhadap unit kontrol (p {p:p}); tanpa tren masing-masing unit perubahannya "
                         "{adjusted:d2} (interval 95% {lo:d2} s.d. {hi:d2}), sehingga manfaatnya tidak dihitung."),
