@@ -518,3 +518,30 @@ def test_rater_means_and_item_spans_are_the_groupbys():
                                       check_exact=True)
     plain = num.astype({"item": str})        # not categorical: the groupby itself
     assert _item_span(plain).equals(plain.groupby("item")["score"].agg(["min", "max"]))
+
+
+def test_impact_in_a_rollout_with_no_unit_left_out():
+    """Every unit pilots (three waves, no never-treated unit): an early unit is measured over
+    the periods before the last wave starts, against that wave's units (pilot.control_window),
+    and its page says so; a unit of the last wave has nothing to compare with and says why."""
+    from evaltools import pilot
+
+    from evaltools.report._examples import example_study
+
+    st = example_study(seed=3, n_units=9, subjects_per_unit=(12, 14), control_share=0.0)
+    panel = st.panel()
+    first = st.units.set_index("unit")["first_treated"].astype(str)
+    early, last = first.sort_values().index[0], first.sort_values().index[-1]
+    w = pilot.control_window(panel, unit=early)
+    assert w.controls == "not_yet" and w.post_periods >= 1 and w.n_controls >= 2
+    for lang, words in (("en", "Measured over the first"), ("id", "Diukur pada")):
+        sec = report.impact(st, early, lang=lang)
+        e = next(iter(sec.results["outcomes"].values()))
+        assert (e["post_periods"], e["controls"], e["window_end"]) == (w.post_periods, "not_yet", str(w.last_period))
+        ue = pilot.unit_effect(panel, unit=early, outcome=next(iter(sec.results["outcomes"])), placebo=False,
+                               post_periods=w.post_periods)
+        assert e["effect"] == pytest.approx(ue.effect, rel=1e-12) and e["n_donors"] == w.n_controls
+        assert words in sec.lead and str(w.last_period) in sec.lead
+    sec = report.impact(st, last, lang="en")
+    assert all(e["effect"] is None and e["why"] for e in sec.results["outcomes"].values())
+    assert "Measured over" not in sec.lead

@@ -202,7 +202,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
            outcomes: Sequence[str] | None = None, pooled: Any = None) -> Section:
     """The unit's effect on each outcome against the control pool, with benefit / harm flags.
 
-    Per outcome (``pilot.unit_effect``): the 2x2 DiD against the never-treated units and its
+    Per outcome (``pilot.unit_effect``): the 2x2 DiD against the never-treated units (when
+    fewer than two stay out of the pilot: over ``pilot.control_window``'s post window,
+    against the units not yet piloting by its end; ``post_periods``, ``controls`` and
+    ``window_end`` record it, None / ``"never"`` for the whole post period) and its
     prediction t test for few controls (interval = the inverted test, so it excludes 0
     exactly when p < alpha), the exact placebo p-value beside it, the minimum detectable
     effect at ``mde_power``, the synthetic-control gap as a cross-check, and the unit's
@@ -328,9 +331,6 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
             sec.notes.append(text("impact.pretrend", lang, outcome=e["label"], slope=e["pretrend_slope"],
                                   p=e["pretrend_pval"], adjusted=e["pretrend_adjusted_effect"],
                                   lo=e["pretrend_adjusted_ci_low"], hi=e["pretrend_adjusted_ci_high"]))
-    if window is not None and post_periods is not None and per:
-        sec.notes.append(text("impact.not_yet_window", lang, k=post_periods, start=window.first_period,
-                              end=window.last_period, n=window.n_controls))
     why = None
     if not per:   # no outcome could be estimated at all: say why (a unit missing from the outcomes table)
         in_panel = "unit" in panel and bool((panel["unit"].astype(str) == str(unit)).any())
@@ -351,6 +351,10 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                 if per[oc]["rules_out_sought"] else "–")
         sec.tables.append(("", pd.DataFrame(rows)))
     sec.lead = _lead(per, harm, benefit, lang)
+    if window is not None and post_periods is not None and per:
+        # what the effect measures changes with the window: the reader sees it beside the lead
+        sec.lead += " " + text("impact.not_yet_window", lang, k=post_periods, start=window.first_period,
+                               end=window.last_period, n=window.n_controls)
     return sec
 
 
