@@ -469,3 +469,19 @@ def test_panel_is_the_left_join_and_a_new_frame():
         p.loc[0, "ikm"] = -999.0
         p.loc[:, "region"] = "elsewhere"
         assert st.outcomes["ikm"].iloc[0] == ikm and st.units["region"].iloc[0] == region
+
+
+def test_first_treated_after_the_last_period_is_a_planned_start(tmp_path):
+    """The next wave's units, listed with their planned start after the data, are control units
+    (not yet piloting) with a note; a label no period could be (2025-S3) or one before the
+    data stays an error."""
+    u = _units()
+    u.loc[2, "first_treated"] = "2026-S1"
+    study = load_study(write_study(tmp_path / "s", units=u))
+    assert study.units["first_treated_idx"].tolist() == [2, 3, 0]
+    assert "Kecamatan Lubuk Begalung" not in study.pilot_units
+    assert any("after the study's last period (2025-S1: 2026-S1)" in n for n in study.notes)
+    for label in ("2025-S3", "2023-S2"):
+        u.loc[2, "first_treated"] = label
+        (p,) = _find(_load_error(tmp_path / label, units=u), "first_treated")
+        assert p.row == 4 and "not a declared period" in p.message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -164,6 +165,30 @@ class _SmallTable:
                                 f"set: {key_help}", file=str(self.path), row=self.col.row_of(i), column=c)
 
 
+def _after_last(labels: pd.Series, periods: Sequence[str]) -> np.ndarray:
+    """Which labels name a period after the study's last one, written as its periods are.
+
+    A rollout plans its next wave ahead: a start after the data is a unit not yet piloting.
+    The declared periods must share one shape beginning with a year (``2025-S1``, ``2025``,
+    ``2025-Q3``) and be in order; a label then counts when it has that shape, a suffix some
+    declared period has (``S1``, ``S2``: so ``2025-S3`` stays an error) and sorts after the
+    last period.
+
+    Examples
+    --------
+    >>> periods = ["2024-S1", "2024-S2", "2025-S1"]
+    >>> _after_last(pd.Series(["2025-S2", "2026-S1", "2025-S3", "2023-S2", "2026-1"]), periods).tolist()
+    [True, True, False, False, False]
+    """
+    shape = {re.sub(r"\d", "0", p) for p in periods}
+    if not periods or len(shape) != 1 or not periods[0][:4].isdigit() or list(periods) != sorted(periods):
+        return np.zeros(len(labels), bool)
+    (form,), tails = shape, {p[4:] for p in periods}
+    text = labels.astype("str")
+    ok = (text.str.replace(r"\d", "0", regex=True) == form) & text.str[4:].isin(tails) & (text > periods[-1])
+    return ok.fillna(False).to_numpy(bool) & labels.notna().to_numpy()
+
+
 def _load_units(conf: _StudyConfig, wanted_units: list[str] | None, notes: list[str]) -> _SmallTable:
     """Read and check the units table: keys, pilot start, covariates typed, identifying covariates found."""
     periods, opts = conf.periods, conf.opts
@@ -173,7 +198,13 @@ def _load_units(conf: _StudyConfig, wanted_units: list[str] | None, notes: list[
     if "first_treated" in units_df.columns:
         ft = units_df["first_treated"].astype("str").str.strip()
         never = units_df["first_treated"].isna().to_numpy() | ft.isin(["", "0", "nan", "None", "never"]).to_numpy()
+        planned = ~never & _after_last(ft, periods)
+        never |= planned   # not piloting in any period of the study: a control unit here
         bad = ~never & ~ft.isin(periods).to_numpy()
+        if planned.any():
+            notes.append(f"{int(planned.sum())} unit(s) start the pilot after the study's last period "
+                         f"({periods[-1]}: {', '.join(sorted(set(ft[planned])))}): they are control units here, "
+                         "not yet piloting")
         cu.add_rows(bad, "first_treated", lambda i: f"'{ft.iloc[i]}' is not a declared period"
                     + (f" (did you mean '{closest(ft.iloc[i], periods)}'?)" if closest(ft.iloc[i], periods) else "")
                     + "; leave empty for never-treated units")
