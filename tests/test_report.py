@@ -542,6 +542,13 @@ def test_impact_in_a_rollout_with_no_unit_left_out():
                                post_periods=w.post_periods)
         assert e["effect"] == pytest.approx(ue.effect, rel=1e-12) and e["n_donors"] == w.n_controls
         assert words in sec.lead and str(w.last_period) in sec.lead
+    # the programme-wide pool reads the same test for that unit
+    from evaltools.report.impact import pooled_tests
+
+    oc = next(iter(sec.results["outcomes"]))
+    row = pooled_tests(st, outcomes=[oc]).set_index("unit").loc[early]
+    assert row["effect"] == pytest.approx(e["effect"], rel=1e-12) and row["n_controls"] == w.n_controls
+    assert e["eb_effect"] is not None and e["sought_effect"] is not None
     sec = report.impact(st, last, lang="en")
     assert all(e["effect"] is None and e["why"] for e in sec.results["outcomes"].values())
     assert "Measured over" not in sec.lead

@@ -114,7 +114,9 @@ def _pooled_table(study: Any, outcome: str, alpha: float, power: float) -> pd.Da
 
 
 def _pooled_table_uncached(study: Any, outcome: str, alpha: float, power: float) -> pd.DataFrame:
-    tests = pilot.unit_did_tests(study.panel(), outcome=outcome, alpha=alpha, power=power)
+    panel = study.panel()
+    tests = pilot.unit_did_tests(panel, outcome=outcome, alpha=alpha, power=power)
+    _not_yet_rows(tests, panel, outcome, alpha, power)
     ok = tests["se"].notna() & (tests["se"] > 0)
     fit = pilot.pooled_unit_effects(tests[ok].reset_index(drop=True), estimate="effect", se="se", alpha=alpha)
     units = tests.merge(fit.units[["unit", "eb_effect", "eb_se", "eb_ci_low", "eb_ci_high", "shrinkage"]],
@@ -123,13 +125,31 @@ def _pooled_table_uncached(study: Any, outcome: str, alpha: float, power: float)
     return units
 
 
+def _not_yet_rows(tests: pd.DataFrame, panel: pd.DataFrame, outcome: str, alpha: float, power: float) -> None:
+    """Fill in, in place, the units short of two never-treated controls with their test over
+    ``pilot.control_window``'s window, as their own page measures them (a few units of a
+    rollout where almost every unit pilots)."""
+    cols = ["effect", "se", "ci_low", "ci_high", "pval", "df", "pval_perm", "mde"]
+    for i in np.flatnonzero(tests["n_controls"].fillna(0).to_numpy() < 2):
+        unit = tests["unit"].iloc[i]
+        w = pilot.control_window(panel, unit=unit)
+        if w.post_periods is None:
+            continue
+        ue = pilot.unit_effect(panel, unit=unit, outcome=outcome, alpha=alpha, power=power, placebo=False,
+                               post_periods=w.post_periods)
+        tests.loc[tests.index[i], cols] = [getattr(ue, c) for c in cols]
+        tests.loc[tests.index[i], ["n_controls", "note"]] = [w.n_controls, ""]
+
+
 def pooled_tests(study: Any, *, alpha: float = 0.05, power: float = 0.8,
                  outcomes: Sequence[str] | None = None) -> pd.DataFrame:
     """Every pilot unit's DiD test and empirical-Bayes effect, per outcome, in one long table.
 
     What a unit page's "pooled with other units" column and its ``too_small_to_see`` reference
     (the programme-wide pooled effect) read: ``pilot.unit_did_tests`` over the whole study's
-    panel, then ``pilot.pooled_unit_effects`` (REML random effects, Knapp-Hartung). The runner
+    panel (a unit short of two never-treated controls: its test over ``pilot.control_window``'s
+    window, as its page measures it), then ``pilot.pooled_unit_effects`` (REML random effects,
+    Knapp-Hartung). The runner
     computes it once for the study and gives each unit's notebook its own rows
     (``impact(..., pooled=...)``): a unit's partition holds only its own outcomes and its
     control pool, so pooling there would pool the unit with itself.
