@@ -273,6 +273,35 @@ def test_control_pools_prefer_the_region():
     assert sorted(pools["b"]) == sorted(aceh + ["c10", "c11", "p2"])  # 3 in Riau: every control
 
 
+def test_control_pools_take_later_waves_when_no_unit_stays_out():
+    """No never-treated unit: each unit's partition holds the later waves, which are its controls
+    until they start, so its page measures it as the whole study does (pilot.control_window)."""
+    from types import SimpleNamespace
+
+    from evaltools import report
+    from evaltools.report._examples import example_study
+    from evaltools.report.impact import pooled_tests
+
+    units = pd.DataFrame({"unit": ["w1", "w2a", "w2b", "w3", "n"], "region": "Aceh",
+                          "first_treated_idx": [2, 3, 3, 4, 0]})
+    pools = runner.control_pools(SimpleNamespace(units=units), ["w1", "w2a", "w3"])
+    assert pools == {"w1": ["n", "w2a", "w2b", "w3"], "w2a": ["n", "w3"], "w3": ["n"]}
+    two = units.assign(first_treated_idx=[2, 3, 3, 0, 0])
+    assert runner.control_pools(SimpleNamespace(units=two), ["w1"]) == {"w1": ["w3", "n"]}
+
+    st = example_study(seed=3, n_units=9, subjects_per_unit=(12, 14), control_share=0.0)
+    early = st.units.sort_values("first_treated_idx")["unit"].astype(str).iloc[0]
+    pool = st.control_pools([early])[early]
+    assert pool and len(pool) == int((st.units["first_treated_idx"] > st.units.set_index("unit").loc[
+        early, "first_treated_idx"]).sum())
+    whole = report.impact(st, early, lang="en").results["outcomes"]
+    part = report.impact(st.subset([early, *pool]), early, lang="en",
+                         pooled=pooled_tests(st)).results["outcomes"]
+    for oc, e in whole.items():
+        assert e["post_periods"] is not None and part[oc]["post_periods"] == e["post_periods"]
+        assert part[oc]["effect"] == pytest.approx(e["effect"], rel=1e-12)
+
+
 def test_safe_name():
     assert runner.safe_name("Dinas_Kesehatan") == "Dinas_Kesehatan"
     for bad in ["../etc/passwd", "a/b", "a\\b", "<b>x</b>", '"q"', ".hidden", "..", "", "con", "Dinas Kesehatan"]:

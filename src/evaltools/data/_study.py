@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._config import Scale
@@ -192,7 +193,9 @@ class Study:
 
         Units of one region share labour markets, budgets and regional policy, so the region's
         never-treated units are the donors when there are ``min_regional`` or more of them;
-        with fewer, every never-treated unit is the pool.
+        with fewer, every never-treated unit is the pool. When fewer than two units never pilot,
+        the units of later waves join the pool: they are the unit's controls until they start
+        (``pilot.control_window``).
 
         Examples
         --------
@@ -209,10 +212,14 @@ class Study:
         all_ctrl = names[never].tolist()
         by_region = names[never].groupby(region[never].to_numpy(), sort=False).agg(list).to_dict()
         reg_of = dict(zip(names, region))
+        start = pd.Series(np.where(never, np.iinfo(np.int64).max,
+                                   u["first_treated_idx"].fillna(0).astype(np.int64).to_numpy()), index=names.to_numpy())
         pools = {}
         for unit in self.pilot_units if units is None else units:
             pool = by_region.get(reg_of.get(unit, ""), [])
             pools[unit] = pool if len(pool) >= min_regional else all_ctrl
+            if len(all_ctrl) < 2:   # later waves, not yet piloting when this unit starts
+                pools[unit] = all_ctrl + start.index[(start > start.get(unit, 0)).to_numpy() & ~never].tolist()
         return pools
 
 
