@@ -151,9 +151,10 @@ def test_no_benefit_where_every_interval_excludes_it_names_that_cause_and_its_ac
 
 
 def test_one_control_unit_left_is_the_cause_named_not_a_row_of_dashes(tmp_path):
-    # an independent check's design: four pilot units and one never-treated control; the
-    # prediction test needs at least two control units, so no effect has an interval
-    sim = simulate.simulate_study(seed=5, n_units=6, n_regions=1, subjects_per_unit=(6, 7))
+    # an independent check's design: four pilot units of one wave and one never-treated
+    # control; the prediction test needs at least two control units, so no effect has an
+    # interval (with later waves, those would be its controls until they start)
+    sim = simulate.simulate_study(seed=5, n_units=6, n_regions=1, subjects_per_unit=(6, 7), waves=["2024-S2"])
     st = evaltools.load_study(sim.write(tmp_path / "s"))
     never = st.units.loc[st.units["first_treated"].isna(), "unit"].tolist()
     keep = [u for u in st.units["unit"] if u not in never[1:]]     # one control unit left
