@@ -212,14 +212,13 @@ class Study:
         all_ctrl = names[never].tolist()
         by_region = names[never].groupby(region[never].to_numpy(), sort=False).agg(list).to_dict()
         reg_of = dict(zip(names, region))
-        start = pd.Series(np.where(never, np.iinfo(np.int64).max,
-                                   u["first_treated_idx"].fillna(0).astype(np.int64).to_numpy()), index=names.to_numpy())
+        start = pd.Series(u["first_treated_idx"].fillna(0).astype(np.int64).to_numpy(), index=names.to_numpy())
         pools = {}
         for unit in self.pilot_units if units is None else units:
             pool = by_region.get(reg_of.get(unit, ""), [])
             pools[unit] = pool if len(pool) >= min_regional else all_ctrl
             if len(all_ctrl) < 2:   # later waves, not yet piloting when this unit starts
-                pools[unit] = all_ctrl + start.index[(start > start.get(unit, 0)).to_numpy() & ~never].tolist()
+                pools[unit] = all_ctrl + start.index[start > start.get(unit, 0)].tolist()   # never: 0
         return pools
 
 

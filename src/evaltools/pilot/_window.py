@@ -97,7 +97,7 @@ def control_window(data: pd.DataFrame, *, unit: Any, unit_col: str = "unit", per
     # short of min_controls everywhere: the longest window with any control (an estimate
     # without a test, which the unit's result explains)
     enough = n >= min_controls if (n >= min_controls).any() else n >= 1
-    if n[-1] >= min_controls or enough[-1] or not enough.any():
+    if enough[-1] or not enough.any():
         k_used, post = n_post, None
     else:
         k_used = int(k[enough].max())

@@ -307,7 +307,7 @@ def impact(study: Any, unit: str, *, thresholds: Mapping[str, Any] | None = None
                    "label": label, "pre_rmspe": _num(ue.pre_rmspe), "n_donors": int(ue.n_donors),
                    # the post periods measured (None: all) and whether later waves served as controls
                    "post_periods": post_periods,
-                   "controls": window.controls if window is not None and post_periods is not None else "never",
+                   "controls": window.controls if window is not None else "never",
                    "window_end": str(window.last_period) if window is not None else None,
                    # the unit's pre-period trend against the controls' and the DiD net of each trend
                    "pretrend_slope": _num(getattr(ue.pretrend, "value", None)),
